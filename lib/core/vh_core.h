@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Valhalla core: things every library shares and that need no DPDK: the one
+ * list of data-plane drop reasons, version strings and small helpers.
+ */
+#ifndef VH_CORE_H
+#define VH_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Project version, from meson.build. */
+#define VH_VERSION_STRING VH_VERSION
+/** Version of the control-socket JSON protocol. */
+#define VH_CTL_PROTOCOL 1
+/** Default overlay UDP port: 0x5648, the Bifrost magic "VH". */
+#define VH_DEFAULT_UDP_PORT 22088
+
+/*
+ * Every reason the data plane drops a packet. This one list feeds the
+ * per-lcore counter arrays and the names operators see in vhctl, telemetry
+ * and metrics, so a new reason is one line here.
+ * X(enum suffix, "operator-visible-name")
+ */
+#define VH_DROP_REASONS(X)                                                                         \
+	X(NONE, "none")                                                                            \
+	X(ETH_SHORT, "eth-short")                                                                  \
+	X(ETH_NOT_FOR_US, "eth-not-for-us")                                                        \
+	X(ETH_VLAN, "eth-vlan")                                                                    \
+	X(ETH_UNKNOWN_TYPE, "eth-unknown-ethertype")                                               \
+	X(ARP_MALFORMED, "arp-malformed")                                                          \
+	X(ARP_NOT_FOR_US, "arp-not-for-us")                                                        \
+	X(IP4_SHORT, "ip4-short")                                                                  \
+	X(IP4_BAD_VERSION, "ip4-bad-version")                                                      \
+	X(IP4_BAD_HLEN, "ip4-bad-header-length")                                                   \
+	X(IP4_BAD_LEN, "ip4-bad-total-length")                                                     \
+	X(IP4_BAD_CSUM, "ip4-bad-checksum")                                                        \
+	X(IP4_OPTIONS, "ip4-options")                                                              \
+	X(IP4_FRAGMENT, "ip4-fragment")                                                            \
+	X(IP4_BAD_SRC, "ip4-bad-source")                                                           \
+	X(IP4_NOT_FOR_US, "ip4-not-for-us")                                                        \
+	X(IP6_SHORT, "ip6-short")                                                                  \
+	X(IP6_BAD_VERSION, "ip6-bad-version")                                                      \
+	X(IP6_BAD_LEN, "ip6-bad-payload-length")                                                   \
+	X(IP6_EXT_HDR, "ip6-extension-header")                                                     \
+	X(IP6_FRAGMENT, "ip6-fragment")                                                            \
+	X(IP6_BAD_SRC, "ip6-bad-source")                                                           \
+	X(IP6_NOT_FOR_US, "ip6-not-for-us")                                                        \
+	X(L4_UNKNOWN_PROTO, "l4-unknown-protocol")                                                 \
+	X(UDP_SHORT, "udp-short")                                                                  \
+	X(UDP_BAD_LEN, "udp-bad-length")                                                           \
+	X(UDP_BAD_CSUM, "udp-bad-checksum")                                                        \
+	X(UDP_ZERO_CSUM6, "udp-zero-checksum-ipv6")                                                \
+	X(UDP_PORT_CLOSED, "udp-port-closed")                                                      \
+	X(ICMP_SHORT, "icmp-short")                                                                \
+	X(ICMP_BAD_CSUM, "icmp-bad-checksum")                                                      \
+	X(ICMP_UNSUPPORTED, "icmp-unsupported-type")                                               \
+	X(ND_MALFORMED, "nd-malformed")                                                            \
+	X(BIFROST_SHORT, "bifrost-short")                                                          \
+	X(BIFROST_BAD_MAGIC, "bifrost-bad-magic")                                                  \
+	X(BIFROST_BAD_VERSION, "bifrost-bad-version")                                              \
+	X(BIFROST_BAD_LENGTH, "bifrost-length-past-datagram")                                      \
+	X(BIFROST_ZERO_LENGTH, "bifrost-zero-length")                                              \
+	X(BIFROST_TOO_LARGE, "bifrost-too-large")                                                  \
+	X(BIFROST_UNKNOWN_TYPE, "bifrost-unknown-type")                                            \
+	X(BIFROST_BAD_ECHO, "bifrost-bad-echo")                                                    \
+	X(PUNT_RING_FULL, "punt-ring-full")                                                        \
+	X(NO_NEIGHBOR, "no-neighbor")                                                              \
+	X(NO_MBUF, "no-mbuf")                                                                      \
+	X(TX_FULL, "tx-full")                                                                      \
+	X(SHUTDOWN, "shutdown")
+
+#define VH_DROP_ENUM_(sym, name) VH_DROP_##sym,
+/** Drop reason codes; VH_DROP_NONE means "not dropped". */
+enum vh_drop {
+	VH_DROP_REASONS(VH_DROP_ENUM_) VH_DROP_MAX
+};
+#undef VH_DROP_ENUM_
+
+/**
+ * Operator-visible name of a drop reason.
+ *
+ * @param reason a value of enum vh_drop
+ * @return a static string, "unknown" for values out of range
+ */
+const char *vh_drop_name(unsigned int reason);
+
+/**
+ * Look a drop reason up by its operator-visible name.
+ *
+ * @return the enum value, or -ENOENT
+ */
+int vh_drop_from_name(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VH_CORE_H */
