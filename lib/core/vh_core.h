@@ -30,6 +30,7 @@ extern "C" {
 #define VH_DROP_REASONS(X)                                                                         \
 	X(NONE, "none")                                                                            \
 	X(ETH_SHORT, "eth-short")                                                                  \
+	X(ETH_MULTI_SEG, "eth-multi-segment")                                                      \
 	X(ETH_NOT_FOR_US, "eth-not-for-us")                                                        \
 	X(ETH_VLAN, "eth-vlan")                                                                    \
 	X(ETH_UNKNOWN_TYPE, "eth-unknown-ethertype")                                               \
