@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The valhalla program's own state, shared by its files. */
+#ifndef VALHALLA_NODE_H
+#define VALHALLA_NODE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_timer.h>
+
+#include "vh_config.h"
+#include "vh_ctl.h"
+#include "vh_dp.h"
+#include "vh_net.h"
+
+/* Counters of the control lcore, by name; one list feeds struct and output. */
+#define NODE_COUNTERS(X)                                                                           \
+	X(punt_rx)                                                                                 \
+	X(arp_replies)                                                                             \
+	X(arp_requests_sent)                                                                       \
+	X(nd_replies)                                                                              \
+	X(nd_solicits_sent)                                                                        \
+	X(icmp_echo_replies)                                                                       \
+	X(neigh_learned)                                                                           \
+	X(neigh_failed)                                                                            \
+	X(pending_queued)                                                                          \
+	X(pending_sent)                                                                            \
+	X(pending_dropped)                                                                         \
+	X(bifrost_data_rx)                                                                         \
+	X(bifrost_control_rx)                                                                      \
+	X(bifrost_keepalive_rx)                                                                    \
+	X(bifrost_close_rx)                                                                        \
+	X(bifrost_echo_request_rx)                                                                 \
+	X(bifrost_echo_reply_rx)                                                                   \
+	X(bifrost_other_rx)                                                                        \
+	X(ping_sent)                                                                               \
+	X(ping_received)                                                                           \
+	X(ping_unmatched)                                                                          \
+	X(ping_timeouts)                                                                           \
+	X(inject_failed)
+
+struct node_counters {
+#define X(n) uint64_t n;
+	NODE_COUNTERS(X)
+#undef X
+};
+
+#define NODE_PENDING_MAX 64
+#define NODE_PINGS_MAX 16
+
+/* A frame waiting for its next hop's MAC address. */
+struct pending {
+	struct rte_mbuf *m; /* NULL = free slot */
+	unsigned int port;
+	uint8_t family;
+	uint8_t addr[16];
+	uint64_t deadline_ms;
+};
+
+struct ping;
+
+struct node {
+	struct vh_config cfg;
+	struct vh_dp *dp;
+	struct vh_ctl *ctl;
+	struct vh_net_neigh *neigh[VH_DP_MAX_PORTS];
+	struct pending pending[NODE_PENDING_MAX];
+	struct ping *pings[NODE_PINGS_MAX];
+	struct rte_timer housekeeping;
+	struct node_counters cnt;
+	uint64_t start_ms;
+	uint32_t ping_ident;
+	int epfd;
+	volatile bool stop;
+};
+
+extern int vh_node_logtype;
+#define NODE_LOG(level, fmt, ...)                                                                  \
+	rte_log(RTE_LOG_##level, vh_node_logtype, "valhalla: " fmt "\n", ##__VA_ARGS__)
+
+/* Monotonic milliseconds. */
+uint64_t node_now_ms(void);
+/* Monotonic nanoseconds. */
+uint64_t node_now_ns(void);
+
+/* control.c */
+int node_control_run(struct node *n);
+
+/* hoststack.c: punted host-stack packets, neighbour resolution, sending */
+void hoststack_input(struct node *n, struct rte_mbuf *m);
+int hoststack_send_udp(struct node *n, int family, const uint8_t *dst, uint16_t dport,
+	const uint8_t *payload, uint16_t len);
+void hoststack_tick(struct node *n, uint64_t now_ms);
+void hoststack_free_pending(struct node *n);
+
+/* overlay.c: punted Bifrost datagrams */
+void overlay_input(struct node *n, struct rte_mbuf *m);
+
+/* ping.c */
+int ping_register(struct node *n);
+void ping_echo_reply(struct node *n, const uint8_t *payload, uint32_t len);
+void ping_tick(struct node *n, uint64_t now_ms);
+void ping_free_all(struct node *n);
+
+/* cmds.c: control-socket commands */
+int cmds_register(struct node *n);
+json_t *cmds_stats_json(struct node *n);
+
+/* telemetry.c */
+int telemetry_register(struct node *n);
+
+#endif /* VALHALLA_NODE_H */

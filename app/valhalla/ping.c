@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * `ping <PathAddr>`: Bifrost ECHO requests from the control lcore, answered
+ * by the target's data plane. Asynchronous: the control request stays open
+ * until every echo came back or timed out, while the loop keeps running.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "vh_bifrost.h"
+
+#include "node.h"
+
+#define PING_MAX_COUNT 100
+
+struct ping {
+	struct vh_ctl_req *req;
+	struct vh_pathaddr target;
+	char target_str[128];
+	uint32_t ident;
+	unsigned int count;
+	unsigned int sent;
+	unsigned int received;
+	uint16_t size;
+	uint64_t interval_ms;
+	uint64_t timeout_ms;
+	uint64_t next_ms;
+	uint64_t last_sent_ms;
+	uint64_t sent_ns[PING_MAX_COUNT];
+	double rtt_ms[PING_MAX_COUNT];
+	bool got[PING_MAX_COUNT];
+};
+
+static int
+int_arg(const json_t *args, const char *key, int def, int lo, int hi, int *out)
+{
+	const json_t *v = args != NULL ? json_object_get(args, key) : NULL;
+
+	if (v == NULL) {
+		*out = def;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return -EINVAL;
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+static void
+ping_send(struct node *n, struct ping *p, uint64_t now_ms)
+{
+	uint8_t buf[1500];
+	unsigned int seq = p->sent;
+	int len;
+
+	p->sent_ns[seq] = node_now_ns();
+	len = vh_bifrost_echo_build(buf, sizeof(buf), p->ident, seq, p->sent_ns[seq], p->size);
+	p->sent++;
+	p->last_sent_ms = now_ms;
+	p->next_ms = now_ms + p->interval_ms;
+	if (len < 0)
+		return;
+	n->cnt.ping_sent++;
+	hoststack_send_udp(n, p->target.family, p->target.addr, p->target.port, buf,
+		(uint16_t)len);
+}
+
+static void
+ping_finish(struct node *n, unsigned int slot)
+{
+	struct ping *p = n->pings[slot];
+	json_t *rtts = json_array();
+	double min = 0, max = 0, sum = 0;
+
+	for (unsigned int i = 0; i < p->sent; i++) {
+		if (!p->got[i])
+			continue;
+		json_array_append_new(rtts, json_real(p->rtt_ms[i]));
+		min = json_array_size(rtts) == 1 ? p->rtt_ms[i] : RTE_MIN(min, p->rtt_ms[i]);
+		max = RTE_MAX(max, p->rtt_ms[i]);
+		sum += p->rtt_ms[i];
+	}
+	if (p->received < p->sent)
+		n->cnt.ping_timeouts += p->sent - p->received;
+	vh_ctl_reply(p->req,
+		json_pack("{s:s, s:i, s:i, s:o, s:o, s:o, s:o}", "target", p->target_str, "sent",
+			(json_int_t)p->sent, "received", (json_int_t)p->received, "rtt_ms", rtts,
+			"min_ms", p->received ? json_real(min) : json_null(), "avg_ms",
+			p->received ? json_real(sum / p->received) : json_null(), "max_ms",
+			p->received ? json_real(max) : json_null()));
+	free(p);
+	n->pings[slot] = NULL;
+}
+
+void
+ping_tick(struct node *n, uint64_t now_ms)
+{
+	for (unsigned int i = 0; i < NODE_PINGS_MAX; i++) {
+		struct ping *p = n->pings[i];
+
+		if (p == NULL)
+			continue;
+		if (p->sent < p->count && now_ms >= p->next_ms)
+			ping_send(n, p, now_ms);
+		else if (p->sent == p->count &&
+			(p->received == p->count || now_ms >= p->last_sent_ms + p->timeout_ms))
+			ping_finish(n, i);
+	}
+}
+
+void
+ping_echo_reply(struct node *n, const uint8_t *payload, uint32_t len)
+{
+	uint32_t ident, seq;
+	uint64_t ts;
+
+	if (vh_bifrost_echo_parse(payload, len, &ident, &seq, &ts) != 0)
+		return;
+	for (unsigned int i = 0; i < NODE_PINGS_MAX; i++) {
+		struct ping *p = n->pings[i];
+
+		if (p == NULL || p->ident != ident || seq >= p->sent || p->got[seq] ||
+			ts != p->sent_ns[seq])
+			continue;
+		p->got[seq] = true;
+		p->rtt_ms[seq] = (double)(node_now_ns() - p->sent_ns[seq]) / 1e6;
+		p->received++;
+		n->cnt.ping_received++;
+		return;
+	}
+	n->cnt.ping_unmatched++;
+}
+
+static int
+ping_args(struct ping *p, const json_t *args, struct vh_ctl_req *req)
+{
+	const char *target = args ? json_string_value(json_object_get(args, "target")) : NULL;
+	char err[128] = "";
+	int count, interval, timeout, size;
+
+	if (target == NULL) {
+		vh_ctl_error(req, "ctl", "bad-request", false, "ping needs a 'target' PathAddr");
+		return -EINVAL;
+	}
+	if (vh_pathaddr_parse(target, &p->target, err, sizeof(err)) != 0) {
+		vh_ctl_error(req, "bifrost", "bad-address", false, "%s: %s", target, err);
+		return -EINVAL;
+	}
+	if (p->target.kind != VH_PATHADDR_UDP) {
+		vh_ctl_error(req, "bifrost", "unsupported", false,
+			"%s: only /udp/ addresses can be pinged until the mesh layer exists", target);
+		return -ENOTSUP;
+	}
+	if (int_arg(args, "count", 3, 1, PING_MAX_COUNT, &count) != 0 ||
+		int_arg(args, "interval_ms", 200, 1, 10000, &interval) != 0 ||
+		int_arg(args, "timeout_ms", 1000, 1, 60000, &timeout) != 0 ||
+		int_arg(args, "size", 16, 16, 1400, &size) != 0) {
+		vh_ctl_error(req, "ctl", "bad-request", false,
+			"count 1..100, interval_ms 1..10000, timeout_ms 1..60000, size 16..1400");
+		return -EINVAL;
+	}
+	snprintf(p->target_str, sizeof(p->target_str), "%s", target);
+	p->count = (unsigned int)count;
+	p->interval_ms = (uint64_t)interval;
+	p->timeout_ms = (uint64_t)timeout;
+	p->size = (uint16_t)size;
+	return 0;
+}
+
+static void
+cmd_ping(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	unsigned int slot;
+	struct ping *p;
+
+	for (slot = 0; slot < NODE_PINGS_MAX && n->pings[slot] != NULL; slot++)
+		;
+	if (slot == NODE_PINGS_MAX) {
+		vh_ctl_error(req, "ctl", "busy", true, "%u pings already running", NODE_PINGS_MAX);
+		return;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL) {
+		vh_ctl_error(req, "ctl", "no-memory", true, "out of memory");
+		return;
+	}
+	if (ping_args(p, args, req) != 0) {
+		free(p);
+		return;
+	}
+	p->req = req;
+	p->ident = ++n->ping_ident;
+	p->next_ms = node_now_ms();
+	n->pings[slot] = p;
+	ping_tick(n, p->next_ms);
+}
+
+int
+ping_register(struct node *n)
+{
+	return vh_ctl_register(n->ctl, "ping",
+		"ping <PathAddr>: Bifrost ECHO round trips (args: target, count, interval_ms, "
+		"timeout_ms, size)",
+		cmd_ping, n);
+}
+
+void
+ping_free_all(struct node *n)
+{
+	for (unsigned int i = 0; i < NODE_PINGS_MAX; i++) {
+		if (n->pings[i] == NULL)
+			continue;
+		vh_ctl_error(n->pings[i]->req, "ctl", "shutdown", true, "node is shutting down");
+		free(n->pings[i]);
+		n->pings[i] = NULL;
+	}
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Internal to lib/dp: the state the graph nodes share. */
+#ifndef VH_DP_PRIV_H
+#define VH_DP_PRIV_H
+
+#include <rte_common.h>
+#include <rte_graph.h>
+#include <rte_graph_worker.h>
+#include <rte_log.h>
+#include <rte_ring.h>
+#include <rte_spinlock.h>
+
+#include "vh_dp.h"
+
+#define DP_LOG(level, fmt, ...)                                                                    \
+	rte_log(RTE_LOG_##level, vh_dp_logtype, "dp: " fmt "\n", ##__VA_ARGS__)
+
+#define DP_BURST 32
+#define DP_RING_SIZE 1024
+/* Idle loops spun before the first sleep: short bursts of silence are normal. */
+#define DP_IDLE_SPINS 256
+
+struct dp_rxq {
+	uint16_t port_id;
+	uint16_t queue;
+};
+
+/* A transmit queue; lock is set only when lcores have to share the queue. */
+struct dp_txq {
+	uint16_t queue;
+	rte_spinlock_t *lock;
+};
+
+/* Everything one graph lcore touches on its fast path, in one place. */
+struct dp_lcore {
+	struct vh_dp *dp;
+	struct rte_graph *graph;
+	rte_graph_t graph_id;
+	struct rte_ring *punt;   /* this lcore -> control (SP/SC) */
+	struct rte_ring *inject; /* control -> this lcore (SP/SC) */
+	unsigned int lcore_id;
+	unsigned int index;
+	uint16_t n_rxq;
+	uint16_t work; /* packets the source nodes produced in the current walk */
+	struct dp_rxq rxq[VH_DP_MAX_PORTS];
+	struct dp_txq txq[RTE_MAX_ETHPORTS];
+	uint32_t idle_spins;
+	uint32_t sleep_us;
+	/* counters, written only by this lcore */
+	uint64_t rx_packets;
+	uint64_t tx_packets;
+	uint64_t punted;
+	uint64_t injected;
+	uint64_t dropped;
+	uint64_t loops;
+	uint64_t idle_sleeps;
+	uint64_t drops[VH_DROP_MAX];
+} __rte_cache_aligned;
+
+struct dp_port {
+	struct vh_dp_port_conf conf;
+	uint16_t port_id;
+	uint16_t n_rxq;
+	uint16_t n_txq;
+	bool probed;
+	bool started;
+	rte_spinlock_t tx_lock[VH_DP_MAX_WORKERS];
+};
+
+struct vh_dp {
+	struct vh_dp_conf conf;
+	struct rte_mempool *pool;
+	unsigned int n_lcores;
+	struct dp_lcore *lcores; /* n_lcores, cache aligned */
+	struct dp_port ports[VH_DP_MAX_PORTS];
+	int8_t port_index[RTE_MAX_ETHPORTS];
+	/* per-port: which graph lcore sends the control lcore's frames */
+	uint16_t inject_lcore[VH_DP_MAX_PORTS];
+	volatile bool running;
+	bool launched;
+	uint64_t control_drops[VH_DROP_MAX];
+};
+
+/* Node names; every node of the graph has the vh_ prefix. */
+#define DP_NODE_RX "vh_rx"
+#define DP_NODE_CLASSIFY "vh_classify"
+#define DP_NODE_BIFROST_IN "vh_bifrost_in"
+#define DP_NODE_PUNT "vh_punt"
+#define DP_NODE_INJECT "vh_ctrl_inject"
+#define DP_NODE_TX "vh_tx"
+#define DP_NODE_DROP "vh_drop"
+
+/* Set while graphs are created, so node init callbacks find their lcore. */
+extern struct dp_lcore *dp_lcore_creating;
+
+/* The lcore state a node instance belongs to (stored in its ctx). */
+static inline struct dp_lcore *
+node_lcore(const struct rte_node *node)
+{
+	struct dp_lcore *lc;
+
+	memcpy(&lc, node->ctx, sizeof(lc));
+	return lc;
+}
+
+/* Node init callback shared by every vh_ node: remember the lcore. */
+int dp_node_init(const struct rte_graph *graph, struct rte_node *node);
+
+/* Mark a packet for the drop node. */
+static inline void
+dp_set_drop(struct rte_mbuf *m, enum vh_drop reason)
+{
+	vh_dp_meta(m)->reason = reason;
+}
+
+int dp_ports_setup(struct vh_dp *dp);
+void dp_ports_close(struct vh_dp *dp);
+int dp_graphs_create(struct vh_dp *dp);
+void dp_graphs_destroy(struct vh_dp *dp);
+int dp_worker_main(void *arg);
+void dp_idle(struct dp_lcore *lc, unsigned int work);
+
+#endif /* VH_DP_PRIV_H */

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vh_classify: validates Ethernet/IP/UDP/ICMP with lib/net and sends each
+ * packet to the overlay (bifrost_in), the control lcore (punt) or drop.
+ */
+#include "dp_priv.h"
+
+enum { CLS_DROP, CLS_BIFROST, CLS_PUNT, CLS_MAX };
+
+static inline unsigned int
+classify_one(const struct vh_dp *dp, struct rte_mbuf *m)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+	int idx = dp->port_index[m->port];
+	int rc;
+
+	meta->port_idx = (uint16_t)idx;
+	if (unlikely(m->nb_segs != 1)) {
+		meta->reason = VH_DROP_ETH_MULTI_SEG;
+		return CLS_DROP;
+	}
+	rc = vh_net_classify(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+		&dp->ports[idx].conf.ifc, &meta->pkt);
+	if (rc != 0) {
+		meta->reason = (uint16_t)rc;
+		return CLS_DROP;
+	}
+	meta->reason = VH_DROP_NONE;
+	return meta->pkt.kind == VH_NET_OVERLAY ? CLS_BIFROST : CLS_PUNT;
+}
+
+static uint16_t
+classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t cnt)
+{
+	const struct vh_dp *dp = node_lcore(node)->dp;
+	void *out[CLS_MAX][RTE_GRAPH_BURST_SIZE];
+	uint16_t n[CLS_MAX] = {0};
+
+	for (uint16_t i = 0; i < cnt; i++) {
+		unsigned int next = classify_one(dp, objs[i]);
+
+		out[next][n[next]++] = objs[i];
+	}
+	for (unsigned int next = 0; next < CLS_MAX; next++)
+		if (n[next] != 0)
+			rte_node_enqueue(graph, node, next, out[next], n[next]);
+	return cnt;
+}
+
+static struct rte_node_register classify_node = {
+	.name = DP_NODE_CLASSIFY,
+	.process = classify_process,
+	.init = dp_node_init,
+	.nb_edges = CLS_MAX,
+	.next_nodes =
+		{
+			[CLS_DROP] = DP_NODE_DROP,
+			[CLS_BIFROST] = DP_NODE_BIFROST_IN,
+			[CLS_PUNT] = DP_NODE_PUNT,
+		},
+};
+
+RTE_NODE_REGISTER(classify_node);
