@@ -1,0 +1,245 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""Topology files and the address plan derived from them (docs/testbed.md).
+
+    {"nodes": ["n1", {"name": "n2", "idle": "poll"}],
+     "links": [["n1", "n2"]],
+     "host": "n1"}
+
+Every link is one veth pair. Link number L (0-based, in file order, the
+"host" links last) gets 10.77.L.0/24 and fd77:L::/64 unless it gives its own
+addresses; the first end takes .1/::1, the second .2/::2, and on a link to
+the kernel-only "host" namespace the node is always the first end.
+"""
+
+import ipaddress
+import json
+import re
+
+HOST = 'host'
+NAME_RE = re.compile(r'^[a-z][a-z0-9]{0,9}$')
+NODE_KEYS = {'name', 'idle', 'udp_port', 'config'}
+LINK_KEYS = {'ends', 'ipv4', 'ipv6'}
+TOP_KEYS = {'nodes', 'links', 'host', 'comment'}
+DEFAULT_UDP_PORT = 22088
+
+
+class TopologyError(ValueError):
+    """A topology file that cannot be used; the message names the field."""
+
+
+class Link:
+    """One veth pair: ends[i] is a node name or HOST; ifnames[i] lives in ends[i]'s namespace."""
+
+    def __init__(self, index, ends, ipv4, ipv6):
+        self.index = index
+        self.ends = ends
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.ifnames = [('vh%d-%s' % (index, ends[1 - i]))[:15] for i in range(2)]
+
+    def end_of(self, name):
+        return self.ends.index(name)
+
+    def to_dict(self):
+        return {'index': self.index, 'ends': self.ends, 'ifnames': self.ifnames,
+                'ipv4': self.ipv4, 'ipv6': self.ipv6}
+
+
+class Node:
+    """A node and the ports (one per link end) it gets."""
+
+    def __init__(self, name, idle='adaptive', udp_port=DEFAULT_UDP_PORT, config=None):
+        self.name = name
+        self.idle = idle
+        self.udp_port = udp_port
+        self.config = config or {}
+        self.ports = []
+
+    @property
+    def netns(self):
+        return 'vh-' + self.name
+
+    def to_dict(self):
+        return {'name': self.name, 'idle': self.idle, 'udp_port': self.udp_port,
+                'netns': self.netns, 'ports': self.ports}
+
+
+class Topology:
+    def __init__(self, nodes, links):
+        self.nodes = nodes
+        self.links = links
+
+    @property
+    def has_host(self):
+        return any(HOST in link.ends for link in self.links)
+
+    def node(self, name):
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def host_addresses(self, node):
+        """(host ipv4, host ipv6 list, node ipv4, node ipv6 list) of the host link to `node`."""
+        for link in self.links:
+            if HOST in link.ends and node in link.ends:
+                h, n = link.end_of(HOST), link.end_of(node)
+                return link.ipv4[h], link.ipv6[h], link.ipv4[n], link.ipv6[n]
+        raise KeyError('no host link to ' + node)
+
+    def to_dict(self):
+        return {'nodes': [n.to_dict() for n in self.nodes],
+                'links': [link.to_dict() for link in self.links]}
+
+
+def _fail(where, why):
+    raise TopologyError('%s: %s' % (where, why))
+
+
+def _parse_node(i, spec):
+    where = 'nodes[%d]' % i
+    if isinstance(spec, str):
+        spec = {'name': spec}
+    if not isinstance(spec, dict):
+        _fail(where, 'must be a name or an object')
+    extra = set(spec) - NODE_KEYS
+    if extra:
+        _fail(where, 'unknown key(s) %s' % ', '.join(sorted(extra)))
+    name = spec.get('name')
+    if not isinstance(name, str) or not NAME_RE.match(name) or name == HOST:
+        _fail(where + '.name', 'must match [a-z][a-z0-9]{0,9} and not be "host"')
+    idle = spec.get('idle', 'adaptive')
+    if idle not in ('adaptive', 'poll'):
+        _fail(where + '.idle', 'must be "adaptive" or "poll"')
+    port = spec.get('udp_port', DEFAULT_UDP_PORT)
+    if not isinstance(port, int) or not 1 <= port <= 65535:
+        _fail(where + '.udp_port', 'must be an integer 1..65535')
+    config = spec.get('config', {})
+    if not isinstance(config, dict):
+        _fail(where + '.config', 'must be an object')
+    return Node(name, idle, port, config)
+
+
+def _addr_list(where, value, version):
+    vals = value if isinstance(value, list) else [value]
+    out = []
+    for v in vals:
+        try:
+            iface = ipaddress.ip_interface(v)
+        except (ValueError, TypeError):
+            _fail(where, '%r is not an address/prefix' % (v,))
+        if iface.version != version or '/' not in v:
+            _fail(where, '%r must be an IPv%d address with a prefix length' % (v, version))
+        out.append(str(iface))
+    return out
+
+
+def _parse_link(i, spec, names):
+    where = 'links[%d]' % i
+    if isinstance(spec, list):
+        spec = {'ends': spec}
+    if not isinstance(spec, dict):
+        _fail(where, 'must be [a, b] or an object')
+    extra = set(spec) - LINK_KEYS
+    if extra:
+        _fail(where, 'unknown key(s) %s' % ', '.join(sorted(extra)))
+    ends = spec.get('ends')
+    if not isinstance(ends, list) or len(ends) != 2 or ends[0] == ends[1]:
+        _fail(where, 'needs two different ends')
+    for e in ends:
+        if e != HOST and e not in names:
+            _fail(where, 'end %r is not a node' % (e,))
+    if ends[1] != HOST and ends[0] == HOST:
+        ends = [ends[1], ends[0]]
+        for key in ('ipv4', 'ipv6'):
+            if key in spec:
+                spec[key] = list(reversed(spec[key]))
+    link = {'ends': ends}
+    for key, version in (('ipv4', 4), ('ipv6', 6)):
+        if key in spec:
+            if not isinstance(spec[key], list) or len(spec[key]) != 2:
+                _fail(where + '.' + key, 'must list one entry per end')
+            link[key] = [_addr_list('%s.%s[%d]' % (where, key, j), spec[key][j], version)
+                         for j in range(2)]
+    return link
+
+
+def parse(data):
+    """Validate a topology (a dict) and derive the full plan."""
+    if not isinstance(data, dict):
+        _fail('topology', 'must be an object')
+    extra = set(data) - TOP_KEYS
+    if extra:
+        _fail('topology', 'unknown key(s) %s' % ', '.join(sorted(extra)))
+    specs = data.get('nodes')
+    if not isinstance(specs, list) or not specs:
+        _fail('nodes', 'must be a non-empty list')
+    nodes = [_parse_node(i, s) for i, s in enumerate(specs)]
+    names = [n.name for n in nodes]
+    if len(set(names)) != len(names):
+        _fail('nodes', 'names must be unique')
+    raw = data.get('links', [])
+    if not isinstance(raw, list):
+        _fail('links', 'must be a list')
+    links = [_parse_link(i, s, names) for i, s in enumerate(raw)]
+    host = data.get('host', [])
+    host = [host] if isinstance(host, str) else host
+    if not isinstance(host, list):
+        _fail('host', 'must be a node name or a list of them')
+    for h in host:
+        if h not in names:
+            _fail('host', '%r is not a node' % (h,))
+        links.append({'ends': [h, HOST]})
+    if len(links) > 256:
+        _fail('links', 'at most 256')
+    return Topology(nodes, [_plan_link(i, spec) for i, spec in enumerate(links)])
+
+
+def _plan_link(index, spec):
+    ipv4 = spec.get('ipv4') or [['10.77.%d.%d/24' % (index, j + 1)] for j in range(2)]
+    ipv6 = spec.get('ipv6') or [[str(ipaddress.ip_interface('fd77:%d::%d/64' % (index, j + 1)))]
+                                 for j in range(2)]
+    if len(ipv4[0]) != 1 or len(ipv4[1]) != 1:
+        _fail('links[%d].ipv4' % index, 'one IPv4 address per end')
+    return Link(index, spec['ends'], [ipv4[0][0], ipv4[1][0]], ipv6)
+
+
+def load(path):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except OSError as e:
+        raise TopologyError('%s: %s' % (path, e.strerror))
+    except ValueError as e:
+        raise TopologyError('%s: not JSON: %s' % (path, e))
+    plan = parse(data)
+    _assign_ports(plan)
+    return plan
+
+
+def _assign_ports(plan):
+    """Give every node one port per link end, in link order."""
+    for node in plan.nodes:
+        node.ports = []
+    for link in plan.links:
+        for j, end in enumerate(link.ends):
+            if end == HOST:
+                continue
+            node = plan.node(end)
+            k = len(node.ports)
+            node.ports.append({
+                'name': 'eth%d' % k,
+                'devargs': 'net_af_packet%d,iface=%s' % (k, link.ifnames[j]),
+                'ipv4': link.ipv4[j],
+                'ipv6': list(link.ipv6[j]),
+                'link': link.index,
+                'peer': link.ends[1 - j],
+                'peer_ipv4': link.ipv4[1 - j],
+                'peer_ipv6': list(link.ipv6[1 - j]),
+            })
+
+
+def from_dict(data):
+    plan = parse(data)
+    _assign_ports(plan)
+    return plan
