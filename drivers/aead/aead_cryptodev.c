@@ -32,9 +32,9 @@
 
 #include "aead_priv.h"
 
-#define CHUNK 64  /* ops per enqueue round */
-#define WAYS 4    /* session cache associativity */
-#define SETS 16   /* session cache sets (power of two) */
+#define CHUNK 64 /* ops per enqueue round */
+#define WAYS 4   /* session cache associativity */
+#define SETS 16  /* session cache sets (power of two) */
 #define QP_DESC 128
 /* Private area of each crypto op: the nonce, then the op's index. */
 #define IV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
@@ -105,14 +105,15 @@ new_session(struct cdev *e, const uint8_t *key, uint32_t aad_len, bool enc)
 {
 	struct rte_crypto_sym_xform x = {
 		.type = RTE_CRYPTO_SYM_XFORM_AEAD,
-		.aead = {
-			.op = enc ? RTE_CRYPTO_AEAD_OP_ENCRYPT : RTE_CRYPTO_AEAD_OP_DECRYPT,
-			.algo = RTE_CRYPTO_AEAD_CHACHA20_POLY1305,
-			.key = {.data = key, .length = VH_AEAD_KEY_LEN},
-			.iv = {.offset = IV_OFFSET, .length = VH_AEAD_NONCE_LEN},
-			.digest_length = VH_AEAD_TAG_LEN,
-			.aad_length = (uint16_t)aad_len,
-		},
+		.aead =
+			{
+				.op = enc ? RTE_CRYPTO_AEAD_OP_ENCRYPT : RTE_CRYPTO_AEAD_OP_DECRYPT,
+				.algo = RTE_CRYPTO_AEAD_CHACHA20_POLY1305,
+				.key = {.data = key, .length = VH_AEAD_KEY_LEN},
+				.iv = {.offset = IV_OFFSET, .length = VH_AEAD_NONCE_LEN},
+				.digest_length = VH_AEAD_TAG_LEN,
+				.aad_length = (uint16_t)aad_len,
+			},
 	};
 
 	return rte_cryptodev_sym_session_create(e->dev, &x, e->sess_pool);
@@ -142,8 +143,8 @@ get_session(struct cdev *e, const struct vh_aead_op *op, bool enc, int *err)
 			s->epoch = e->epoch;
 			return s->sess;
 		}
-		if (s->epoch != e->epoch && (victim == NULL || !s->used ||
-						    (victim->used && s->epoch < victim->epoch)))
+		if (s->epoch != e->epoch &&
+			(victim == NULL || !s->used || (victim->used && s->epoch < victim->epoch)))
 			victim = s;
 	}
 	if (victim == NULL) {
@@ -172,8 +173,8 @@ lend(struct cdev *e, struct rte_mbuf *m, unsigned int slot, const uint8_t *buf, 
 	e->shinfo[slot].free_cb = noop_free;
 	e->shinfo[slot].fcb_opaque = NULL;
 	rte_mbuf_ext_refcnt_set(&e->shinfo[slot], 1);
-	rte_pktmbuf_attach_extbuf(m, p, iova_of(e, p), len != 0 ? (uint16_t)len : 1,
-		&e->shinfo[slot]);
+	rte_pktmbuf_attach_extbuf(
+		m, p, iova_of(e, p), len != 0 ? (uint16_t)len : 1, &e->shinfo[slot]);
 	m->data_len = (uint16_t)len;
 	m->pkt_len = len;
 }
@@ -270,8 +271,8 @@ run_chunk(struct cdev *e, unsigned int k)
 		uint16_t d;
 
 		if (enq < k)
-			enq += rte_cryptodev_enqueue_burst(e->dev, e->qp, &e->cops[enq],
-				(uint16_t)(k - enq));
+			enq += rte_cryptodev_enqueue_burst(
+				e->dev, e->qp, &e->cops[enq], (uint16_t)(k - enq));
 		d = rte_cryptodev_dequeue_burst(e->dev, e->qp, e->done, (uint16_t)(k - deq));
 		for (uint16_t j = 0; j < d; j++)
 			complete(e, e->done[j]);
@@ -424,8 +425,10 @@ check_caps(struct cdev *e)
 	}
 	if (rte_cryptodev_sym_capability_check_aead(cap, VH_AEAD_KEY_LEN, VH_AEAD_TAG_LEN,
 		    cap->aead.aad_size.min, VH_AEAD_NONCE_LEN) != 0) {
-		LOG(ERR, "device %s: CHACHA20_POLY1305 without 32-byte key, 16-byte tag, "
-			 "12-byte nonce", rte_cryptodev_name_get(e->dev));
+		LOG(ERR,
+			"device %s: CHACHA20_POLY1305 without 32-byte key, 16-byte tag, "
+			"12-byte nonce",
+			rte_cryptodev_name_get(e->dev));
 		return -ENOTSUP;
 	}
 	e->aad_min = cap->aead.aad_size.min;
@@ -444,14 +447,14 @@ make_pools(struct cdev *e, int socket, uint32_t sess_size)
 	unsigned int id = atomic_fetch_add(&instances, 1);
 
 	snprintf(name, sizeof(name), "vh_aead_op%u", id);
-	e->op_pool = rte_crypto_op_pool_create(name, RTE_CRYPTO_OP_TYPE_SYMMETRIC, 2 * CHUNK, 0,
-		OP_PRIV, socket);
+	e->op_pool = rte_crypto_op_pool_create(
+		name, RTE_CRYPTO_OP_TYPE_SYMMETRIC, 2 * CHUNK, 0, OP_PRIV, socket);
 	snprintf(name, sizeof(name), "vh_aead_mb%u", id);
 	/* No data room: every mbuf borrows the caller's buffer. */
 	e->mbuf_pool = rte_pktmbuf_pool_create(name, 4 * CHUNK, 0, 0, 0, socket);
 	snprintf(name, sizeof(name), "vh_aead_ss%u", id);
-	e->sess_pool = rte_cryptodev_sym_session_pool_create(name, SETS * WAYS + 8, sess_size, 0,
-		0, socket);
+	e->sess_pool = rte_cryptodev_sym_session_pool_create(
+		name, SETS * WAYS + 8, sess_size, 0, 0, socket);
 	return e->op_pool != NULL && e->mbuf_pool != NULL && e->sess_pool != NULL ? 0 : -ENOMEM;
 }
 

@@ -21,8 +21,8 @@ seal(struct vh_aead_op *op)
 	const uint8_t *src = op->len != 0 ? op->src : empty;
 	uint8_t *dst = op->len != 0 ? op->dst : empty;
 
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(dst, op->tag, NULL, src, op->len,
-		op->aad, op->aad_len, NULL, op->nonce, op->key);
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+		dst, op->tag, NULL, src, op->len, op->aad, op->aad_len, NULL, op->nonce, op->key);
 	op->status = 0;
 }
 

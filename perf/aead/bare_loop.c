@@ -107,8 +107,7 @@ fill(IMB_JOB *job, const uint8_t *key, const uint8_t *aad, const uint8_t *src, u
 
 /* One burst: counter nonces, submit, flush. Returns packets completed. */
 static uint32_t
-one_burst(IMB_MGR *m, struct bufs *b, uint32_t len, unsigned int burst, bool enc,
-	uint64_t *counter)
+one_burst(IMB_MGR *m, struct bufs *b, uint32_t len, unsigned int burst, bool enc, uint64_t *counter)
 {
 	static const uint8_t key[32] = {7}, aad[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 	size_t stride = (len + 63) & ~63u;

@@ -81,8 +81,12 @@ parse_opts(struct opts *o, int argc, char **argv)
 {
 	int c;
 
-	*o = (struct opts){.seconds = 2, .burst = 32, .sizes = {64, 512, 1420}, .n_sizes = 3,
-		.want = {true, true, true}, .driver = "crypto_aesni_mb"};
+	*o = (struct opts){.seconds = 2,
+		.burst = 32,
+		.sizes = {64, 512, 1420},
+		.n_sizes = 3,
+		.want = {true, true, true},
+		.driver = "crypto_aesni_mb"};
 	while ((c = getopt(argc, argv, "t:s:b:e:d:h")) != -1) {
 		switch (c) {
 		case 't':
@@ -195,8 +199,8 @@ static int
 start_eal(int argc, char **argv, int first)
 {
 	char prefix[64], lcore[16];
-	char *def[] = {argv[0], "--no-huge", "--no-pci", "-m", "256", "--file-prefix", prefix,
-		"-l", lcore, "--log-level", "error", NULL};
+	char *def[] = {argv[0], "--no-huge", "--no-pci", "-m", "256", "--file-prefix", prefix, "-l",
+		lcore, "--log-level", "error", NULL};
 
 	if (first < argc) {
 		argv[first - 1] = argv[0];
@@ -247,15 +251,48 @@ bench_size(struct vh_aead **engines, struct bench *b, const struct opts *o, uint
 	return 0;
 }
 
+static void
+print_header(const struct opts *o)
+{
+	printf("# vh-perf-aead: ChaCha20-Poly1305, one core (cpu %d), burst %u, %.1f s per line, "
+	       "8-byte aad, ipsec-mb %s code path\n",
+		sched_getcpu(), o->burst, o->seconds, vh_perf_aead_bare_arch());
+	printf("# cycles are TSC ticks; ratio = engine Mpps / bare ipsec-mb loop Mpps\n");
+	printf("%-10s %-7s %6s %10s %10s %12s %8s\n", "engine", "op", "bytes", "Mpps", "Gbit/s",
+		"cycles/pkt", "ratio");
+}
+
+static int
+run_all(struct vh_aead **engines, const struct opts *o)
+{
+	struct bench *b = calloc(1, sizeof(*b));
+	int rc = -1;
+
+	if (b == NULL)
+		return -1;
+	b->ct = malloc((size_t)o->burst * 65536);
+	b->pt = malloc((size_t)o->burst * 65536);
+	if (b->ct != NULL && b->pt != NULL) {
+		memset(b->key, 0x42, sizeof(b->key));
+		print_header(o);
+		rc = 0;
+		for (unsigned int i = 0; i < o->n_sizes && rc == 0; i++)
+			rc = bench_size(engines, b, o, o->sizes[i]);
+	}
+	free(b->ct);
+	free(b->pt);
+	free(b);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct vh_aead *engines[3] = {NULL};
-	struct bench *b = calloc(1, sizeof(*b));
 	struct opts o;
 	int rc = 0;
 
-	if (b == NULL || parse_opts(&o, argc, argv) != 0) {
+	if (parse_opts(&o, argc, argv) != 0) {
 		usage(argv[0]);
 		return 2;
 	}
@@ -263,33 +300,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "rte_eal_init failed\n");
 		return 1;
 	}
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 3 && rc == 0; k++) {
 		if (!o.want[k])
 			continue;
 		engines[k] = make_engine(k, &o);
 		if (engines[k] == NULL) {
 			fprintf(stderr, "engine %d: %s\n", k, strerror(errno));
-			return 1;
+			rc = -1;
 		}
 	}
-	b->ct = malloc((size_t)o.burst * 65536);
-	b->pt = malloc((size_t)o.burst * 65536);
-	if (b->ct == NULL || b->pt == NULL)
-		return 1;
-	memset(b->key, 0x42, sizeof(b->key));
-	printf("# vh-perf-aead: ChaCha20-Poly1305, one core (cpu %d), burst %u, %.1f s per line, "
-	       "8-byte aad, ipsec-mb %s code path\n",
-		sched_getcpu(), o.burst, o.seconds, vh_perf_aead_bare_arch());
-	printf("# cycles are TSC ticks; ratio = engine Mpps / bare ipsec-mb loop Mpps\n");
-	printf("%-10s %-7s %6s %10s %10s %12s %8s\n", "engine", "op", "bytes", "Mpps", "Gbit/s",
-		"cycles/pkt", "ratio");
-	for (unsigned int i = 0; i < o.n_sizes && rc == 0; i++)
-		rc = bench_size(engines, b, &o, o.sizes[i]);
+	if (rc == 0)
+		rc = run_all(engines, &o);
 	for (int k = 0; k < 3; k++)
 		vh_aead_destroy(engines[k]);
-	free(b->ct);
-	free(b->pt);
-	free(b);
 	if (o.want[VH_AEAD_CRYPTODEV])
 		rte_eal_cleanup();
 	return rc == 0 ? 0 : 1;

@@ -117,9 +117,9 @@ parse_case(json_t *t, struct vcase *c)
 	c->msg = unhex(json_object_get(t, "msg"), &c->len);
 	c->ct = unhex(json_object_get(t, "ct"), &ct_len);
 	return unhex_fixed(json_object_get(t, "key"), c->key, VH_AEAD_KEY_LEN) &&
-		unhex_fixed(json_object_get(t, "iv"), c->nonce, VH_AEAD_NONCE_LEN) &&
-		unhex_fixed(json_object_get(t, "tag"), c->tag, VH_AEAD_TAG_LEN) &&
-		c->aad != NULL && c->msg != NULL && c->ct != NULL && ct_len == c->len;
+	       unhex_fixed(json_object_get(t, "iv"), c->nonce, VH_AEAD_NONCE_LEN) &&
+	       unhex_fixed(json_object_get(t, "tag"), c->tag, VH_AEAD_TAG_LEN) && c->aad != NULL &&
+	       c->msg != NULL && c->ct != NULL && ct_len == c->len;
 }
 
 /* Load every 12-byte-nonce case; count the others. NULL on a bad file. */
@@ -127,7 +127,7 @@ static struct vcase *
 load_cases(const char *path, struct wyche_stats *st)
 {
 	json_error_t jerr;
-	json_t *root = json_load_file(path, 0, &jerr), *groups, *g;
+	json_t *root = json_load_file(path, 0, &jerr), *groups;
 	struct vcase *cases = NULL;
 	size_t gi;
 
@@ -138,17 +138,17 @@ load_cases(const char *path, struct wyche_stats *st)
 	st->total = (unsigned int)json_integer_value(json_object_get(root, "numberOfTests"));
 	cases = calloc(st->total + 1, sizeof(*cases));
 	groups = json_object_get(root, "testGroups");
-	json_array_foreach(groups, gi, g) {
-		json_t *tests = json_object_get(g, "tests"), *t;
-		size_t ti;
+	for (gi = 0; gi < json_array_size(groups); gi++) {
+		json_t *g = json_array_get(groups, gi);
+		json_t *tests = json_object_get(g, "tests");
 
 		if (json_integer_value(json_object_get(g, "ivSize")) != 8 * VH_AEAD_NONCE_LEN) {
 			st->skip_nonce += (unsigned int)json_array_size(tests);
 			continue;
 		}
-		json_array_foreach(tests, ti, t) {
+		for (size_t ti = 0; ti < json_array_size(tests); ti++) {
 			if (cases == NULL || st->run >= st->total ||
-				!parse_case(t, &cases[st->run])) {
+				!parse_case(json_array_get(tests, ti), &cases[st->run])) {
 				printf("wycheproof: malformed case %u in %s\n", st->run, path);
 				free_cases(cases, st->run + (cases != NULL && st->run < st->total));
 				json_decref(root);
@@ -228,9 +228,13 @@ run_cases(struct vh_aead *e, const struct vcase *c, unsigned int n, struct wyche
 			memcpy(tags[j], c[j].tag, VH_AEAD_TAG_LEN);
 			if (j % 2)
 				memcpy(out[j], in, c[j].len);
-			ops[j] = (struct vh_aead_op){.key = c[j].key, .aad = c[j].aad,
-				.aad_len = (uint32_t)c[j].aad_len, .src = j % 2 ? out[j] : in,
-				.dst = out[j], .len = (uint32_t)c[j].len, .tag = tags[j]};
+			ops[j] = (struct vh_aead_op){.key = c[j].key,
+				.aad = c[j].aad,
+				.aad_len = (uint32_t)c[j].aad_len,
+				.src = j % 2 ? out[j] : in,
+				.dst = out[j],
+				.len = (uint32_t)c[j].len,
+				.tag = tags[j]};
 			memcpy(ops[j].nonce, c[j].nonce, VH_AEAD_NONCE_LEN);
 		}
 		if (pass == 0)
@@ -312,13 +316,17 @@ random_msg(uint64_t *s, struct msg *m, const uint8_t (*keys)[VH_AEAD_KEY_LEN], u
 
 /* Build op j over message m: in place works on buf, else reads src. */
 static void
-set_op(struct vh_aead_op *op, const struct msg *m, const uint8_t *src, uint8_t *buf,
-	uint8_t *tag)
+set_op(struct vh_aead_op *op, const struct msg *m, const uint8_t *src, uint8_t *buf, uint8_t *tag)
 {
 	if (m->in_place)
 		memcpy(buf, src, m->len);
-	*op = (struct vh_aead_op){.key = m->key, .aad = m->aad, .aad_len = m->aad_len,
-		.src = m->in_place ? buf : src, .dst = buf, .len = m->len, .tag = tag};
+	*op = (struct vh_aead_op){.key = m->key,
+		.aad = m->aad,
+		.aad_len = m->aad_len,
+		.src = m->in_place ? buf : src,
+		.dst = buf,
+		.len = m->len,
+		.tag = tag};
 	memcpy(op->nonce, m->nonce, VH_AEAD_NONCE_LEN);
 }
 
@@ -390,7 +398,7 @@ check_equal(struct vh_aead **engines, unsigned int n, uint64_t seed, unsigned in
 		return 1;
 	for (unsigned int i = 0; i < n; i++)
 		max_aad = vh_aead_max_aad(engines[i]) < max_aad ? vh_aead_max_aad(engines[i])
-								  : max_aad;
+								: max_aad;
 	rnd_fill(&s, &keys[0][0], sizeof(keys));
 	for (unsigned int r = 0; r < rounds && fail == 0; r++) {
 		unsigned int b = 1 + (unsigned int)(rnd(&s) % MAX_BURST);
@@ -411,8 +419,8 @@ check_equal(struct vh_aead **engines, unsigned int n, uint64_t seed, unsigned in
 
 enum tamper { T_NONE, T_TAG, T_CT, T_AAD, T_NONCE, T_AAD_LEN, T_COUNT };
 
-static const char *const tamper_names[] = {"none", "tag", "ciphertext", "aad", "nonce",
-	"aad-length"};
+static const char *const tamper_names[] = {
+	"none", "tag", "ciphertext", "aad", "nonce", "aad-length"};
 
 /* One burst mixing every kind of tampering with untouched ops. */
 unsigned int
@@ -428,8 +436,13 @@ check_tamper(struct vh_aead *e, uint64_t seed)
 	for (unsigned int j = 0; j < N; j++) {
 		rnd_fill(&s, aad[j], sizeof(aad[j]));
 		rnd_fill(&s, pt[j], sizeof(pt[j]));
-		ops[j] = (struct vh_aead_op){.key = key, .aad = aad[j], .aad_len = 16,
-			.src = pt[j], .dst = ct[j], .len = 1 + j * 3, .tag = tag[j]};
+		ops[j] = (struct vh_aead_op){.key = key,
+			.aad = aad[j],
+			.aad_len = 16,
+			.src = pt[j],
+			.dst = ct[j],
+			.len = 1 + j * 3,
+			.tag = tag[j]};
 		vh_aead_nonce(ops[j].nonce, j);
 	}
 	if (vh_aead_encrypt_burst(e, ops, N) != N)
@@ -491,8 +504,8 @@ check_invalid(struct vh_aead *e)
 	ops[1].key = NULL;
 	ops[2].tag = NULL;
 	ops[3].src = NULL;
-	ops[4].aad_len = 4; /* aad NULL */
-	ops[5].dst = buf + 1; /* shifted overlap */
+	ops[4].aad_len = 4;    /* aad NULL */
+	ops[5].dst = buf + 1;  /* shifted overlap */
 	ops[6].tag = buf + 16; /* tag inside dst */
 	if (vh_aead_encrypt_burst(e, ops, 7) != 1)
 		fail++;

@@ -16,12 +16,12 @@
 #define WYCHE_EXPECT_RUN 316
 
 struct wyche_stats {
-	unsigned int total;       /* numberOfTests in the file header */
-	unsigned int run;         /* cases with a 12-byte nonce */
-	unsigned int valid;       /* of those, result "valid" */
-	unsigned int invalid;     /* of those, result "invalid" */
-	unsigned int skip_nonce;  /* cases with another nonce size */
-	unsigned int skip_aad;    /* cases over the engine's aad limit (got -EINVAL) */
+	unsigned int total;      /* numberOfTests in the file header */
+	unsigned int run;        /* cases with a 12-byte nonce */
+	unsigned int valid;      /* of those, result "valid" */
+	unsigned int invalid;    /* of those, result "invalid" */
+	unsigned int skip_nonce; /* cases with another nonce size */
+	unsigned int skip_aad;   /* cases over the engine's aad limit (got -EINVAL) */
 };
 
 /*
@@ -29,16 +29,16 @@ struct wyche_stats {
  * `burst` ops: valid cases must encrypt to the exact ct and tag and decrypt
  * back; invalid ones must be rejected with -EBADMSG and a zeroed output.
  */
-unsigned int wyche_run(struct vh_aead *e, const char *path, unsigned int burst,
-	struct wyche_stats *st);
+unsigned int wyche_run(
+	struct vh_aead *e, const char *path, unsigned int burst, struct wyche_stats *st);
 
 /*
  * Random bursts (seeded): every engine must give the reference engine
  * (engines[0])'s bytes, in place and out of place, and each engine must open
  * what the next one sealed. aad lengths stay within every engine's limit.
  */
-unsigned int check_equal(struct vh_aead **engines, unsigned int n, uint64_t seed,
-	unsigned int rounds);
+unsigned int check_equal(
+	struct vh_aead **engines, unsigned int n, uint64_t seed, unsigned int rounds);
 
 /* Flipped tag, ciphertext, aad bits, wrong nonce or aad length: rejected,
  * output zeroed, and untouched ops in the same burst still pass. */

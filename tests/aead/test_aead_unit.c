@@ -118,8 +118,8 @@ test_big_burst(void **state)
 		key[i] = (uint8_t)(i * 7 + 3);
 	for (unsigned int j = 0; j < N; j++) {
 		memset(pt[j], (int)j, sizeof(pt[j]));
-		oa[j] = (struct vh_aead_op){.key = key, .src = pt[j], .dst = a[j], .len = 80,
-			.tag = ta[j]};
+		oa[j] = (struct vh_aead_op){
+			.key = key, .src = pt[j], .dst = a[j], .len = 80, .tag = ta[j]};
 		vh_aead_nonce(oa[j].nonce, 1000 + j);
 		ob[j] = oa[j];
 		ob[j].dst = b[j];
@@ -136,8 +136,8 @@ test_big_burst(void **state)
 static void
 test_nonce_and_names(void **state)
 {
-	static const uint8_t want[VH_AEAD_NONCE_LEN] = {0, 0, 0, 0, 0x08, 0x07, 0x06, 0x05,
-		0x04, 0x03, 0x02, 0x01};
+	static const uint8_t want[VH_AEAD_NONCE_LEN] = {
+		0, 0, 0, 0, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01};
 	uint8_t n[VH_AEAD_NONCE_LEN];
 
 	(void)state;
