@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Valhalla node configuration: one JSON file (schema v1), validated against
+ * a single schema table before anything else starts, into a plain struct
+ * with every address already converted and every default applied.
+ *
+ * The same schema table prints the operator reference
+ * (docs/config-reference.md), so documentation and validator cannot differ.
+ * Loading allocates nothing that outlives the call.
+ */
+#ifndef VH_CONFIG_H
+#define VH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The only schema version this build understands. */
+#define VH_CONFIG_VERSION 1
+/** Largest configuration file accepted, in bytes. */
+#define VH_CONFIG_MAX_FILE_SIZE (1024 * 1024)
+
+#define VH_CONFIG_MAX_PORTS 8     /**< entries in "ports" */
+#define VH_CONFIG_MAX_WORKERS 16  /**< entries in "lcores.workers" */
+#define VH_CONFIG_MAX_IPV6 4      /**< entries in "ports[].ipv6" */
+#define VH_CONFIG_MAX_LOG_LIBS 10 /**< names allowed in "log.libs" */
+#define VH_CONFIG_MAX_LCORE 127   /**< largest worker lcore id */
+
+#define VH_CONFIG_NODE_NAME_LEN 33    /**< 32 characters + NUL */
+#define VH_CONFIG_SOCKET_PATH_LEN 108 /**< sizeof(sun_path), NUL included */
+#define VH_CONFIG_PATH_LEN 256        /**< data_dir, key_file, NUL included */
+#define VH_CONFIG_PORT_NAME_LEN 16    /**< 15 characters + NUL */
+#define VH_CONFIG_DEVARGS_LEN 256     /**< 255 characters + NUL */
+#define VH_CONFIG_LIB_NAME_LEN 16
+
+/** Log levels, numbered as syslog and rte_log (RTE_LOG_EMERG == 1 ...). */
+enum vh_config_log_level {
+	VH_CONFIG_LOG_EMERG = 1,
+	VH_CONFIG_LOG_ALERT = 2,
+	VH_CONFIG_LOG_CRIT = 3,
+	VH_CONFIG_LOG_ERR = 4,
+	VH_CONFIG_LOG_WARNING = 5,
+	VH_CONFIG_LOG_NOTICE = 6,
+	VH_CONFIG_LOG_INFO = 7,
+	VH_CONFIG_LOG_DEBUG = 8,
+};
+
+/** What a polling loop does when it finds no work (same order as vh_dp_idle). */
+enum vh_config_idle {
+	VH_CONFIG_IDLE_POLL = 0,     /**< spin: lowest latency, burns the core */
+	VH_CONFIG_IDLE_ADAPTIVE = 1, /**< sleep, backing off to idle_sleep_max_us */
+};
+
+/** One per-library log level override ("log.libs"). */
+struct vh_config_log_lib {
+	char name[VH_CONFIG_LIB_NAME_LEN]; /**< one of core net bifrost config ... */
+	enum vh_config_log_level level;
+};
+
+/** One network port ("ports[]"). Addresses are in network byte order. */
+struct vh_config_port {
+	char name[VH_CONFIG_PORT_NAME_LEN];
+	char devargs[VH_CONFIG_DEVARGS_LEN];
+	bool has_mac; /**< false: use the port's own MAC */
+	uint8_t mac[6];
+	uint16_t mtu;
+	uint16_t rx_desc;
+	uint16_t tx_desc;
+	bool has_ipv4;
+	uint32_t ipv4; /**< network byte order */
+	uint8_t ipv4_plen;
+	bool has_gateway4;
+	uint32_t gateway4; /**< network byte order */
+	unsigned int n_ipv6;
+	uint8_t ipv6[VH_CONFIG_MAX_IPV6][16];
+	uint8_t ipv6_plen[VH_CONFIG_MAX_IPV6];
+	bool has_gateway6;
+	uint8_t gateway6[16];
+};
+
+/** The whole node configuration, every default applied. */
+struct vh_config {
+	unsigned int version; /**< always VH_CONFIG_VERSION after a load */
+	struct {
+		char name[VH_CONFIG_NODE_NAME_LEN];
+		char control_socket[VH_CONFIG_SOCKET_PATH_LEN];
+		char data_dir[VH_CONFIG_PATH_LEN];
+		char key_file[VH_CONFIG_PATH_LEN];
+	} node;
+	struct {
+		enum vh_config_log_level level;
+		unsigned int n_libs;
+		struct vh_config_log_lib libs[VH_CONFIG_MAX_LOG_LIBS];
+	} log;
+	struct {
+		unsigned int n_workers; /**< 0: single-lcore mode on the main lcore */
+		unsigned int workers[VH_CONFIG_MAX_WORKERS];
+		enum vh_config_idle idle;
+		uint32_t idle_sleep_max_us;
+	} lcores;
+	struct {
+		uint16_t udp_port;
+	} overlay;
+	struct {
+		uint32_t mbufs;
+		uint32_t cache;
+	} mempool;
+	unsigned int n_ports;
+	struct vh_config_port ports[VH_CONFIG_MAX_PORTS];
+	struct {
+		bool enabled;
+	} telemetry;
+	struct {
+		bool enabled;     /**< false when "metrics" is absent */
+		int family;       /**< AF_INET or AF_INET6 */
+		uint8_t addr[16]; /**< 4 or 16 bytes, network byte order */
+		uint16_t port;    /**< host byte order */
+	} metrics;
+};
+
+/**
+ * Why a load failed. path is a JSONPath such as "$.ports[0].ipv4", empty
+ * when the failure is not about one value (file unreadable, syntax error).
+ * line and column (1-based) are set for JSON syntax errors, 0 otherwise.
+ */
+struct vh_config_error {
+	char path[128];
+	char message[256];
+	int line, column;
+};
+
+/**
+ * Load and validate a configuration file.
+ *
+ * Refuses files that are not regular files or are larger than
+ * VH_CONFIG_MAX_FILE_SIZE.
+ *
+ * @param file path of the JSON file
+ * @param cfg filled only on success
+ * @param err filled on failure (may be NULL)
+ * @return 0, or a negative errno: -EINVAL (invalid content), -EFBIG,
+ *	-EISDIR / -EINVAL (not a regular file), -ENOMEM, or open/read errors
+ */
+int vh_config_load_file(const char *file, struct vh_config *cfg, struct vh_config_error *err);
+
+/**
+ * Load and validate a configuration from memory.
+ *
+ * @param json the JSON text, need not be NUL-terminated
+ * @param len its length in bytes
+ * @param cfg filled only on success
+ * @param err filled on failure (may be NULL)
+ * @return 0, -EINVAL, -EFBIG or -ENOMEM
+ */
+int vh_config_load_string(
+	const char *json, size_t len, struct vh_config *cfg, struct vh_config_error *err);
+
+/**
+ * Format an error for operators: "FILE: PATH: MESSAGE", or
+ * "FILE:LINE:COLUMN: MESSAGE" for syntax errors.
+ *
+ * @param file name to prefix, or NULL for none
+ * @return as snprintf: the length the full message needs
+ */
+int vh_config_format_error(
+	const struct vh_config_error *err, const char *file, char *buf, size_t cap);
+
+/**
+ * Print the configuration reference, generated from the schema table, as
+ * Markdown (the content of docs/config-reference.md).
+ */
+void vh_config_print_reference(FILE *out);
+
+/**
+ * The effective configuration, defaults included, as JSON that
+ * vh_config_load_string() accepts and loads back to an equal struct.
+ *
+ * @return a new reference, or NULL when out of memory
+ */
+json_t *vh_config_to_json(const struct vh_config *cfg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* VH_CONFIG_H */
