@@ -11,7 +11,7 @@ REPO = os.path.abspath(os.path.join(HERE, '..', '..'))
 sys.path.insert(0, os.path.join(REPO, 'scripts', 'lib'))
 
 from vhbed import bed as vbed  # noqa: E402
-from vhbed import bifrost, ctl, topology  # noqa: E402,F401
+from vhbed import bifrost, ctl, topology  # noqa: E402,F401 (re-exported for the tests)
 
 TOPOLOGIES = os.path.join(HERE, 'topologies')
 
