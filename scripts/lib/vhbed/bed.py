@@ -242,27 +242,27 @@ class Testbed:
     # ---- context manager and signals ------------------------------------------------------
 
     def __enter__(self):
-        self._catch_signals()
+        self.catch_signals()
         try:
             self.up()
         except BaseException:
             self.down()
-            self._restore_signals()
+            self.restore_signals()
             raise
         return self
 
     def __exit__(self, *exc):
         self.down()
-        self._restore_signals()
+        self.restore_signals()
         return False
 
-    def _catch_signals(self):
+    def catch_signals(self):
         def raise_interrupted(signo, _frame):
             raise Interrupted('signal %d' % signo)
         for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             self._old_handlers[s] = signal.signal(s, raise_interrupted)
 
-    def _restore_signals(self):
+    def restore_signals(self):
         for s, h in self._old_handlers.items():
             signal.signal(s, h)
         self._old_handlers = {}
