@@ -140,6 +140,7 @@ def _parse_link(i, spec, names):
         spec = {'ends': spec}
     if not isinstance(spec, dict):
         _fail(where, 'must be [a, b] or an object')
+    spec = dict(spec)
     extra = set(spec) - LINK_KEYS
     if extra:
         _fail(where, 'unknown key(s) %s' % ', '.join(sorted(extra)))
