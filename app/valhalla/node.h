@@ -70,6 +70,7 @@ struct node {
 	struct pending pending[NODE_PENDING_MAX];
 	struct ping *pings[NODE_PINGS_MAX];
 	struct rte_timer housekeeping;
+	bool timer_on;
 	struct node_counters cnt;
 	uint64_t start_ms;
 	uint32_t ping_ident;

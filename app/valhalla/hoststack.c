@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The host stack's slow path on the control lcore: ARP and neighbour
+ * discovery (answers, learning, resolution with lib/net's cache, one per
+ * port), ICMP and ICMPv6 echo replies, and sending UDP for the node's own
+ * traffic, holding frames in a small queue while their next hop resolves.
+ */
+#include <string.h>
+
+#include "node.h"
+
+#define PENDING_MS 3000
+#define EXPIRE_EVERY_MS 200
+
+static const struct vh_net_if *
+port_if(struct node *n, unsigned int port)
+{
+	return &vh_dp_port(n->dp, port)->ifc;
+}
+
+/* Hand a frame of len bytes in m to the data plane for port. */
+static void
+send_frame(struct node *n, struct rte_mbuf *m, unsigned int port, int len)
+{
+	if (len < 0 || rte_pktmbuf_append(m, (uint16_t)len) == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	m->port = (uint16_t)vh_dp_port_id(n->dp, port);
+	if (vh_dp_inject(n->dp, m) != 0)
+		n->cnt.inject_failed++;
+}
+
+static struct rte_mbuf *
+new_frame(struct node *n, uint8_t **buf, size_t *cap)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(vh_dp_mempool(n->dp));
+
+	if (m == NULL) {
+		vh_dp_count_drop(n->dp, VH_DROP_NO_MBUF);
+		return NULL;
+	}
+	*buf = rte_pktmbuf_mtod(m, uint8_t *);
+	*cap = rte_pktmbuf_tailroom(m);
+	return m;
+}
+
+/* ARP request or neighbour solicitation; dst_mac NULL = broadcast/multicast. */
+static void
+send_request(struct node *n, unsigned int port, int ip_ver, const uint8_t *addr,
+	const uint8_t *dst_mac)
+{
+	const struct vh_net_if *ifc = port_if(n, port);
+	struct rte_mbuf *m;
+	uint8_t *buf;
+	size_t cap;
+	int len;
+
+	m = new_frame(n, &buf, &cap);
+	if (m == NULL)
+		return;
+	if (ip_ver == 4) {
+		uint32_t ip;
+
+		memcpy(&ip, addr, 4);
+		len = vh_net_arp_request(ifc, ip, dst_mac, buf, cap);
+		n->cnt.arp_requests_sent++;
+	} else {
+		len = vh_net_nd_ns(ifc, addr, dst_mac, buf, cap);
+		n->cnt.nd_solicits_sent++;
+	}
+	send_frame(n, m, port, len);
+}
+
+static bool
+pending_match(const struct pending *p, unsigned int port, int ip_ver, const uint8_t *addr)
+{
+	return p->m != NULL && p->port == port && p->family == ip_ver &&
+		memcmp(p->addr, addr, ip_ver == 4 ? 4 : 16) == 0;
+}
+
+/* A next hop resolved (mac) or failed (NULL): release what waited for it. */
+static void
+pending_release(struct node *n, unsigned int port, int ip_ver, const uint8_t *addr,
+	const uint8_t *mac)
+{
+	for (unsigned int i = 0; i < NODE_PENDING_MAX; i++) {
+		struct pending *p = &n->pending[i];
+
+		if (!pending_match(p, port, ip_ver, addr))
+			continue;
+		if (mac != NULL) {
+			memcpy(rte_pktmbuf_mtod(p->m, uint8_t *), mac, 6);
+			if (vh_dp_inject(n->dp, p->m) != 0)
+				n->cnt.inject_failed++;
+			n->cnt.pending_sent++;
+		} else {
+			rte_pktmbuf_free(p->m);
+			vh_dp_count_drop(n->dp, VH_DROP_NO_NEIGHBOR);
+			n->cnt.pending_dropped++;
+		}
+		p->m = NULL;
+	}
+}
+
+static void
+learn(struct node *n, unsigned int port, int ip_ver, const uint8_t *addr, const uint8_t *mac)
+{
+	if (vh_net_neigh_learn(n->neigh[port], ip_ver, addr, mac, node_now_ms()) != 0)
+		return;
+	n->cnt.neigh_learned++;
+	pending_release(n, port, ip_ver, addr, mac);
+}
+
+static void
+answer(struct node *n, unsigned int port, const struct vh_net_pkt *pkt)
+{
+	const struct vh_net_if *ifc = port_if(n, port);
+	struct rte_mbuf *m;
+	uint8_t *buf;
+	size_t cap;
+	int len;
+
+	m = new_frame(n, &buf, &cap);
+	if (m == NULL)
+		return;
+	if (pkt->kind == VH_NET_ARP) {
+		len = vh_net_arp_reply(ifc, pkt, buf, cap);
+		n->cnt.arp_replies++;
+	} else {
+		len = vh_net_nd_na(ifc, pkt, buf, cap);
+		n->cnt.nd_replies++;
+	}
+	send_frame(n, m, port, len);
+}
+
+static const uint8_t unspecified6[16];
+
+void
+hoststack_input(struct node *n, struct rte_mbuf *m)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+	const struct vh_net_pkt *pkt = &meta->pkt;
+	unsigned int port = meta->port_idx;
+	int len;
+
+	switch (pkt->kind) {
+	case VH_NET_ARP:
+		if (pkt->has_lladdr)
+			learn(n, port, 4, pkt->src, pkt->lladdr);
+		if (pkt->arp_op == VH_NET_ARP_REQUEST)
+			answer(n, port, pkt);
+		break;
+	case VH_NET_ND_NS:
+		if (pkt->has_lladdr && memcmp(pkt->src, unspecified6, 16) != 0)
+			learn(n, port, 6, pkt->src, pkt->lladdr);
+		answer(n, port, pkt);
+		break;
+	case VH_NET_ND_NA:
+		if (pkt->has_lladdr)
+			learn(n, port, 6, pkt->target, pkt->lladdr);
+		break;
+	case VH_NET_ICMP4_ECHO:
+	case VH_NET_ICMP6_ECHO:
+		len = vh_net_icmp_echo_reply_inplace(rte_pktmbuf_mtod(m, uint8_t *), pkt,
+			port_if(n, port));
+		if (len <= 0)
+			break;
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
+		n->cnt.icmp_echo_replies++;
+		if (vh_dp_inject(n->dp, m) != 0)
+			n->cnt.inject_failed++;
+		return;
+	default:
+		break;
+	}
+	rte_pktmbuf_free(m);
+}
+
+static bool
+same_prefix(const uint8_t *a, const uint8_t *b, unsigned int plen)
+{
+	unsigned int bytes = plen / 8, bits = plen % 8;
+
+	if (memcmp(a, b, bytes) != 0)
+		return false;
+	return bits == 0 || ((a[bytes] ^ b[bytes]) & (0xff << (8 - bits))) == 0;
+}
+
+/* Pick the port and next hop for dst: on-link by prefix, else a gateway. */
+static int
+route(struct node *n, int ip_ver, const uint8_t *dst, unsigned int *port, uint8_t *nh)
+{
+	unsigned int np = vh_dp_port_count(n->dp);
+
+	for (unsigned int i = 0; i < np; i++) {
+		const struct vh_net_if *ifc = port_if(n, i);
+
+		if (ip_ver == 4 && ifc->ip4 != 0 &&
+			same_prefix((const uint8_t *)&ifc->ip4, dst, ifc->ip4_plen))
+			goto onlink;
+		if (ip_ver == 6 && dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+			goto onlink;
+		for (unsigned int a = 0; ip_ver == 6 && a < ifc->n_ip6; a++)
+			if (same_prefix(ifc->ip6[a], dst, ifc->ip6_plen[a]))
+				goto onlink;
+		continue;
+onlink:
+		*port = i;
+		memcpy(nh, dst, ip_ver == 4 ? 4 : 16);
+		return 0;
+	}
+	for (unsigned int i = 0; i < np; i++) {
+		const struct vh_net_if *ifc = port_if(n, i);
+
+		if (ip_ver == 4 && ifc->gw4 != 0) {
+			*port = i;
+			memcpy(nh, &ifc->gw4, 4);
+			return 0;
+		}
+		if (ip_ver == 6 && memcmp(ifc->gw6, unspecified6, 16) != 0) {
+			*port = i;
+			memcpy(nh, ifc->gw6, 16);
+			return 0;
+		}
+	}
+	return -ENETUNREACH;
+}
+
+static int
+queue_pending(struct node *n, struct rte_mbuf *m, unsigned int port, int ip_ver,
+	const uint8_t *nh)
+{
+	for (unsigned int i = 0; i < NODE_PENDING_MAX; i++) {
+		struct pending *p = &n->pending[i];
+
+		if (p->m != NULL)
+			continue;
+		p->m = m;
+		p->port = port;
+		p->family = (uint8_t)ip_ver;
+		memcpy(p->addr, nh, ip_ver == 4 ? 4 : 16);
+		p->deadline_ms = node_now_ms() + PENDING_MS;
+		n->cnt.pending_queued++;
+		return 0;
+	}
+	rte_pktmbuf_free(m);
+	n->cnt.pending_dropped++;
+	return -ENOBUFS;
+}
+
+int
+hoststack_send_udp(struct node *n, int ip_ver, const uint8_t *dst, uint16_t dport,
+	const uint8_t *payload, uint16_t len)
+{
+	struct vh_net_flow f = {.ip_ver = (uint8_t)ip_ver, .dport = dport};
+	uint8_t nh[16], *buf;
+	struct rte_mbuf *m;
+	unsigned int port;
+	size_t cap;
+	int rc, flen;
+
+	rc = route(n, ip_ver, dst, &port, nh);
+	if (rc != 0)
+		return rc;
+	memcpy(f.dst, dst, ip_ver == 4 ? 4 : 16);
+	rc = vh_net_neigh_lookup(n->neigh[port], ip_ver, nh, f.dst_mac, node_now_ms());
+	if (rc == -EHOSTUNREACH) {
+		vh_dp_count_drop(n->dp, VH_DROP_NO_NEIGHBOR);
+		return rc;
+	}
+	m = new_frame(n, &buf, &cap);
+	if (m == NULL)
+		return -ENOBUFS;
+	flen = vh_net_udp_build(port_if(n, port), &f, payload, len, buf, cap);
+	if (flen < 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
+		rte_pktmbuf_free(m);
+		return flen < 0 ? flen : -ENOSPC;
+	}
+	m->port = (uint16_t)vh_dp_port_id(n->dp, port);
+	if (rc == 0)
+		return vh_dp_inject(n->dp, m);
+	if (vh_net_neigh_solicit(n->neigh[port], ip_ver, nh, node_now_ms()) == 1)
+		send_request(n, port, ip_ver, nh, NULL);
+	return queue_pending(n, m, port, ip_ver, nh);
+}
+
+struct expire_ctx {
+	struct node *n;
+	unsigned int port;
+};
+
+static int
+on_neigh_timer(void *arg, const struct vh_net_neigh_entry *e)
+{
+	struct expire_ctx *x = arg;
+
+	switch (e->state) {
+	case VH_NET_NEIGH_INCOMPLETE:
+		send_request(x->n, x->port, e->ip_ver, e->addr, NULL);
+		break;
+	case VH_NET_NEIGH_STALE:
+		send_request(x->n, x->port, e->ip_ver, e->addr, e->mac);
+		break;
+	case VH_NET_NEIGH_FAILED:
+		x->n->cnt.neigh_failed++;
+		pending_release(x->n, x->port, e->ip_ver, e->addr, NULL);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+void
+hoststack_tick(struct node *n, uint64_t now_ms)
+{
+	static uint64_t last;
+
+	for (unsigned int i = 0; i < NODE_PENDING_MAX; i++) {
+		struct pending *p = &n->pending[i];
+
+		if (p->m != NULL && now_ms >= p->deadline_ms) {
+			rte_pktmbuf_free(p->m);
+			p->m = NULL;
+			vh_dp_count_drop(n->dp, VH_DROP_NO_NEIGHBOR);
+			n->cnt.pending_dropped++;
+		}
+	}
+	if (now_ms - last < EXPIRE_EVERY_MS)
+		return;
+	last = now_ms;
+	for (unsigned int i = 0; i < vh_dp_port_count(n->dp); i++) {
+		struct expire_ctx x = {n, i};
+
+		vh_net_neigh_expire(n->neigh[i], now_ms, on_neigh_timer, &x);
+	}
+}
+
+void
+hoststack_free_pending(struct node *n)
+{
+	for (unsigned int i = 0; i < NODE_PENDING_MAX; i++) {
+		if (n->pending[i].m != NULL)
+			rte_pktmbuf_free(n->pending[i].m);
+		n->pending[i].m = NULL;
+	}
+}
