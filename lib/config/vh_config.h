@@ -65,6 +65,25 @@ struct vh_config_log_lib {
 	enum vh_config_log_level level;
 };
 
+/** An IPv4 address with its prefix length. */
+struct vh_config_prefix4 {
+	uint32_t addr; /**< network byte order */
+	uint8_t plen;  /**< 1..32 */
+};
+
+/** An IPv6 address with its prefix length. */
+struct vh_config_prefix6 {
+	uint8_t addr[16];
+	uint8_t plen; /**< 1..128 */
+};
+
+/** A listening address ("host:port"). */
+struct vh_config_endpoint {
+	int family;       /**< AF_INET or AF_INET6 */
+	uint8_t addr[16]; /**< first 4 bytes for AF_INET; network byte order */
+	uint16_t port;    /**< host byte order */
+};
+
 /** One network port ("ports[]"). Addresses are in network byte order. */
 struct vh_config_port {
 	char name[VH_CONFIG_PORT_NAME_LEN];
@@ -75,13 +94,11 @@ struct vh_config_port {
 	uint16_t rx_desc;
 	uint16_t tx_desc;
 	bool has_ipv4;
-	uint32_t ipv4; /**< network byte order */
-	uint8_t ipv4_plen;
+	struct vh_config_prefix4 ipv4;
 	bool has_gateway4;
 	uint32_t gateway4; /**< network byte order */
 	unsigned int n_ipv6;
-	uint8_t ipv6[VH_CONFIG_MAX_IPV6][16];
-	uint8_t ipv6_plen[VH_CONFIG_MAX_IPV6];
+	struct vh_config_prefix6 ipv6[VH_CONFIG_MAX_IPV6];
 	bool has_gateway6;
 	uint8_t gateway6[16];
 };
@@ -119,10 +136,8 @@ struct vh_config {
 		bool enabled;
 	} telemetry;
 	struct {
-		bool enabled;     /**< false when "metrics" is absent */
-		int family;       /**< AF_INET or AF_INET6 */
-		uint8_t addr[16]; /**< 4 or 16 bytes, network byte order */
-		uint16_t port;    /**< host byte order */
+		bool enabled; /**< false when "metrics" is absent */
+		struct vh_config_endpoint listen;
 	} metrics;
 };
 
