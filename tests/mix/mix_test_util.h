@@ -29,6 +29,7 @@ hex_decode(const char *hex, size_t *len)
 	size_t n = strlen(hex);
 	uint8_t *out;
 
+	*len = 0;
 	if (n % 2 != 0)
 		return NULL;
 	out = malloc(n / 2 + 1);
