@@ -98,6 +98,38 @@ const char *vh_drop_name(unsigned int reason);
  */
 int vh_drop_from_name(const char *name);
 
+/**
+ * Upper bound of the base58 text length for n bytes, including the NUL
+ * (log(256)/log(58) < 1.37).
+ */
+#define VH_BASE58_ENCODED_MAX(n) ((n) * 137 / 100 + 2)
+
+/**
+ * Base58 encoding, Bitcoin alphabet (multibase 'z' without the prefix): each
+ * leading zero byte becomes a '1', the rest is the big-endian number in base
+ * 58. Quadratic in len: meant for identifiers and keys, not bulk data.
+ *
+ * @param in  bytes
+ * @param len their count
+ * @param out output, NUL-terminated
+ * @param cap its size (VH_BASE58_ENCODED_MAX(len) always suffices)
+ * @return characters written without the NUL, or -ENOSPC
+ */
+int vh_base58_encode(const uint8_t *in, size_t len, char *out, size_t cap);
+
+/**
+ * Base58 decoding, Bitcoin alphabet, the exact inverse of vh_base58_encode():
+ * each leading '1' becomes a zero byte.
+ *
+ * @param in  text (no prefix, no whitespace; need not be NUL-terminated)
+ * @param len its length
+ * @param out output bytes
+ * @param cap their room
+ * @return bytes written, -EINVAL for a character outside the alphabet, or
+ *         -ENOSPC when the value does not fit in cap bytes
+ */
+int vh_base58_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif
