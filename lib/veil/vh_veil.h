@@ -174,7 +174,9 @@ int vh_noise_hs_init(struct vh_noise_hs *hs, const struct vh_noise_hs_conf *conf
  * @param outlen   set to the message length
  * @return 0, -EPROTO (not our turn, or state unusable), -EMSGSIZE (the
  * message would exceed VH_NOISE_MAX_MSG), -ENOBUFS (cap too small), -EIO
- * (RNG failed), -EINVAL.
+ * (RNG failed), -EINVAL (bad argument; or, with the state now unusable, a
+ * Diffie-Hellman with a peer key, configured or received earlier, gave the
+ * all-zero result of a low-order point).
  */
 int vh_noise_write_message(struct vh_noise_hs *hs, const uint8_t *payload, size_t plen,
 	uint8_t *out, size_t cap, size_t *outlen);
