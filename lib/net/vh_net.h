@@ -23,6 +23,15 @@
 
 #include "vh_core.h"
 
+/*
+ * <netinet/ip6.h> (pulled in by DPDK's rte_ip.h) defines ip6_plen as a macro
+ * for struct ip6_hdr, which would rewrite struct vh_net_if's field of that
+ * name. Include it once here and drop the macro: nothing in Valhalla uses
+ * struct ip6_hdr, and the include guard keeps it from coming back.
+ */
+#include <netinet/ip6.h>
+#undef ip6_plen
+
 #ifdef __cplusplus
 extern "C" {
 #endif
