@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <rte_cycles.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_pdump.h>
 
@@ -27,15 +28,15 @@ port_conf(const struct vh_config_port *cp, struct vh_dp_port_conf *pc)
 	pc->rx_desc = cp->rx_desc;
 	pc->tx_desc = cp->tx_desc;
 	if (cp->has_ipv4) {
-		ifc->ip4 = cp->ipv4;
-		ifc->ip4_plen = cp->ipv4_plen;
+		ifc->ip4 = cp->ipv4.addr;
+		ifc->ip4_plen = cp->ipv4.plen;
 	}
 	if (cp->has_gateway4)
 		ifc->gw4 = cp->gateway4;
 	ifc->n_ip6 = RTE_MIN(cp->n_ipv6, (unsigned int)VH_NET_MAX_IP6);
 	for (unsigned int i = 0; i < ifc->n_ip6; i++) {
-		memcpy(ifc->ip6[i], cp->ipv6[i], 16);
-		ifc->ip6_plen[i] = cp->ipv6_plen[i];
+		memcpy(ifc->ip6[i], cp->ipv6[i].addr, 16);
+		ifc->ip6_plen[i] = cp->ipv6[i].plen;
 	}
 	if (cp->has_gateway6)
 		memcpy(ifc->gw6, cp->gateway6, 16);

@@ -4,6 +4,7 @@
 #define VH_DP_PRIV_H
 
 #include <rte_common.h>
+#include <rte_errno.h>
 #include <rte_graph.h>
 #include <rte_graph_worker.h>
 #include <rte_log.h>

@@ -19,22 +19,18 @@ bifrost_one(struct rte_mbuf *m)
 	size_t len = meta->pkt.payload_len;
 	int rc;
 
-	rc = vh_bifrost_validate(dgram, len);
+	/* the common case first: a lone echo is recognised from its header */
+	rc = vh_bifrost_echo_reply_inplace(dgram, len);
+	if (rc < 0)
+		rc = vh_bifrost_validate(dgram, len);
+	else if (rc == 0)
+		goto reply;
 	if (unlikely(rc != VH_DROP_NONE)) {
 		meta->reason = (uint16_t)rc;
 		return BIN_DROP;
 	}
-	if (dgram[3] != VH_BIFROST_ECHO_REQUEST)
-		return BIN_PUNT;
-	rc = vh_bifrost_echo_reply_inplace(dgram, len);
-	if (rc != VH_DROP_NONE) {
-		/* an echo sharing its datagram with other frames is not answered here */
-		if (rc == VH_DROP_BIFROST_BAD_ECHO) {
-			meta->reason = (uint16_t)rc;
-			return BIN_DROP;
-		}
-		return BIN_PUNT;
-	}
+	return BIN_PUNT;
+reply:
 	vh_net_udp_reply_inplace(frame, &meta->pkt);
 	return BIN_TX;
 }
