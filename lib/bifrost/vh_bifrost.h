@@ -140,8 +140,8 @@ int vh_bifrost_echo_reply_inplace(uint8_t *dgram, size_t len);
  * @param size  payload bytes, >= VH_BIFROST_ECHO_MIN
  * @return frame bytes written, -ENOSPC, or -EINVAL (size too small or too large)
  */
-int vh_bifrost_echo_build(uint8_t *buf, size_t cap, uint32_t ident, uint32_t seq, uint64_t ts,
-	size_t size);
+int vh_bifrost_echo_build(
+	uint8_t *buf, size_t cap, uint32_t ident, uint32_t seq, uint64_t ts, size_t size);
 
 /**
  * Read identifier, sequence and timestamp from an ECHO payload.
@@ -153,8 +153,8 @@ int vh_bifrost_echo_build(uint8_t *buf, size_t cap, uint32_t ident, uint32_t seq
  * @param ts      out (may be NULL)
  * @return 0, or -EINVAL if len < VH_BIFROST_ECHO_MIN
  */
-int vh_bifrost_echo_parse(const uint8_t *payload, size_t len, uint32_t *ident, uint32_t *seq,
-	uint64_t *ts);
+int vh_bifrost_echo_parse(
+	const uint8_t *payload, size_t len, uint32_t *ident, uint32_t *seq, uint64_t *ts);
 
 /**
  * Whether a type byte is one this implementation accepts.
@@ -189,10 +189,10 @@ enum vh_pathaddr_kind {
  * compare equal exactly when their canonical strings are equal.
  */
 struct vh_pathaddr {
-	uint8_t kind;                   /**< enum vh_pathaddr_kind */
-	uint8_t family;                 /**< IP version, 4 or 6; 0 when no /udp/ part */
-	uint16_t port;                  /**< host order; 22088 when the text omits it */
-	uint8_t addr[16];               /**< network order; IPv4 uses the first 4 bytes */
+	uint8_t kind;                  /**< enum vh_pathaddr_kind */
+	uint8_t family;                /**< IP version, 4 or 6; 0 when no /udp/ part */
+	uint16_t port;                 /**< host order; 22088 when the text omits it */
+	uint8_t addr[16];              /**< network order; IPv4 uses the first 4 bytes */
 	uint8_t relay[VH_NODE_ID_LEN]; /**< VH_PATHADDR_RELAY: the relay's NodeID */
 };
 
