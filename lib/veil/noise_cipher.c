@@ -21,26 +21,26 @@ nonce_bytes(uint64_t n, uint8_t out[crypto_aead_chacha20poly1305_ietf_NPUBBYTES]
 }
 
 void
-noise_aead_encrypt(const uint8_t *k, uint64_t n, const uint8_t *ad, size_t adlen,
-	const uint8_t *pt, size_t plen, uint8_t *out)
+noise_aead_encrypt(const uint8_t *k, uint64_t n, const uint8_t *ad, size_t adlen, const uint8_t *pt,
+	size_t plen, uint8_t *out)
 {
 	uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
 
 	nonce_bytes(n, nonce);
-	crypto_aead_chacha20poly1305_ietf_encrypt_detached(out, out + plen, NULL, pt, plen, ad,
-		adlen, NULL, nonce, k);
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(
+		out, out + plen, NULL, pt, plen, ad, adlen, NULL, nonce, k);
 }
 
 int
-noise_aead_decrypt(const uint8_t *k, uint64_t n, const uint8_t *ad, size_t adlen,
-	const uint8_t *ct, size_t ctlen, uint8_t *out)
+noise_aead_decrypt(const uint8_t *k, uint64_t n, const uint8_t *ad, size_t adlen, const uint8_t *ct,
+	size_t ctlen, uint8_t *out)
 {
 	uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
 	size_t len = ctlen - VH_NOISE_TAG_LEN;
 
 	nonce_bytes(n, nonce);
-	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(out, NULL, ct, len, ct + len, ad,
-		    adlen, nonce, k) != 0) {
+	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+		    out, NULL, ct, len, ct + len, ad, adlen, nonce, k) != 0) {
 		/* libsodium may leave unauthenticated bytes behind; never expose them */
 		sodium_memzero(out, len);
 		return -EBADMSG;

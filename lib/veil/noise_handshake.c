@@ -259,8 +259,8 @@ write_tokens(struct vh_noise_hs *hs, uint8_t *out, size_t *off)
 }
 
 int
-vh_noise_write_message(struct vh_noise_hs *hs, const uint8_t *payload, size_t plen,
-	uint8_t *out, size_t cap, size_t *outlen)
+vh_noise_write_message(struct vh_noise_hs *hs, const uint8_t *payload, size_t plen, uint8_t *out,
+	size_t cap, size_t *outlen)
 {
 	size_t over, off = 0;
 	int rc;
@@ -319,8 +319,8 @@ read_tokens(struct vh_noise_hs *hs, const uint8_t *in, size_t *off)
 }
 
 int
-vh_noise_read_message(struct vh_noise_hs *hs, const uint8_t *msg, size_t len,
-	uint8_t *payload_out, size_t cap, size_t *plen)
+vh_noise_read_message(struct vh_noise_hs *hs, const uint8_t *msg, size_t len, uint8_t *payload_out,
+	size_t cap, size_t *plen)
 {
 	uint8_t dummy[1];
 	size_t over, off = 0;

@@ -29,8 +29,8 @@ size_t noise_hashlen(enum vh_noise_hash h);
 void noise_hash(enum vh_noise_hash h, const struct span *parts, unsigned int n, uint8_t *out);
 
 /** out (HASHLEN bytes) = HMAC-HASH(key, parts...), RFC 2104 over HASH. */
-void noise_hmac(enum vh_noise_hash h, const uint8_t *key, size_t keylen,
-	const struct span *parts, unsigned int n, uint8_t *out);
+void noise_hmac(enum vh_noise_hash h, const uint8_t *key, size_t keylen, const struct span *parts,
+	unsigned int n, uint8_t *out);
 
 /**
  * HKDF(ck, ikm, num_outputs) with num_outputs = 2 (out3 NULL) or 3; each

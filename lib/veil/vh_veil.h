@@ -59,10 +59,10 @@
 extern "C" {
 #endif
 
-#define VH_NOISE_KEY_LEN 32      /**< X25519 private or public key, cipher key */
-#define VH_NOISE_TAG_LEN 16      /**< ChaCha20-Poly1305 tag */
-#define VH_NOISE_HASH_MAX 64     /**< largest HASHLEN (BLAKE2b) */
-#define VH_NOISE_MAX_MSG 65535   /**< largest Noise message, handshake or transport */
+#define VH_NOISE_KEY_LEN 32    /**< X25519 private or public key, cipher key */
+#define VH_NOISE_TAG_LEN 16    /**< ChaCha20-Poly1305 tag */
+#define VH_NOISE_HASH_MAX 64   /**< largest HASHLEN (BLAKE2b) */
+#define VH_NOISE_MAX_MSG 65535 /**< largest Noise message, handshake or transport */
 #define VH_NOISE_MAX_PAYLOAD (VH_NOISE_MAX_MSG - VH_NOISE_TAG_LEN) /**< transport payload */
 #define VH_NOISE_NONCE_MAX UINT64_MAX /**< reserved nonce, never used for a message */
 
@@ -105,9 +105,9 @@ struct vh_noise_cs {
 struct vh_noise_hs_conf {
 	enum vh_noise_pattern pattern;
 	enum vh_noise_hash hash;
-	bool initiator;           /**< true: this side sends the first message */
-	const uint8_t *prologue;  /**< bound into the handshake hash; may be NULL if 0 */
-	size_t prologue_len;      /**< at most VH_NOISE_MAX_MSG */
+	bool initiator;          /**< true: this side sends the first message */
+	const uint8_t *prologue; /**< bound into the handshake hash; may be NULL if 0 */
+	size_t prologue_len;     /**< at most VH_NOISE_MAX_MSG */
 	/** This side's static key pair (required; copied into the state). */
 	const struct vh_noise_keypair *local_static;
 	/**
@@ -150,7 +150,8 @@ struct vh_noise_hs {
  * @return 0, or -EINVAL (NULL argument, or a private key giving the
  * all-zero public key).
  */
-int vh_noise_keypair_from_private(struct vh_noise_keypair *kp, const uint8_t priv[VH_NOISE_KEY_LEN]);
+int vh_noise_keypair_from_private(
+	struct vh_noise_keypair *kp, const uint8_t priv[VH_NOISE_KEY_LEN]);
 
 /**
  * Generate a fresh key pair.
@@ -213,8 +214,8 @@ bool vh_noise_wants_write(const struct vh_noise_hs *hs);
  * @param len set to HASHLEN (32 or 64)
  * @return 0, -EPROTO (handshake not complete), -ENOBUFS, -EINVAL.
  */
-int vh_noise_get_handshake_hash(const struct vh_noise_hs *hs, uint8_t *out, size_t cap,
-	size_t *len);
+int vh_noise_get_handshake_hash(
+	const struct vh_noise_hs *hs, uint8_t *out, size_t cap, size_t *len);
 
 /**
  * Copy the peer's static public key, once known (IK initiator: from the
@@ -250,8 +251,8 @@ const char *vh_noise_protocol_name(enum vh_noise_pattern pattern, enum vh_noise_
  * @return 0, -EOVERFLOW (counter at 2^64-1: rekey or new handshake),
  * -EMSGSIZE (plen > VH_NOISE_MAX_PAYLOAD), -ENOBUFS, -EPROTO (no key), -EINVAL.
  */
-int vh_noise_cs_encrypt(struct vh_noise_cs *cs, const uint8_t *ad, size_t adlen,
-	const uint8_t *pt, size_t plen, uint8_t *out, size_t cap, size_t *outlen);
+int vh_noise_cs_encrypt(struct vh_noise_cs *cs, const uint8_t *ad, size_t adlen, const uint8_t *pt,
+	size_t plen, uint8_t *out, size_t cap, size_t *outlen);
 
 /**
  * Transport decryption with the state's own counter (DecryptWithAd). The
@@ -259,8 +260,8 @@ int vh_noise_cs_encrypt(struct vh_noise_cs *cs, const uint8_t *ad, size_t adlen,
  * @return 0, -EBADMSG (authentication failed, or ctlen < 16; out is zeroed),
  * -EOVERFLOW, -EMSGSIZE (ctlen > VH_NOISE_MAX_MSG), -ENOBUFS, -EPROTO, -EINVAL.
  */
-int vh_noise_cs_decrypt(struct vh_noise_cs *cs, const uint8_t *ad, size_t adlen,
-	const uint8_t *ct, size_t ctlen, uint8_t *out, size_t cap, size_t *outlen);
+int vh_noise_cs_decrypt(struct vh_noise_cs *cs, const uint8_t *ad, size_t adlen, const uint8_t *ct,
+	size_t ctlen, uint8_t *out, size_t cap, size_t *outlen);
 
 /**
  * Encrypt with an explicit nonce, for link frames that carry the counter in

@@ -28,12 +28,12 @@
 
 #include "vh_veil.h"
 
-#define CHECK(c)                                                                                 \
-	do {                                                                                     \
-		if (!(c)) {                                                                      \
-			fprintf(stderr, "fuzz_noise: %s:%d: %s\n", __FILE__, __LINE__, #c);      \
-			abort();                                                                 \
-		}                                                                                \
+#define CHECK(c)                                                                            \
+	do {                                                                                \
+		if (!(c)) {                                                                 \
+			fprintf(stderr, "fuzz_noise: %s:%d: %s\n", __FILE__, __LINE__, #c); \
+			abort();                                                            \
+		}                                                                           \
 	} while (0)
 
 static uint8_t msgbuf[VH_NOISE_MAX_MSG], outbuf[VH_NOISE_MAX_MSG];
@@ -60,9 +60,14 @@ setup(struct vh_noise_hs hs[2], enum vh_noise_pattern p, enum vh_noise_hash h)
 		CHECK(vh_noise_keypair_from_private(&s[i], priv) == 0);
 	}
 	for (int i = 0; i < 2; i++) {
-		struct vh_noise_hs_conf c = {.pattern = p, .hash = h, .initiator = i == 0,
-			.prologue = prologue, .prologue_len = sizeof(prologue), .local_static = &s[i],
-			.rng = fixed_rng, .rng_ctx = (void *)&eph[i]};
+		struct vh_noise_hs_conf c = {.pattern = p,
+			.hash = h,
+			.initiator = i == 0,
+			.prologue = prologue,
+			.prologue_len = sizeof(prologue),
+			.local_static = &s[i],
+			.rng = fixed_rng,
+			.rng_ctx = (void *)&eph[i]};
 
 		if (p == VH_NOISE_IK && i == 0)
 			c.remote_static = s[1].pub;
@@ -77,8 +82,10 @@ honest(struct vh_noise_hs hs[2], int i)
 	static const uint8_t pl[] = "payload";
 	size_t len, plen;
 
-	CHECK(vh_noise_write_message(&hs[i % 2], pl, sizeof(pl), msgbuf, sizeof(msgbuf), &len) == 0);
-	CHECK(vh_noise_read_message(&hs[1 - i % 2], msgbuf, len, outbuf, sizeof(outbuf), &plen) == 0);
+	CHECK(vh_noise_write_message(&hs[i % 2], pl, sizeof(pl), msgbuf, sizeof(msgbuf), &len) ==
+		0);
+	CHECK(vh_noise_read_message(&hs[1 - i % 2], msgbuf, len, outbuf, sizeof(outbuf), &plen) ==
+		0);
 	CHECK(plen == sizeof(pl) && memcmp(outbuf, pl, plen) == 0);
 	return len;
 }
@@ -126,8 +133,8 @@ fuzz_transport(struct vh_noise_hs hs[2], const uint8_t *data, size_t size)
 	CHECK(vh_noise_cs_nonce(&rx) == (rc == 0 ? 1u : 0u));
 	if (size >= 8) {
 		memcpy(&nonce, data, 8);
-		rc = vh_noise_cs_decrypt_nonce(&rx, nonce, data, 8, data + 8, size - 8, outbuf,
-			sizeof(outbuf), &len);
+		rc = vh_noise_cs_decrypt_nonce(
+			&rx, nonce, data, 8, data + 8, size - 8, outbuf, sizeof(outbuf), &len);
 		CHECK(rc == 0 || rc == -EBADMSG || rc == -EMSGSIZE || rc == -EOVERFLOW);
 	}
 	vh_noise_cs_wipe(&tx);
@@ -202,12 +209,13 @@ main(int argc, char **argv)
 			len = honest(hs, i);
 		if (mode == 3) {
 			CHECK(vh_noise_split(&hs[0], &tx, &rx) == 0);
-			CHECK(vh_noise_cs_encrypt(&tx, NULL, 0, (const uint8_t *)"transport", 9, msgbuf,
-				      sizeof(msgbuf), &len) == 0);
+			CHECK(vh_noise_cs_encrypt(&tx, NULL, 0, (const uint8_t *)"transport", 9,
+				      msgbuf, sizeof(msgbuf), &len) == 0);
 		}
 		CHECK(len <= sizeof(m));
 		memcpy(m, msgbuf, len);
-		snprintf(name, sizeof(name), "valid_%s_%s_mode%d", pn[sel & 1], hn[(sel >> 1) & 1], mode);
+		snprintf(name, sizeof(name), "valid_%s_%s_mode%d", pn[sel & 1], hn[(sel >> 1) & 1],
+			mode);
 		put(argv[1], name, (uint8_t)sel, m, len);
 		if ((sel & 2) == 0) {
 			m[len / 2] ^= 0x01;

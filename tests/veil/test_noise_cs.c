@@ -53,7 +53,8 @@ test_counter(void **state)
 		randombytes_buf(pt[i], sizeof(pt[i]));
 		assert_int_equal(vh_noise_cs_nonce(&tx), (uint64_t)i);
 		assert_int_equal(vh_noise_cs_encrypt(&tx, NULL, 0, pt[i], sizeof(pt[i]), ct[i],
-					 sizeof(ct[i]), &len[i]), 0);
+					 sizeof(ct[i]), &len[i]),
+			0);
 		assert_int_equal(len[i], sizeof(ct[i]));
 	}
 	assert_int_equal(vh_noise_cs_nonce(&tx), 3);
@@ -69,11 +70,13 @@ test_counter(void **state)
 
 		memcpy(bad, ct[i], sizeof(bad));
 		bad[i * 7] ^= 0x80;
-		assert_int_equal(vh_noise_cs_decrypt(&rx, NULL, 0, bad, len[i], back, sizeof(back),
-					 &bl), -EBADMSG);
+		assert_int_equal(
+			vh_noise_cs_decrypt(&rx, NULL, 0, bad, len[i], back, sizeof(back), &bl),
+			-EBADMSG);
 		assert_int_equal(vh_noise_cs_nonce(&rx), (uint64_t)i);
-		assert_int_equal(vh_noise_cs_decrypt(&rx, NULL, 0, ct[i], len[i], back, sizeof(back),
-					 &bl), 0);
+		assert_int_equal(
+			vh_noise_cs_decrypt(&rx, NULL, 0, ct[i], len[i], back, sizeof(back), &bl),
+			0);
 		assert_int_equal(bl, 40);
 		assert_memory_equal(back, pt[i], 40);
 	}
@@ -97,17 +100,18 @@ test_nonce_encoding(void **state)
 	keyed(&cs);
 	randombytes_buf(pt, sizeof(pt));
 	vh_noise_cs_set_nonce(&cs, n);
-	assert_int_equal(vh_noise_cs_encrypt(&cs, pt, 5, pt, sizeof(pt), ours, sizeof(ours), &len),
-		0);
-	crypto_aead_chacha20poly1305_ietf_encrypt(ref, &rl, pt, sizeof(pt), pt, 5, NULL, nonce,
-		cs.k);
+	assert_int_equal(
+		vh_noise_cs_encrypt(&cs, pt, 5, pt, sizeof(pt), ours, sizeof(ours), &len), 0);
+	crypto_aead_chacha20poly1305_ietf_encrypt(
+		ref, &rl, pt, sizeof(pt), pt, 5, NULL, nonce, cs.k);
 	assert_int_equal(rl, len);
 	assert_memory_equal(ours, ref, len);
 	assert_int_equal(vh_noise_cs_nonce(&cs), n + 1);
 	/* the explicit-nonce form gives the same bytes and leaves the counter */
 	memset(ours, 0, sizeof(ours));
-	assert_int_equal(vh_noise_cs_encrypt_nonce(&cs, n, pt, 5, pt, sizeof(pt), ours,
-				 sizeof(ours), &len), 0);
+	assert_int_equal(
+		vh_noise_cs_encrypt_nonce(&cs, n, pt, 5, pt, sizeof(pt), ours, sizeof(ours), &len),
+		0);
 	assert_memory_equal(ours, ref, len);
 	assert_int_equal(vh_noise_cs_nonce(&cs), n + 1);
 }
@@ -123,20 +127,22 @@ test_explicit_nonce(void **state)
 	(void)state;
 	keyed(&cs);
 	randombytes_buf(pt, sizeof(pt));
-	assert_int_equal(vh_noise_cs_encrypt_nonce(&cs, 1000, ad, 3, pt, 64, ct, sizeof(ct), &len),
-		0);
-	assert_int_equal(vh_noise_cs_decrypt_nonce(&cs, 999, ad, 3, ct, len, back, 64, &bl),
-		-EBADMSG);
-	assert_int_equal(vh_noise_cs_decrypt_nonce(&cs, 1000, ad, 2, ct, len, back, 64, &bl),
-		-EBADMSG);
+	assert_int_equal(
+		vh_noise_cs_encrypt_nonce(&cs, 1000, ad, 3, pt, 64, ct, sizeof(ct), &len), 0);
+	assert_int_equal(
+		vh_noise_cs_decrypt_nonce(&cs, 999, ad, 3, ct, len, back, 64, &bl), -EBADMSG);
+	assert_int_equal(
+		vh_noise_cs_decrypt_nonce(&cs, 1000, ad, 2, ct, len, back, 64, &bl), -EBADMSG);
 	/* out of order is fine with explicit nonces: replay windows are the caller's */
 	assert_int_equal(vh_noise_cs_decrypt_nonce(&cs, 1000, ad, 3, ct, len, back, 64, &bl), 0);
 	assert_memory_equal(back, pt, 64);
 	assert_int_equal(vh_noise_cs_nonce(&cs), 0);
 	/* in place */
 	memcpy(ct, pt, 64);
-	assert_int_equal(vh_noise_cs_encrypt_nonce(&cs, 5, NULL, 0, ct, 64, ct, sizeof(ct), &len), 0);
-	assert_int_equal(vh_noise_cs_decrypt_nonce(&cs, 5, NULL, 0, ct, len, ct, sizeof(ct), &bl), 0);
+	assert_int_equal(
+		vh_noise_cs_encrypt_nonce(&cs, 5, NULL, 0, ct, 64, ct, sizeof(ct), &len), 0);
+	assert_int_equal(
+		vh_noise_cs_decrypt_nonce(&cs, 5, NULL, 0, ct, len, ct, sizeof(ct), &bl), 0);
 	assert_memory_equal(ct, pt, 64);
 }
 
@@ -155,16 +161,18 @@ test_nonce_limit(void **state)
 	vh_noise_cs_set_nonce(&rx, UINT64_MAX - 1);
 	assert_int_equal(vh_noise_cs_encrypt(&tx, NULL, 0, ct, 16, ct, sizeof(ct), &len), 0);
 	assert_int_equal(vh_noise_cs_nonce(&tx), UINT64_MAX);
-	assert_int_equal(vh_noise_cs_encrypt(&tx, NULL, 0, ct, 16, ct, sizeof(ct), &len),
-		-EOVERFLOW);
+	assert_int_equal(
+		vh_noise_cs_encrypt(&tx, NULL, 0, ct, 16, ct, sizeof(ct), &len), -EOVERFLOW);
 	assert_int_equal(vh_noise_cs_nonce(&tx), UINT64_MAX);
 	assert_int_equal(vh_noise_cs_decrypt(&rx, NULL, 0, ct, len, back, sizeof(back), &bl), 0);
-	assert_int_equal(vh_noise_cs_decrypt(&rx, NULL, 0, ct, len, back, sizeof(back), &bl),
+	assert_int_equal(
+		vh_noise_cs_decrypt(&rx, NULL, 0, ct, len, back, sizeof(back), &bl), -EOVERFLOW);
+	assert_int_equal(
+		vh_noise_cs_encrypt_nonce(&tx, UINT64_MAX, NULL, 0, ct, 16, ct, sizeof(ct), &len),
 		-EOVERFLOW);
-	assert_int_equal(vh_noise_cs_encrypt_nonce(&tx, UINT64_MAX, NULL, 0, ct, 16, ct, sizeof(ct),
-				 &len), -EOVERFLOW);
-	assert_int_equal(vh_noise_cs_decrypt_nonce(&tx, UINT64_MAX, NULL, 0, ct, 32, back,
-				 sizeof(back), &bl), -EOVERFLOW);
+	assert_int_equal(vh_noise_cs_decrypt_nonce(
+				 &tx, UINT64_MAX, NULL, 0, ct, 32, back, sizeof(back), &bl),
+		-EOVERFLOW);
 }
 
 static void
@@ -183,15 +191,15 @@ test_rekey(void **state)
 	rx = tx;
 	assert_int_equal(vh_noise_cs_encrypt_nonce(&tx, 7, NULL, 0, pt, 20, old, 36, &len), 0);
 	/* REKEY(k) = ENCRYPT(k, 2^64-1, zerolen, zeros)[0:32] */
-	crypto_aead_chacha20poly1305_ietf_encrypt(want, &wl, zeros, 32, NULL, 0, NULL, maxnonce,
-		tx.k);
+	crypto_aead_chacha20poly1305_ietf_encrypt(
+		want, &wl, zeros, 32, NULL, 0, NULL, maxnonce, tx.k);
 	assert_int_equal(vh_noise_cs_rekey(&tx), 0);
 	assert_memory_equal(tx.k, want, 32);
 	assert_int_equal(vh_noise_cs_nonce(&tx), 42);
 	assert_int_equal(vh_noise_cs_encrypt_nonce(&tx, 7, NULL, 0, pt, 20, ct, 36, &len), 0);
 	assert_memory_not_equal(ct, old, 36);
-	assert_int_equal(vh_noise_cs_decrypt_nonce(&rx, 7, NULL, 0, ct, 36, back, 20, &bl),
-		-EBADMSG);
+	assert_int_equal(
+		vh_noise_cs_decrypt_nonce(&rx, 7, NULL, 0, ct, 36, back, 20, &bl), -EBADMSG);
 	assert_int_equal(vh_noise_cs_rekey(&rx), 0);
 	assert_int_equal(vh_noise_cs_decrypt_nonce(&rx, 7, NULL, 0, ct, 36, back, 20, &bl), 0);
 	assert_memory_equal(back, pt, 20);
@@ -209,23 +217,29 @@ test_limits_and_args(void **state)
 	keyed(&cs);
 	memset(&nokey, 0, sizeof(nokey));
 	assert_int_equal(vh_noise_cs_encrypt(&cs, NULL, 0, big, VH_NOISE_MAX_PAYLOAD + 1, big,
-				 sizeof(big), &len), -EMSGSIZE);
+				 sizeof(big), &len),
+		-EMSGSIZE);
 	assert_int_equal(vh_noise_cs_encrypt(&cs, NULL, 0, big, VH_NOISE_MAX_PAYLOAD, big,
-				 VH_NOISE_MAX_MSG - 1, &len), -ENOBUFS);
+				 VH_NOISE_MAX_MSG - 1, &len),
+		-ENOBUFS);
 	assert_int_equal(vh_noise_cs_nonce(&cs), 0);
-	assert_int_equal(vh_noise_cs_encrypt(&cs, NULL, 0, big, VH_NOISE_MAX_PAYLOAD, big,
-				 sizeof(big), &len), 0);
+	assert_int_equal(vh_noise_cs_encrypt(
+				 &cs, NULL, 0, big, VH_NOISE_MAX_PAYLOAD, big, sizeof(big), &len),
+		0);
 	assert_int_equal(len, VH_NOISE_MAX_MSG);
 	vh_noise_cs_set_nonce(&cs, 0);
-	assert_int_equal(vh_noise_cs_decrypt(&cs, NULL, 0, big, len + 1, big, sizeof(big), &len),
-		-EMSGSIZE);
+	assert_int_equal(
+		vh_noise_cs_decrypt(&cs, NULL, 0, big, len + 1, big, sizeof(big), &len), -EMSGSIZE);
 	assert_int_equal(vh_noise_cs_decrypt(&cs, NULL, 0, big, VH_NOISE_MAX_MSG, big,
-				 VH_NOISE_MAX_PAYLOAD - 1, &len), -ENOBUFS);
+				 VH_NOISE_MAX_PAYLOAD - 1, &len),
+		-ENOBUFS);
 	assert_int_equal(vh_noise_cs_decrypt(&cs, NULL, 0, big, VH_NOISE_MAX_MSG, big,
-				 VH_NOISE_MAX_PAYLOAD, &len), 0);
+				 VH_NOISE_MAX_PAYLOAD, &len),
+		0);
 	for (size_t n = 0; n < 16; n++)
-		assert_int_equal(vh_noise_cs_decrypt(&cs, NULL, 0, small, n, small, sizeof(small),
-					 &len), -EBADMSG);
+		assert_int_equal(
+			vh_noise_cs_decrypt(&cs, NULL, 0, small, n, small, sizeof(small), &len),
+			-EBADMSG);
 	assert_int_equal(vh_noise_cs_encrypt(&nokey, NULL, 0, small, 1, big, 100, &len), -EPROTO);
 	assert_int_equal(vh_noise_cs_decrypt(&nokey, NULL, 0, big, 20, big, 100, &len), -EPROTO);
 	assert_int_equal(vh_noise_cs_rekey(&nokey), -EPROTO);
@@ -312,7 +326,8 @@ test_hkdf_rfc5869(void **state)
 	(void)state;
 	memset(ikm, 0x0b, sizeof(ikm));
 	unhex("8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
-	      "9d201395faa4b61a96c8", okm, sizeof(okm));
+	      "9d201395faa4b61a96c8",
+		okm, sizeof(okm));
 	noise_hkdf(VH_NOISE_SHA256, ck, ikm, sizeof(ikm), o1, o2, NULL);
 	memcpy(both, o1, 32);
 	memcpy(both + 32, o2, 32);

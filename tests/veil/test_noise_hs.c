@@ -88,13 +88,18 @@ pair_init(struct pair *pr, enum vh_noise_pattern p, enum vh_noise_hash h, uint32
 	pr->hash = h;
 	for (int i = 0; i < 2; i++) {
 		pr->rng[i] = (struct det_rng){.seed = seed * 2 + (uint32_t)i};
-		assert_int_equal(vh_noise_keypair_generate(&pr->s[i], seed ? det_rng : NULL,
-					 &pr->rng[i]), 0);
+		assert_int_equal(
+			vh_noise_keypair_generate(&pr->s[i], seed ? det_rng : NULL, &pr->rng[i]),
+			0);
 	}
 	for (int i = 0; i < 2; i++) {
-		struct vh_noise_hs_conf c = {.pattern = p, .hash = h, .initiator = i == 0,
-			.prologue = prologue, .prologue_len = sizeof(prologue),
-			.local_static = &pr->s[i], .rng = seed ? det_rng : NULL,
+		struct vh_noise_hs_conf c = {.pattern = p,
+			.hash = h,
+			.initiator = i == 0,
+			.prologue = prologue,
+			.prologue_len = sizeof(prologue),
+			.local_static = &pr->s[i],
+			.rng = seed ? det_rng : NULL,
 			.rng_ctx = &pr->rng[i]};
 
 		if (p == VH_NOISE_IK && i == 0)
@@ -157,12 +162,15 @@ check_transport(struct vh_noise_cs tx[2], struct vh_noise_cs rx[2])
 	for (int i = 0; i < 2; i++) {
 		assert_memory_not_equal(tx[i].k, rx[i].k, 32);
 		assert_int_equal(vh_noise_cs_encrypt(&tx[i], ad, sizeof(ad), pt, sizeof(pt), ct,
-					 sizeof(ct), &len), 0);
+					 sizeof(ct), &len),
+			0);
 		/* the sender's own receive key must not open it */
 		assert_int_equal(vh_noise_cs_decrypt(&rx[i], ad, sizeof(ad), ct, len, back,
-					 sizeof(back), &blen), -EBADMSG);
+					 sizeof(back), &blen),
+			-EBADMSG);
 		assert_int_equal(vh_noise_cs_decrypt(&rx[1 - i], ad, sizeof(ad), ct, len, back,
-					 sizeof(back), &blen), 0);
+					 sizeof(back), &blen),
+			0);
 		assert_int_equal(blen, sizeof(pt));
 		assert_memory_equal(back, pt, sizeof(pt));
 	}
@@ -187,7 +195,9 @@ test_full_random(void **state)
 			assert_int_equal(vh_noise_get_remote_static(&pr.hs[1], rs), -EPROTO);
 			run_handshake(&pr, NULL);
 			for (int i = 0; i < 2; i++) {
-				assert_int_equal(vh_noise_get_handshake_hash(&pr.hs[i], h[i], 64, &hl[i]), 0);
+				assert_int_equal(
+					vh_noise_get_handshake_hash(&pr.hs[i], h[i], 64, &hl[i]),
+					0);
 				assert_int_equal(hl[i], pr.hash == VH_NOISE_SHA256 ? 32 : 64);
 				assert_int_equal(vh_noise_get_remote_static(&pr.hs[i], rs), 0);
 				assert_memory_equal(rs, pr.s[1 - i].pub, 32);
@@ -253,8 +263,8 @@ assert_dead(struct vh_noise_hs *hs)
  * rejection was immediate.
  */
 static int
-deliver_bad(enum vh_noise_pattern p, enum vh_noise_hash h, uint32_t seed, int m,
-	const uint8_t *bad, size_t len)
+deliver_bad(enum vh_noise_pattern p, enum vh_noise_hash h, uint32_t seed, int m, const uint8_t *bad,
+	size_t len)
 {
 	struct pair pr;
 	uint8_t scratch[512], back[512];
@@ -263,9 +273,11 @@ deliver_bad(enum vh_noise_pattern p, enum vh_noise_hash h, uint32_t seed, int m,
 
 	pair_init(&pr, p, h, seed);
 	for (int i = 0; i < m; i++)
-		assert_int_equal(step(&pr, i, payload[i], strlen((const char *)payload[i]), NULL), 0);
+		assert_int_equal(
+			step(&pr, i, payload[i], strlen((const char *)payload[i]), NULL), 0);
 	assert_int_equal(vh_noise_write_message(&pr.hs[m % 2], payload[m],
-				 strlen((const char *)payload[m]), scratch, sizeof(scratch), &sl), 0);
+				 strlen((const char *)payload[m]), scratch, sizeof(scratch), &sl),
+		0);
 	rc = vh_noise_read_message(&pr.hs[rd], bad, len, back, sizeof(back), &bl);
 	if (rc == -EBADMSG) {
 		assert_dead(&pr.hs[rd]);
@@ -353,9 +365,11 @@ test_truncated_first_message(void **state)
 		size_t ml, bl;
 
 		pair_init(&pr, VH_NOISE_XX, VH_NOISE_SHA256, 3);
-		assert_int_equal(vh_noise_write_message(&pr.hs[0], NULL, 0, msg, sizeof(msg), &ml), 0);
+		assert_int_equal(
+			vh_noise_write_message(&pr.hs[0], NULL, 0, msg, sizeof(msg), &ml), 0);
 		assert_int_equal(ml, 32);
-		assert_int_equal(vh_noise_read_message(&pr.hs[1], msg, len, back, sizeof(back), &bl),
+		assert_int_equal(
+			vh_noise_read_message(&pr.hs[1], msg, len, back, sizeof(back), &bl),
 			-EBADMSG);
 		assert_dead(&pr.hs[1]);
 	}
@@ -379,26 +393,34 @@ test_out_of_order(void **state)
 		/* the responder may not write first, the initiator may not read first */
 		assert_int_equal(vh_noise_write_message(&pr.hs[1], NULL, 0, msg, sizeof(msg), &len),
 			-EPROTO);
-		assert_int_equal(vh_noise_read_message(&pr.hs[0], msg, 100, back, sizeof(back), &bl),
+		assert_int_equal(
+			vh_noise_read_message(&pr.hs[0], msg, 100, back, sizeof(back), &bl),
 			-EPROTO);
 		assert_int_equal(vh_noise_split(&pr.hs[0], &a, &b), -EPROTO);
-		assert_int_equal(vh_noise_get_handshake_hash(&pr.hs[0], h, sizeof(h), &hl), -EPROTO);
+		assert_int_equal(
+			vh_noise_get_handshake_hash(&pr.hs[0], h, sizeof(h), &hl), -EPROTO);
 		/* the initiator may not write twice in a row */
-		assert_int_equal(vh_noise_write_message(&pr.hs[0], NULL, 0, msg, sizeof(msg), &len), 0);
-		assert_int_equal(vh_noise_write_message(&pr.hs[0], NULL, 0, back, sizeof(back), &bl),
+		assert_int_equal(
+			vh_noise_write_message(&pr.hs[0], NULL, 0, msg, sizeof(msg), &len), 0);
+		assert_int_equal(
+			vh_noise_write_message(&pr.hs[0], NULL, 0, back, sizeof(back), &bl),
 			-EPROTO);
-		assert_int_equal(vh_noise_read_message(&pr.hs[1], msg, len, back, sizeof(back), &bl), 0);
-		assert_int_equal(vh_noise_read_message(&pr.hs[1], msg, len, back, sizeof(back), &bl),
+		assert_int_equal(
+			vh_noise_read_message(&pr.hs[1], msg, len, back, sizeof(back), &bl), 0);
+		assert_int_equal(
+			vh_noise_read_message(&pr.hs[1], msg, len, back, sizeof(back), &bl),
 			-EPROTO);
 		for (int i = 1; i < num_msgs(p); i++)
 			assert_int_equal(step(&pr, i, NULL, 0, NULL), 0);
 		/* complete: no more handshake messages either way */
 		for (int i = 0; i < 2; i++) {
 			assert_false(vh_noise_wants_write(&pr.hs[i]));
-			assert_int_equal(vh_noise_write_message(&pr.hs[i], NULL, 0, msg, sizeof(msg),
-						 &len), -EPROTO);
-			assert_int_equal(vh_noise_read_message(&pr.hs[i], msg, 64, back, sizeof(back),
-						 &bl), -EPROTO);
+			assert_int_equal(
+				vh_noise_write_message(&pr.hs[i], NULL, 0, msg, sizeof(msg), &len),
+				-EPROTO);
+			assert_int_equal(
+				vh_noise_read_message(&pr.hs[i], msg, 64, back, sizeof(back), &bl),
+				-EPROTO);
 		}
 		assert_int_equal(vh_noise_split(&pr.hs[0], &a, &a), -EINVAL);
 		assert_int_equal(vh_noise_split(&pr.hs[0], &a, &b), 0);
@@ -415,7 +437,8 @@ test_out_of_order(void **state)
 		vh_noise_hs_wipe(&pr.hs[0]);
 		assert_true(all_zero(&pr.hs[0], sizeof(pr.hs[0])));
 		assert_false(vh_noise_is_complete(&pr.hs[0]));
-		assert_int_equal(vh_noise_get_handshake_hash(&pr.hs[0], h, sizeof(h), &hl), -EPROTO);
+		assert_int_equal(
+			vh_noise_get_handshake_hash(&pr.hs[0], h, sizeof(h), &hl), -EPROTO);
 		assert_int_equal(vh_noise_get_remote_static(&pr.hs[0], h), -EPROTO);
 	}
 	vh_noise_hs_wipe(NULL);
@@ -450,15 +473,20 @@ test_payload_limits(void **state)
 			size_t mp = max_payload(p, i), len, bl;
 
 			/* refusals leave the state as it was */
-			assert_int_equal(vh_noise_write_message(w, big, mp + 1, msg, sizeof(msg), &len),
+			assert_int_equal(
+				vh_noise_write_message(w, big, mp + 1, msg, sizeof(msg), &len),
 				-EMSGSIZE);
-			assert_int_equal(vh_noise_write_message(w, big, SIZE_MAX, msg, sizeof(msg), &len),
+			assert_int_equal(
+				vh_noise_write_message(w, big, SIZE_MAX, msg, sizeof(msg), &len),
 				-EMSGSIZE);
-			assert_int_equal(vh_noise_write_message(w, big, mp, msg, VH_NOISE_MAX_MSG - 1,
-						 &len), -ENOBUFS);
-			assert_int_equal(vh_noise_write_message(w, big, mp, msg, sizeof(msg), &len), 0);
+			assert_int_equal(
+				vh_noise_write_message(w, big, mp, msg, VH_NOISE_MAX_MSG - 1, &len),
+				-ENOBUFS);
+			assert_int_equal(
+				vh_noise_write_message(w, big, mp, msg, sizeof(msg), &len), 0);
 			assert_int_equal(len, VH_NOISE_MAX_MSG);
-			assert_int_equal(vh_noise_read_message(r, msg, len, back, mp - 1, &bl), -ENOBUFS);
+			assert_int_equal(
+				vh_noise_read_message(r, msg, len, back, mp - 1, &bl), -ENOBUFS);
 			assert_int_equal(vh_noise_read_message(r, msg, len, back, mp, &bl), 0);
 			assert_int_equal(bl, mp);
 			assert_memory_equal(back, big, mp);
@@ -478,7 +506,8 @@ test_oversized_message(void **state)
 
 	(void)state;
 	pair_init(&pr, VH_NOISE_XX, VH_NOISE_SHA256, 4);
-	assert_int_equal(vh_noise_read_message(&pr.hs[1], msg, sizeof(msg), back, sizeof(back), &bl),
+	assert_int_equal(
+		vh_noise_read_message(&pr.hs[1], msg, sizeof(msg), back, sizeof(back), &bl),
 		-EBADMSG);
 	assert_dead(&pr.hs[1]);
 }
@@ -488,8 +517,8 @@ test_bad_args(void **state)
 {
 	struct vh_noise_keypair kp, other;
 	struct vh_noise_hs hs;
-	struct vh_noise_hs_conf c = {.pattern = VH_NOISE_XX, .hash = VH_NOISE_SHA256,
-		.local_static = &kp};
+	struct vh_noise_hs_conf c = {
+		.pattern = VH_NOISE_XX, .hash = VH_NOISE_SHA256, .local_static = &kp};
 	uint8_t buf[128];
 	size_t len;
 
@@ -546,8 +575,11 @@ test_rng_failure(void **state)
 {
 	struct vh_noise_keypair kp;
 	struct vh_noise_hs hs;
-	struct vh_noise_hs_conf c = {.pattern = VH_NOISE_XX, .hash = VH_NOISE_SHA256,
-		.initiator = true, .local_static = &kp, .rng = failing_rng};
+	struct vh_noise_hs_conf c = {.pattern = VH_NOISE_XX,
+		.hash = VH_NOISE_SHA256,
+		.initiator = true,
+		.local_static = &kp,
+		.rng = failing_rng};
 	uint8_t buf[128];
 	size_t len;
 
@@ -568,8 +600,11 @@ test_low_order_keys(void **state)
 	size_t len, bl;
 	struct vh_noise_keypair kp;
 	struct vh_noise_hs hs;
-	struct vh_noise_hs_conf c = {.pattern = VH_NOISE_IK, .hash = VH_NOISE_SHA256,
-		.initiator = true, .local_static = &kp, .remote_static = zero};
+	struct vh_noise_hs_conf c = {.pattern = VH_NOISE_IK,
+		.hash = VH_NOISE_SHA256,
+		.initiator = true,
+		.local_static = &kp,
+		.remote_static = zero};
 
 	(void)state;
 	/* IK initiator configured with a low-order responder key */
@@ -582,15 +617,15 @@ test_low_order_keys(void **state)
 	assert_int_equal(step(&pr, 0, NULL, 0, NULL), 0);
 	assert_int_equal(vh_noise_write_message(&pr.hs[1], NULL, 0, msg, sizeof(msg), &len), 0);
 	memset(msg, 0, 32);
-	assert_int_equal(vh_noise_read_message(&pr.hs[0], msg, len, back, sizeof(back), &bl),
-		-EBADMSG);
+	assert_int_equal(
+		vh_noise_read_message(&pr.hs[0], msg, len, back, sizeof(back), &bl), -EBADMSG);
 	assert_dead(&pr.hs[0]);
 	/* IK responder receiving a zero ephemeral in message 1 */
 	pair_init(&pr, VH_NOISE_IK, VH_NOISE_BLAKE2B, 22);
 	assert_int_equal(vh_noise_write_message(&pr.hs[0], NULL, 0, msg, sizeof(msg), &len), 0);
 	memset(msg, 0, 32);
-	assert_int_equal(vh_noise_read_message(&pr.hs[1], msg, len, back, sizeof(back), &bl),
-		-EBADMSG);
+	assert_int_equal(
+		vh_noise_read_message(&pr.hs[1], msg, len, back, sizeof(back), &bl), -EBADMSG);
 	assert_dead(&pr.hs[1]);
 }
 
@@ -601,8 +636,8 @@ test_prologue_mismatch(void **state)
 	(void)state;
 	for (int c = 0; c < NCOMBO; c++) {
 		struct pair pr;
-		struct vh_noise_hs_conf conf = {.initiator = false, .prologue = (const uint8_t *)"x",
-			.prologue_len = 1};
+		struct vh_noise_hs_conf conf = {
+			.initiator = false, .prologue = (const uint8_t *)"x", .prologue_len = 1};
 		int rc = 0, i;
 
 		combo(c, &conf.pattern, &conf.hash);

@@ -148,7 +148,8 @@ finish(json_t *v, struct vh_noise_hs *hs, const struct vh_noise_keypair *s,
 
 	for (int i = 0; i < 2; i++) {
 		assert_true(vh_noise_is_complete(&hs[i]));
-		assert_int_equal(vh_noise_get_handshake_hash(&hs[i], h[i], sizeof(h[i]), &hl[i]), 0);
+		assert_int_equal(
+			vh_noise_get_handshake_hash(&hs[i], h[i], sizeof(h[i]), &hl[i]), 0);
 		assert_int_equal(vh_noise_get_remote_static(&hs[i], rs), 0);
 		assert_memory_equal(rs, s[1 - i].pub, 32);
 		assert_int_equal(vh_noise_split(&hs[i], &tx[i], &rx[i]), 0);
@@ -178,12 +179,18 @@ run_message(json_t *m, int from, struct vh_noise_hs *hs, struct vh_noise_cs *tx,
 	assert_non_null(ct);
 	if (!vh_noise_is_complete(&hs[from])) {
 		assert_true(vh_noise_wants_write(&hs[from]));
-		assert_int_equal(vh_noise_write_message(&hs[from], payload, pl, out, sizeof(out), &ol), 0);
-		assert_int_equal(vh_noise_read_message(&hs[1 - from], out, ol, back, sizeof(back), &bl), 0);
+		assert_int_equal(
+			vh_noise_write_message(&hs[from], payload, pl, out, sizeof(out), &ol), 0);
+		assert_int_equal(
+			vh_noise_read_message(&hs[1 - from], out, ol, back, sizeof(back), &bl), 0);
 		c->hs_msgs++;
 	} else {
-		assert_int_equal(vh_noise_cs_encrypt(&tx[from], NULL, 0, payload, pl, out, sizeof(out), &ol), 0);
-		assert_int_equal(vh_noise_cs_decrypt(&rx[1 - from], NULL, 0, out, ol, back, sizeof(back), &bl), 0);
+		assert_int_equal(
+			vh_noise_cs_encrypt(&tx[from], NULL, 0, payload, pl, out, sizeof(out), &ol),
+			0);
+		assert_int_equal(vh_noise_cs_decrypt(
+					 &rx[1 - from], NULL, 0, out, ol, back, sizeof(back), &bl),
+			0);
 		c->transport_msgs++;
 	}
 	assert_int_equal(ol, cl);
@@ -245,7 +252,8 @@ test_file(void **state)
 		fail_msg("%s:%d: %s", fa->path, err.line, err.text);
 	vecs = json_object_get(root, "vectors");
 	assert_true(json_is_array(vecs));
-	json_array_foreach(vecs, i, v) {
+	json_array_foreach(vecs, i, v)
+	{
 		json_t *n = json_object_get(v, "protocol_name");
 		enum vh_noise_pattern p;
 		enum vh_noise_hash h;
@@ -282,8 +290,8 @@ main(int argc, char **argv)
 			fprintf(stderr, "%s: EXPECTED must be > 0\n", argv[i]);
 			return 2;
 		}
-		tests[n] = (struct CMUnitTest){.name = argv[i], .test_func = test_file,
-			.initial_state = &files[n]};
+		tests[n] = (struct CMUnitTest){
+			.name = argv[i], .test_func = test_file, .initial_state = &files[n]};
 	}
 	return _cmocka_run_group_tests("noise_vectors", tests, (size_t)n, NULL, NULL);
 }
