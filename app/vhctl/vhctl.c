@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vhctl: the operator's client for the node's control socket
+ * (docs/vhctl.md). Parses the command line, builds one request, prints the
+ * answer as a table (or JSON with --json) and exits with a code scripts can
+ * tell apart.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vh_core.h"
+
+#include "client.h"
+#include "render.h"
+
+#define DEFAULT_TIMEOUT_MS 5000
+
+struct opts {
+	const char *socket;
+	bool json;
+	long timeout_ms;
+	struct render_opts r;
+};
+
+struct cmd {
+	const char *name;
+	const char *usage;
+	const char *help;
+	/* Fill *args from the words after the command; exit code or 0. */
+	int (*parse)(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms);
+	int (*render)(const json_t *r, const struct render_opts *o);
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: vhctl [-s|--socket PATH] [--json] [-t|--timeout SEC] COMMAND [ARGS]\n"
+		   "       vhctl --help | --version | COMMAND --help\n"
+		   "\n"
+		   "commands:\n"
+		   "  status                  node name, mode, lcores, uptime\n"
+		   "  ports                   ports, addresses, link state\n"
+		   "  stats [--all]           ports, lcores, graph nodes, drops, control, mempool\n"
+		   "  version                 node, protocol and DPDK versions\n"
+		   "  help                    the commands this node understands\n"
+		   "  ping <PathAddr> [-c COUNT] [-i INTERVAL_MS] [-W TIMEOUT_MS] [-s SIZE]\n"
+		   "  OTHER [key=value ...]   any other node command; the result prints as JSON\n"
+		   "\n"
+		   "options:\n"
+		   "  -s, --socket PATH   control socket (else $VALHALLA_SOCKET, else the only\n"
+		   "                      *.sock in $VALHALLA_RUN_DIR or " VHCTL_RUN_DIR ")\n"
+		   "  -j, --json          print the raw result object as JSON\n"
+		   "  -t, --timeout SEC   give up waiting after SEC seconds (default 5)\n"
+		   "  -a, --all           stats: also list drop reasons at zero\n"
+		   "\n"
+		   "exit codes: 0 ok, 1 error from the node, 2 usage, 3 node not running,\n"
+		   "            4 timeout, 5 cannot talk to the node\n");
+}
+
+static int
+usage_error(const char *fmt, const char *arg)
+{
+	fputs("vhctl: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\n(vhctl --help for usage)\n", stderr);
+	return EXIT_USAGE;
+}
+
+static bool
+parse_long(const char *s, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+static int
+parse_none(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
+{
+	(void)o;
+	(void)args;
+	(void)extra_ms;
+	if (argc > 0)
+		return usage_error("unexpected argument '%s'", argv[0]);
+	return 0;
+}
+
+static int
+parse_stats(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
+{
+	(void)args;
+	(void)extra_ms;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--all") == 0 || strcmp(argv[i], "-a") == 0)
+			o->r.all = true;
+		else
+			return usage_error("stats: unexpected argument '%s'", argv[i]);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *flag;
+	const char *key;
+	long def;
+} ping_flags[] = {
+	{"-c", "count", 3},
+	{"-i", "interval_ms", 200},
+	{"-W", "timeout_ms", 1000},
+	{"-s", "size", 16},
+};
+
+static int
+parse_ping(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
+{
+	long val[4] = {3, 200, 1000, 16};
+	bool given[4] = {false};
+	const char *target = NULL;
+
+	(void)o;
+	for (int i = 0; i < argc; i++) {
+		size_t f;
+
+		for (f = 0; f < 4 && strcmp(argv[i], ping_flags[f].flag) != 0; f++)
+			;
+		if (f < 4) {
+			if (i + 1 == argc || !parse_long(argv[i + 1], &val[f]))
+				return usage_error("ping: %s needs an integer", argv[i]);
+			given[f] = true;
+			i++;
+		} else if (argv[i][0] == '-') {
+			return usage_error("ping: unknown option '%s'", argv[i]);
+		} else if (target != NULL) {
+			return usage_error("ping: one target only ('%s')", argv[i]);
+		} else {
+			target = argv[i];
+		}
+	}
+	if (target == NULL)
+		return usage_error(
+			"%s", "ping: which PathAddr? e.g. vhctl ping /udp/10.0.0.2:22088");
+	*args = json_pack("{s:s}", "target", target);
+	for (size_t f = 0; f < 4; f++)
+		if (given[f])
+			json_object_set_new(*args, ping_flags[f].key, json_integer(val[f]));
+	/* The node answers after the last echo's timeout: wait that long too. */
+	if (val[0] > 0 && val[0] <= 1000 && val[1] >= 0 && val[1] <= 600000 && val[2] >= 0 &&
+		val[2] <= 600000)
+		*extra_ms = val[0] * val[1] + val[2];
+	return 0;
+}
+
+/* key=value words; values that parse as integers become integers. */
+static int
+parse_passthrough(int argc, char **argv, json_t **args)
+{
+	*args = json_object();
+	for (int i = 0; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		char key[256];
+		long v;
+
+		if (eq == NULL || eq == argv[i] || (size_t)(eq - argv[i]) >= sizeof(key)) {
+			json_decref(*args);
+			*args = NULL;
+			return usage_error("argument '%s' is not key=value", argv[i]);
+		}
+		memcpy(key, argv[i], (size_t)(eq - argv[i]));
+		key[eq - argv[i]] = '\0';
+		if (parse_long(eq + 1, &v))
+			json_object_set_new(*args, key, json_integer(v));
+		else
+			json_object_set_new(*args, key, json_string(eq + 1));
+	}
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{"status", "vhctl status",
+		"Node name, version, pid, uptime, mode, lcores, ports, UDP port.", parse_none,
+		render_status},
+	{"ports", "vhctl ports",
+		"One row per port: id, name, driver, MAC, link, speed, MTU, queues, addresses, "
+		"devargs.",
+		parse_none, render_ports},
+	{"stats", "vhctl stats [--all]",
+		"Counters: per port, per lcore, per graph node (with cycles per packet), drop\n"
+		"reasons (non-zero only unless --all), control lcore counters, mempool.",
+		parse_stats, render_stats},
+	{"version", "vhctl version",
+		"Versions of the node, its control protocol and DPDK, and vhctl.", parse_none,
+		render_version},
+	{"help", "vhctl help", "The commands the node understands, with one line each.", parse_none,
+		render_help},
+	{"ping", "vhctl ping <PathAddr> [-c COUNT] [-i INTERVAL_MS] [-W TIMEOUT_MS] [-s SIZE]",
+		"Bifrost echo round trips to PathAddr (e.g. /udp/10.0.0.2:22088).\n"
+		"  -c COUNT        echoes to send, 1..100 (default 3)\n"
+		"  -i INTERVAL_MS  between echoes (default 200)\n"
+		"  -W TIMEOUT_MS   wait for the last echo (default 1000)\n"
+		"  -s SIZE         frame payload bytes, 16..1400 (default 16)\n"
+		"Exits 1 when no echo came back.",
+		parse_ping, render_ping},
+};
+
+static bool
+wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return true;
+	return false;
+}
+
+static int
+parse_global(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"socket", required_argument, NULL, 's'},
+		{"json", no_argument, NULL, 'j'},
+		{"timeout", required_argument, NULL, 't'},
+		{"all", no_argument, NULL, 'a'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	double sec;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+s:jt:ahV", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			o->socket = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'a':
+			o->r.all = true;
+			break;
+		case 't':
+			sec = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(sec > 0 && sec <= 86400))
+				return usage_error(
+					"bad timeout '%s' (seconds, e.g. 2 or 0.5)", optarg);
+			o->timeout_ms = (long)(sec * 1000.0 + 0.5);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'V':
+			printf("vhctl %s (control protocol %d)\n", VH_VERSION_STRING,
+				VH_CTL_PROTOCOL);
+			exit(0);
+		default:
+			return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		return usage_error("%s", "which command?");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o = {.timeout_ms = DEFAULT_TIMEOUT_MS};
+	const struct cmd *cmd = NULL;
+	json_t *args = NULL, *result = NULL;
+	char path[PATH_MAX];
+	long extra_ms = 0;
+	const char *name;
+	int rc, sub_argc;
+	char **sub_argv;
+
+	rc = parse_global(argc, argv, &o);
+	if (rc != 0)
+		return rc;
+	name = argv[optind];
+	sub_argc = argc - optind - 1;
+	sub_argv = argv + optind + 1;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			cmd = &cmds[i];
+	if (wants_help(sub_argc, sub_argv)) {
+		if (cmd != NULL)
+			printf("usage: %s\n%s\n", cmd->usage, cmd->help);
+		else
+			printf("usage: vhctl %s [key=value ...]\nA command vhctl does not know: "
+			       "sent to "
+			       "the node as is, values that are integers as integers; the result "
+			       "prints as JSON.\n",
+				name);
+		return 0;
+	}
+	rc = cmd != NULL ? cmd->parse(sub_argc, sub_argv, &o, &args, &extra_ms)
+			 : parse_passthrough(sub_argc, sub_argv, &args);
+	if (rc == 0)
+		rc = client_socket_path(o.socket, path, sizeof(path));
+	if (rc == 0) {
+		rc = client_call(path, name, args, o.timeout_ms + extra_ms, &result);
+		args = NULL;
+	}
+	json_decref(args);
+	if (rc != 0)
+		return rc;
+	if (o.json || cmd == NULL) {
+		rc = render_json(result);
+		/* ping's exit status does not depend on the output format */
+		if (rc == 0 && cmd != NULL && strcmp(cmd->name, "ping") == 0 &&
+			json_integer_value(json_object_get(result, "received")) == 0)
+			rc = EXIT_NODE_ERROR;
+	} else
+		rc = cmd->render(result, &o.r);
+	json_decref(result);
+	if (fflush(stdout) != 0)
+		rc = rc ? rc : EXIT_COMM;
+	return rc;
+}
