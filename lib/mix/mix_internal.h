@@ -22,11 +22,18 @@ struct sphinx_keys {
 	uint8_t header_enc[SPHINX_STREAM_KEY_LEN];
 	uint8_t header_iv[SPHINX_STREAM_IV_LEN];
 	uint8_t payload_key[VH_SPHINX_SPRP_KEY_LEN];
-	uint8_t blinding[VH_SPHINX_KEY_LEN];
+	uint8_t blinding_seed[VH_SPHINX_KEY_LEN];
+	uint8_t blinding[VH_SPHINX_KEY_LEN]; /* the X25519 private key made from the seed */
 };
 
 /* HKDF-Expand(SHA-256, prk = shared secret, info = KDF_INFO) sliced into keys. */
 void sphinx_kdf(const uint8_t shared[VH_SPHINX_KEY_LEN], struct sphinx_keys *k);
+
+/*
+ * The blinding private key Katzenpost's NIKE makes from a seed: the first 32
+ * bytes of ChaCha20 (original, 8-byte zero nonce) keyed by the seed.
+ */
+void sphinx_blinding_key(const uint8_t seed[VH_SPHINX_KEY_LEN], uint8_t out[VH_SPHINX_KEY_LEN]);
 
 /* HMAC-SHA256(key, a || b || c); any span may be empty. */
 void sphinx_mac(const uint8_t key[SPHINX_MAC_KEY_LEN], const uint8_t *a, size_t alen,
@@ -67,5 +74,19 @@ void aez_encrypt_raw(const uint8_t key[48], const struct aez_span *nonce,
 int aez_decrypt_raw(const uint8_t key[48], const struct aez_span *nonce,
 	const struct aez_span *ad, size_t nr_ad, size_t tau, const uint8_t *in, size_t in_len,
 	uint8_t *out);
+
+/* sphinx.c: the header both packets and SURBs start from. */
+#define SPHINX_MAX_RI ((VH_SPHINX_MAX_HOPS + 1) * (VH_SPHINX_CMD_NEXT_NODE_HOP_LEN + \
+					      VH_SPHINX_CMD_SURB_REPLY_LEN))
+
+struct sphinx_sprp_key {
+	uint8_t key[VH_SPHINX_SPRP_KEY_LEN];
+	uint8_t iv[VH_SPHINX_SPRP_IV_LEN];
+};
+
+int sphinx_check_geometry(const struct vh_sphinx_geometry *geo);
+int sphinx_create_header(const struct vh_sphinx_geometry *geo, const struct vh_sphinx_hop *path,
+	size_t nr_hops, vh_sphinx_rng_fn rng, void *rng_ctx, uint8_t *hdr,
+	struct sphinx_sprp_key *sprp);
 
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Katzenpost's Sphinx primitives (core/sphinx/internal/crypto): the KDF
- * (HKDF-SHA256 expand only, the DH output used directly as the PRK), the
+ * (HKDF-SHA256 expand only, the DH output used directly as the PRK, with the
+ * blinding key made from the last 32 bytes via ChaCha20), the
  * header MAC (HMAC-SHA256, all 32 bytes), the header stream (AES-256-CTR),
  * the unkeyed hash (SHA-512/256), X25519, and the AEZ SPRP wrappers.
  */
@@ -42,9 +43,8 @@ sphinx_kdf(const uint8_t shared[VH_SPHINX_KEY_LEN], struct sphinx_keys *k)
 	size_t have = 0;
 	uint8_t ctr = 1;
 
-	/* RFC 5869 expand: T(i) = HMAC(PRK, T(i-1) || info || i). */
-	_Static_assert(sizeof(struct sphinx_keys) <= sizeof(okm), "okm too short");
-	while (have < sizeof(struct sphinx_keys)) {
+	/* RFC 5869 expand: T(i) = HMAC(PRK, T(i-1) || info || i); 160 bytes used. */
+	while (have < 160) {
 		crypto_auth_hmacsha256_init(&st, shared, VH_SPHINX_KEY_LEN);
 		if (have > 0)
 			crypto_auth_hmacsha256_update(&st, t, sizeof(t));
@@ -59,10 +59,24 @@ sphinx_kdf(const uint8_t shared[VH_SPHINX_KEY_LEN], struct sphinx_keys *k)
 	memcpy(k->header_enc, okm + 32, sizeof(k->header_enc));
 	memcpy(k->header_iv, okm + 64, sizeof(k->header_iv));
 	memcpy(k->payload_key, okm + 80, sizeof(k->payload_key));
-	memcpy(k->blinding, okm + 128, sizeof(k->blinding));
+	memcpy(k->blinding_seed, okm + 128, sizeof(k->blinding_seed));
+	sphinx_blinding_key(k->blinding_seed, k->blinding);
 	sodium_memzero(okm, sizeof(okm));
 	sodium_memzero(t, sizeof(t));
 	sodium_memzero(&st, sizeof(st));
+}
+
+void
+sphinx_blinding_key(const uint8_t seed[VH_SPHINX_KEY_LEN], uint8_t out[VH_SPHINX_KEY_LEN])
+{
+	static const uint8_t zero_nonce[crypto_stream_chacha20_NONCEBYTES];
+
+	/*
+	 * Katzenpost's KDF hands the seed to the NIKE's key generation through
+	 * a deterministic ChaCha20 reader (hpqc rand.NewDeterministicRandReader),
+	 * and X25519 key generation reads 32 bytes from it.
+	 */
+	crypto_stream_chacha20(out, VH_SPHINX_KEY_LEN, zero_nonce, seed);
 }
 
 void
@@ -128,8 +142,15 @@ sphinx_x25519(uint8_t out[VH_SPHINX_KEY_LEN], const uint8_t scalar[VH_SPHINX_KEY
 	 * curve25519.ScalarMult does, which is what Katzenpost's X25519 NIKE
 	 * (DeriveSecret and Blind alike) calls. It also refuses small-order
 	 * points (an all-zero result), which Katzenpost would let through.
+	 * libsodium's x86_64 code writes its output before it has read all of
+	 * the point, so in-place use goes through a copy.
 	 */
-	return crypto_scalarmult(out, scalar, point) == 0 ? 0 : -EINVAL;
+	uint8_t tmp[VH_SPHINX_KEY_LEN];
+	int rc = crypto_scalarmult(tmp, scalar, point);
+
+	memcpy(out, tmp, sizeof(tmp));
+	sodium_memzero(tmp, sizeof(tmp));
+	return rc == 0 ? 0 : -EINVAL;
 }
 
 int

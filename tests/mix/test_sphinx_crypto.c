@@ -120,10 +120,30 @@ test_kdf_vectors(void **state)
 		check_field(v, "header_encryption", k.header_enc, sizeof(k.header_enc));
 		check_field(v, "header_encryption_iv", k.header_iv, sizeof(k.header_iv));
 		check_field(v, "payload_encryption", k.payload_key, sizeof(k.payload_key));
-		check_field(v, "blinding_factor", k.blinding, sizeof(k.blinding));
+		check_field(v, "blinding_seed", k.blinding_seed, sizeof(k.blinding_seed));
 		free(ikm);
 	}
 	printf("kdf vectors: %zu\n", json_array_size(arr));
+	json_decref(root);
+}
+
+static void
+test_blinding_vectors(void **state)
+{
+	json_t *root = load_json(vectors_path), *arr = json_object_get(root, "blinding"), *v;
+	size_t idx, n;
+
+	(void)state;
+	assert_true(json_array_size(arr) >= 3);
+	json_array_foreach(arr, idx, v) {
+		uint8_t out[32], *seed = json_hex(v, "seed", &n);
+
+		assert_int_equal(n, 32);
+		sphinx_blinding_key(seed, out);
+		check_field(v, "private_key", out, sizeof(out));
+		free(seed);
+	}
+	printf("blinding vectors: %zu\n", json_array_size(arr));
 	json_decref(root);
 }
 
@@ -268,6 +288,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_aes256_ctr),
 		cmocka_unit_test(test_sha512_256),
 		cmocka_unit_test(test_kdf_vectors),
+		cmocka_unit_test(test_blinding_vectors),
 		cmocka_unit_test(test_aez_vectors),
 		cmocka_unit_test(test_aez_round_trips),
 		cmocka_unit_test(test_aez_bad_args),
