@@ -133,13 +133,14 @@ vh_noise_cs_decrypt(struct vh_noise_cs *cs, const uint8_t *ad, size_t adlen, con
 uint64_t
 vh_noise_cs_nonce(const struct vh_noise_cs *cs)
 {
-	return cs->n;
+	return cs != NULL ? cs->n : 0;
 }
 
 void
 vh_noise_cs_set_nonce(struct vh_noise_cs *cs, uint64_t n)
 {
-	cs->n = n;
+	if (cs != NULL)
+		cs->n = n;
 }
 
 int

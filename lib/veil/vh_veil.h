@@ -280,10 +280,10 @@ int vh_noise_cs_encrypt_nonce(const struct vh_noise_cs *cs, uint64_t nonce, cons
 int vh_noise_cs_decrypt_nonce(const struct vh_noise_cs *cs, uint64_t nonce, const uint8_t *ad,
 	size_t adlen, const uint8_t *ct, size_t ctlen, uint8_t *out, size_t cap, size_t *outlen);
 
-/** @return the next nonce vh_noise_cs_encrypt()/decrypt() will use. */
+/** @return the next nonce vh_noise_cs_encrypt()/decrypt() will use (0 for NULL). */
 uint64_t vh_noise_cs_nonce(const struct vh_noise_cs *cs);
 
-/** Set the counter (Noise's SetNonce). */
+/** Set the counter (Noise's SetNonce); NULL is a no-op. */
 void vh_noise_cs_set_nonce(struct vh_noise_cs *cs, uint64_t n);
 
 /**
