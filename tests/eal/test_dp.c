@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <rte_arp.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
@@ -322,7 +324,7 @@ make_conf(void)
 	c.ports[0].ifc.ip4 = rte_cpu_to_be_32(NODE_IP);
 	c.ports[0].ifc.ip4_plen = 24;
 	snprintf(c.ports[1].name, sizeof(c.ports[1].name), "null0");
-	snprintf(c.ports[1].devargs, sizeof(c.ports[1].devargs), "net_null0");
+	snprintf(c.ports[1].devargs, sizeof(c.ports[1].devargs), "net_null0,no-rx=1");
 	c.ports[1].ifc.ip4 = rte_cpu_to_be_32(RTE_IPV4(10, 2, 0, 1));
 	c.ports[1].ifc.ip4_plen = 24;
 	for (int i = 0; i < 2; i++) {
