@@ -361,14 +361,15 @@ render_ping(const json_t *r, const struct render_opts *o)
 {
 	json_int_t sent = json_integer_value(json_object_get(r, "sent"));
 	json_int_t recv = json_integer_value(json_object_get(r, "received"));
-	const json_t *rtts = json_object_get(r, "rtt_ms"), *v;
+	const json_t *rtts = json_object_get(r, "rtt_ms");
 	const char *target = json_string_value(json_object_get(r, "target"));
 	size_t i;
 
 	(void)o;
 	printf("PING %s\n", target ? target : "?");
-	json_array_foreach(rtts, i, v)
-		printf("reply %zu: rtt %.3f ms\n", i + 1, json_number_value(v));
+	for (i = 0; i < json_array_size(rtts); i++)
+		printf("reply %zu: rtt %.3f ms\n", i + 1,
+			json_number_value(json_array_get(rtts, i)));
 	printf("--- %s ---\n", target ? target : "?");
 	printf("%" JSON_INTEGER_FORMAT " sent, %" JSON_INTEGER_FORMAT " received, %.1f%% loss\n",
 		sent, recv, sent > 0 ? 100.0 * (double)(sent - recv) / (double)sent : 0.0);

@@ -78,16 +78,17 @@ int ctl_conn_append(struct conn *c, const char *data, size_t len);
 void ctl_conn_output_ready(struct conn *c);
 
 /*
- * Feed bytes to a connection that has no socket, dispatch every complete
- * line (and, when @p eof, the unterminated rest), and return the output
- * written so far (NUL-terminated, owned by the connection, valid until the
- * next call). Used by the fuzz harness and tests.
+ * A connection without a socket, for the fuzz harness: feed it bytes as if
+ * received (with @p eof, the client then shut its side), which dispatches
+ * every complete line, and take what the server would have written.
  */
 struct conn *vh_ctl_mem_conn_open(struct vh_ctl *ctl);
-const char *vh_ctl_mem_conn_feed(
-	struct conn *c, const uint8_t *data, size_t len, bool eof, size_t *out_len);
+void vh_ctl_mem_conn_feed(struct conn *c, const uint8_t *data, size_t len, bool eof);
+/* Output not taken yet; valid until the connection's next write or close. */
+const char *vh_ctl_mem_conn_take(struct conn *c, size_t *len);
 /* True when the connection would now be closed (over-long line, output cap). */
 bool vh_ctl_mem_conn_closed(const struct conn *c);
+/* Free it; requests still unanswered stay valid (answers are discarded). */
 void vh_ctl_mem_conn_close(struct conn *c);
 
 #endif /* VH_CTL_INTERNAL_H */

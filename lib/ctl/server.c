@@ -473,10 +473,9 @@ vh_ctl_mem_conn_open(struct vh_ctl *ctl)
 	return c;
 }
 
-const char *
-vh_ctl_mem_conn_feed(struct conn *c, const uint8_t *data, size_t len, bool eof, size_t *out_len)
+void
+vh_ctl_mem_conn_feed(struct conn *c, const uint8_t *data, size_t len, bool eof)
 {
-	c->out_len = c->out_off = 0;
 	while (!c->dead && !c->close_after && (len > 0 || (eof && !c->eof))) {
 		size_t n = in_room(c, len);
 
@@ -489,10 +488,18 @@ vh_ctl_mem_conn_feed(struct conn *c, const uint8_t *data, size_t len, bool eof, 
 			c->eof = true;
 		ctl_dispatch_lines(c, UINT32_MAX);
 		if (n == 0 && !ctl_has_line(c) && !c->eof)
-			break; /* pipeline full of unanswered requests: stop feeding */
+			break; /* paused (pipeline or output full): the rest is not read */
 	}
-	*out_len = c->out_len;
-	return c->out != NULL ? c->out : "";
+}
+
+const char *
+vh_ctl_mem_conn_take(struct conn *c, size_t *len)
+{
+	const char *p = c->out != NULL ? c->out + c->out_off : "";
+
+	*len = c->out_len - c->out_off;
+	c->out_off = c->out_len; /* consumed; the bytes stay until the next append */
+	return p;
 }
 
 bool
