@@ -3,12 +3,13 @@
 
 Everything created is written to a state file first, so `down` can undo it
 from any process; `down` also removes leftovers of earlier runs by name
-(namespaces vh-*, veths vh* in the root namespace, processes inside vh-*
+(namespaces vh-*, veths vh<N>-* in the root namespace, processes inside vh-*
 namespaces). See docs/testbed.md.
 """
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,6 +23,8 @@ STATE_ROOT = os.environ.get('VH_TESTBED_DIR', '/run/valhalla-testbed')
 STATE_FILE = os.path.join(STATE_ROOT, 'state.json')
 NS_PREFIX = 'vh-'
 HOST_NS = NS_PREFIX + HOST
+# The bed's veths are named vh<link>-<peer> (topology.Link); only those are ours.
+VETH_RE = re.compile(r'^vh[0-9]+-')
 STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'standin.py')
 STOP_TIMEOUT = 10.0
 
@@ -160,7 +163,7 @@ def save_state(state):
 def leftovers():
     """What a complete teardown must leave behind: nothing. Returns a description list."""
     left = ['namespace ' + n for n in namespaces() if n.startswith(NS_PREFIX)]
-    left += ['veth ' + v for v in root_veths() if v.startswith('vh')]
+    left += ['veth ' + v for v in root_veths() if VETH_RE.match(v)]
     state = load_state()
     if state:
         left.append('state file ' + STATE_FILE)
@@ -190,7 +193,7 @@ def down_all(keep_logs=None, quiet=False):
         if p.returncode != 0:
             errors.append('ip netns del %s: %s' % (ns, p.stderr.strip()))
     for veth in root_veths():
-        if veth.startswith('vh'):
+        if VETH_RE.match(veth):
             p = run(['ip', 'link', 'del', veth], check=False)
             if p.returncode != 0 and veth in root_veths():
                 errors.append('ip link del %s: %s' % (veth, p.stderr.strip()))
