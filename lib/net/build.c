@@ -63,8 +63,8 @@ vh_net_arp_request(const struct vh_net_if *ifc, uint32_t target_ip4, const uint8
 	if (cap < VH_NET_ARP_LEN)
 		return -ENOSPC;
 	eth_write(out, dst_mac != NULL ? dst_mac : bcast_mac, ifc->mac, RTE_ETHER_TYPE_ARP);
-	arp_write(out, VH_NET_ARP_REQUEST, ifc, dst_mac != NULL ? dst_mac : zero_mac,
-		(const uint8_t *)&target_ip4);
+	/* target hardware address zero even when unicast, as Linux and RFC 5227 do */
+	arp_write(out, VH_NET_ARP_REQUEST, ifc, zero_mac, (const uint8_t *)&target_ip4);
 	return VH_NET_ARP_LEN;
 }
 
