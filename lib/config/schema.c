@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Schema v1: every key of the node configuration, once. The validator
+ * (walk.c), the effective-config JSON and the reference (emit.c) all read
+ * this table; the finish hooks hold the rules that span several keys.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "schema.h"
+#include "vh_core.h"
+
+typedef __typeof__(((struct vh_config *)0)->node) node_t;
+typedef __typeof__(((struct vh_config *)0)->log) log_t;
+typedef __typeof__(((struct vh_config *)0)->lcores) lcores_t;
+typedef __typeof__(((struct vh_config *)0)->overlay) overlay_t;
+typedef __typeof__(((struct vh_config *)0)->mempool) mempool_t;
+typedef __typeof__(((struct vh_config *)0)->telemetry) telemetry_t;
+typedef __typeof__(((struct vh_config *)0)->metrics) metrics_t;
+
+#define SIZE(type, member) sizeof(((type *)0)->member)
+#define STR(s) #s
+#define XSTR(s) STR(s)
+
+_Static_assert(sizeof(enum vh_config_idle) == sizeof(int), "K_ENUM stores an int");
+_Static_assert(sizeof(enum vh_config_log_level) == sizeof(int), "K_ENUM stores an int");
+_Static_assert(sizeof(unsigned int) == 4, "K_INT stores unsigned int as 4 bytes");
+
+static const char *const log_levels[] = {
+	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", NULL};
+static const char *const log_libs[] = {
+	"core", "net", "bifrost", "config", "ctl", "dp", "veil", "ygg", "mix", "edge", NULL};
+static const char *const idle_modes[] = {"poll", "adaptive", NULL};
+
+/* Longest data_dir for which the default "<data_dir>/identity.key" fits. */
+#define DATA_DIR_MAX (VH_CONFIG_PATH_LEN - 1 - (int)sizeof("/identity.key") + 1)
+
+static int
+node_finish(struct walk *w, void *obj)
+{
+	node_t *n = obj;
+
+	(void)w;
+	if (n->control_socket[0] == '\0')
+		snprintf(n->control_socket, sizeof(n->control_socket), "/run/valhalla/%s.sock",
+			n->name);
+	if (n->data_dir[0] == '\0')
+		snprintf(n->data_dir, sizeof(n->data_dir), "/var/lib/valhalla/%s", n->name);
+	if (n->key_file[0] == '\0') {
+		size_t len = strlen(n->data_dir);
+
+		/* the length limit on data_dir guarantees this fits */
+		snprintf(n->key_file, sizeof(n->key_file), "%.*s/identity.key",
+			(int)(len > 0 && n->data_dir[len - 1] == '/' ? len - 1 : len), n->data_dir);
+	}
+	return 0;
+}
+
+static const struct field node_fields[] = {
+	{.key = "name",
+		.kind = K_STRING,
+		.flags = F_REQUIRED,
+		.offset = offsetof(node_t, name),
+		.size = SIZE(node_t, name),
+		.min = 1,
+		.max = VH_CONFIG_NODE_NAME_LEN - 1,
+		.parse = parse_node_name,
+		.format = format_text,
+		.allowed_doc = "`[a-z0-9][a-z0-9-]{0,31}`",
+		.doc = "Node name; used in default paths and shown by vhctl."},
+	{.key = "control_socket",
+		.kind = K_STRING,
+		.offset = offsetof(node_t, control_socket),
+		.size = SIZE(node_t, control_socket),
+		.min = 1,
+		.max = VH_CONFIG_SOCKET_PATH_LEN - 1,
+		.def_doc = "`\"/run/valhalla/<name>.sock\"`",
+		.parse = parse_abs_path,
+		.format = format_text,
+		.allowed_doc = "absolute path, at most 107 bytes (sun_path)",
+		.doc = "Unix socket of the control protocol (vhctl)."},
+	{.key = "data_dir",
+		.kind = K_STRING,
+		.offset = offsetof(node_t, data_dir),
+		.size = SIZE(node_t, data_dir),
+		.min = 1,
+		.max = DATA_DIR_MAX,
+		.def_doc = "`\"/var/lib/valhalla/<name>\"`",
+		.parse = parse_abs_path,
+		.format = format_text,
+		.allowed_doc = "absolute path, at most 242 bytes",
+		.doc = "Directory of the node's persistent state."},
+	{.key = "key_file",
+		.kind = K_STRING,
+		.offset = offsetof(node_t, key_file),
+		.size = SIZE(node_t, key_file),
+		.min = 1,
+		.max = VH_CONFIG_PATH_LEN - 1,
+		.def_doc = "`\"<data_dir>/identity.key\"`",
+		.parse = parse_abs_path,
+		.format = format_text,
+		.allowed_doc = "absolute path, at most 255 bytes",
+		.doc = "The node's identity key file (mode 0600)."},
+	{0},
+};
+_Static_assert(DATA_DIR_MAX == 242, "documented data_dir limit");
+
+static const struct field log_level_value = {.kind = K_ENUM,
+	.names = log_levels,
+	.enum_base = VH_CONFIG_LOG_EMERG,
+	.offset = offsetof(struct vh_config_log_lib, level)};
+
+static const struct field log_fields[] = {
+	{.key = "level",
+		.kind = K_ENUM,
+		.offset = offsetof(log_t, level),
+		.def = "\"info\"",
+		.names = log_levels,
+		.enum_base = VH_CONFIG_LOG_EMERG,
+		.doc = "Log level of every Valhalla library (rte_log type `valhalla.*`)."},
+	{.key = "libs",
+		.kind = K_MAP,
+		.offset = offsetof(log_t, libs),
+		.size = sizeof(struct vh_config_log_lib),
+		.count_offset = offsetof(log_t, n_libs),
+		.key_size = VH_CONFIG_LIB_NAME_LEN,
+		.min = 0,
+		.max = VH_CONFIG_MAX_LOG_LIBS,
+		.names = log_libs,
+		.sub = &log_level_value,
+		.def_doc = "`{}`",
+		.doc = "Per-library level overrides, e.g. `{\"net\": \"debug\"}`."},
+	{0},
+};
+
+static int
+lcores_finish(struct walk *w, void *obj)
+{
+	const lcores_t *l = obj;
+	char sub[32];
+
+	for (unsigned int i = 0; i < l->n_workers; i++)
+		for (unsigned int j = 0; j < i; j++)
+			if (l->workers[i] == l->workers[j]) {
+				snprintf(sub, sizeof(sub), ".workers[%u]", i);
+				return walk_fail(w, sub, "duplicate lcore id %u (also workers[%u])",
+					l->workers[i], j);
+			}
+	return 0;
+}
+
+static const struct field worker_value = {
+	.kind = K_INT, .size = sizeof(unsigned int), .min = 1, .max = VH_CONFIG_MAX_LCORE};
+
+static const struct field lcores_fields[] = {
+	{.key = "workers",
+		.kind = K_ARRAY,
+		.offset = offsetof(lcores_t, workers),
+		.size = sizeof(unsigned int),
+		.count_offset = offsetof(lcores_t, n_workers),
+		.min = 0,
+		.max = VH_CONFIG_MAX_WORKERS,
+		.sub = &worker_value,
+		.def_doc = "`[]`",
+		.allowed_doc = "0..16 unique lcore ids, each 1..127",
+		.doc = "Worker lcores running the data-plane graph. Empty: single-lcore mode "
+		       "(control loop and graph interleaved on the main lcore)."},
+	{.key = "idle",
+		.kind = K_ENUM,
+		.offset = offsetof(lcores_t, idle),
+		.def = "\"adaptive\"",
+		.names = idle_modes,
+		.enum_base = VH_CONFIG_IDLE_POLL,
+		.doc = "`poll` spins (lowest latency, a whole core each); `adaptive` sleeps "
+		       "longer the longer nothing arrives."},
+	{.key = "idle_sleep_max_us",
+		.kind = K_INT,
+		.offset = offsetof(lcores_t, idle_sleep_max_us),
+		.size = SIZE(lcores_t, idle_sleep_max_us),
+		.min = 1,
+		.max = 100000,
+		.def = "1000",
+		.doc = "Adaptive back-off ceiling in microseconds."},
+	{0},
+};
+
+static const struct field overlay_fields[] = {
+	{.key = "udp_port",
+		.kind = K_INT,
+		.offset = offsetof(overlay_t, udp_port),
+		.size = SIZE(overlay_t, udp_port),
+		.min = 1,
+		.max = 65535,
+		.def = XSTR(VH_DEFAULT_UDP_PORT),
+		.doc = "UDP port of the Bifrost overlay on every port's addresses."},
+	{0},
+};
+
+static const struct field mempool_fields[] = {
+	{.key = "mbufs",
+		.kind = K_INT,
+		.offset = offsetof(mempool_t, mbufs),
+		.size = SIZE(mempool_t, mbufs),
+		.min = 1023,
+		.max = 1048575,
+		.def = "8191",
+		.doc = "Packet buffers in the pool (best as 2^n - 1)."},
+	{.key = "cache",
+		.kind = K_INT,
+		.offset = offsetof(mempool_t, cache),
+		.size = SIZE(mempool_t, cache),
+		.min = 0,
+		.max = 512,
+		.def = "256",
+		.doc = "Per-lcore mbuf cache size."},
+	{0},
+};
+
+static int
+port_gateway4(struct walk *w, const struct vh_config_port *p)
+{
+	uint32_t m = p->ipv4.plen != 0 ? ~(uint32_t)0 << (32 - p->ipv4.plen) : 0;
+	uint32_t g = ntohl(p->gateway4);
+	struct vh_config_prefix4 net = {htonl(ntohl(p->ipv4.addr) & m), p->ipv4.plen};
+	char text[64];
+
+	if (!p->has_ipv4)
+		return walk_fail(w, ".gateway4", "gateway4 needs ipv4 on the same port");
+	format_prefix4(NULL, &net, text, sizeof(text));
+	if (!prefix4_contains(&p->ipv4, p->gateway4))
+		return walk_fail(w, ".gateway4", "gateway is outside the port's prefix %s", text);
+	if (p->gateway4 == p->ipv4.addr)
+		return walk_fail(w, ".gateway4", "gateway is the port's own address");
+	if (p->ipv4.plen <= 30 && ((g & ~m) == 0 || (g & ~m) == ~m))
+		return walk_fail(
+			w, ".gateway4", "gateway is the network or broadcast address of %s", text);
+	return 0;
+}
+
+static int
+port_gateway6(struct walk *w, const struct vh_config_port *p)
+{
+	bool inside = false;
+
+	for (unsigned int i = 0; i < p->n_ipv6; i++) {
+		if (memcmp(p->ipv6[i].addr, p->gateway6, 16) == 0)
+			return walk_fail(w, ".gateway6", "gateway is the port's own address");
+		inside = inside || prefix6_contains(&p->ipv6[i], p->gateway6);
+	}
+	if (p->gateway6[0] == 0xfe && (p->gateway6[1] & 0xc0) == 0x80)
+		return 0; /* link-local: reachable through the port's own fe80:: address */
+	if (p->n_ipv6 == 0)
+		return walk_fail(w, ".gateway6",
+			"a global gateway6 needs ipv6 on the same port (or use a link-local "
+			"fe80::/10 "
+			"gateway)");
+	if (!inside)
+		return walk_fail(
+			w, ".gateway6", "gateway is outside every ipv6 prefix of the port");
+	return 0;
+}
+
+static int
+port_finish(struct walk *w, void *obj)
+{
+	const struct vh_config_port *p = obj;
+	char sub[32];
+	int rc;
+
+	if (!p->has_ipv4 && p->n_ipv6 == 0)
+		return walk_fail(w, "", "a port needs ipv4 or ipv6 (or both)");
+	for (unsigned int i = 0; i < p->n_ipv6; i++)
+		for (unsigned int j = 0; j < i; j++)
+			if (memcmp(p->ipv6[i].addr, p->ipv6[j].addr, 16) == 0) {
+				snprintf(sub, sizeof(sub), ".ipv6[%u]", i);
+				return walk_fail(w, sub, "duplicate address (also ipv6[%u])", j);
+			}
+	if (p->has_gateway4 && (rc = port_gateway4(w, p)) != 0)
+		return rc;
+	if (p->has_gateway6 && (rc = port_gateway6(w, p)) != 0)
+		return rc;
+	if ((p->n_ipv6 > 0 || p->has_gateway6) && p->mtu < 1280)
+		return walk_fail(w, ".mtu", "IPv6 needs an MTU of at least 1280, got %u", p->mtu);
+	return 0;
+}
+
+#define PORT(m) offsetof(struct vh_config_port, m)
+#define PORT_SIZE(m) SIZE(struct vh_config_port, m)
+
+static const struct field ipv6_value = {
+	.kind = K_STRING, .min = 1, .max = 64, .parse = parse_prefix6, .format = format_prefix6};
+
+static const struct field port_fields[] = {
+	{.key = "name",
+		.kind = K_STRING,
+		.flags = F_REQUIRED,
+		.offset = PORT(name),
+		.size = PORT_SIZE(name),
+		.min = 1,
+		.max = VH_CONFIG_PORT_NAME_LEN - 1,
+		.parse = parse_port_name,
+		.format = format_text,
+		.allowed_doc = "`[a-zA-Z0-9_-]{1,15}`, unique",
+		.doc = "Port name."},
+	{.key = "devargs",
+		.kind = K_STRING,
+		.flags = F_REQUIRED,
+		.offset = PORT(devargs),
+		.size = PORT_SIZE(devargs),
+		.min = 1,
+		.max = VH_CONFIG_DEVARGS_LEN - 1,
+		.parse = parse_devargs,
+		.format = format_text,
+		.allowed_doc = "1..255 printable characters, no whitespace, unique",
+		.doc = "DPDK device: a PCI address (`0000:03:00.0`) or vdev devargs "
+		       "(`net_tap0,iface=vh0`)."},
+	{.key = "mac",
+		.kind = K_STRING,
+		.flags = F_HAS,
+		.offset = PORT(mac),
+		.has_offset = PORT(has_mac),
+		.min = 1,
+		.max = 17,
+		.parse = parse_mac,
+		.format = format_mac,
+		.def_doc = "the port's own MAC",
+		.type_doc = "MAC",
+		.allowed_doc = "`xx:xx:xx:xx:xx:xx`, unicast, not all-zero",
+		.doc = "MAC address to set on the port."},
+	{.key = "mtu",
+		.kind = K_INT,
+		.offset = PORT(mtu),
+		.size = PORT_SIZE(mtu),
+		.min = 576,
+		.max = 9000,
+		.def = "1500",
+		.doc = "IP MTU (at least 1280 with IPv6)."},
+	{.key = "ipv4",
+		.kind = K_STRING,
+		.flags = F_HAS,
+		.offset = PORT(ipv4),
+		.has_offset = PORT(has_ipv4),
+		.min = 1,
+		.max = 64,
+		.parse = parse_prefix4,
+		.format = format_prefix4,
+		.def_doc = "none",
+		.type_doc = "IPv4 prefix",
+		.allowed_doc = "`a.b.c.d/len`, len 1..32; unicast, not 0/8, 127/8, 224/3, nor the "
+			       "network or broadcast address of its prefix",
+		.doc = "The port's IPv4 address and prefix length."},
+	{.key = "gateway4",
+		.kind = K_STRING,
+		.flags = F_HAS,
+		.offset = PORT(gateway4),
+		.has_offset = PORT(has_gateway4),
+		.min = 1,
+		.max = 64,
+		.parse = parse_addr4,
+		.format = format_addr4,
+		.def_doc = "none",
+		.type_doc = "IPv4 address",
+		.allowed_doc = "inside the ipv4 prefix, not the port's own address",
+		.doc = "IPv4 default gateway on this port; needs ipv4."},
+	{.key = "ipv6",
+		.kind = K_ARRAY,
+		.offset = PORT(ipv6),
+		.size = sizeof(struct vh_config_prefix6),
+		.count_offset = PORT(n_ipv6),
+		.min = 0,
+		.max = VH_CONFIG_MAX_IPV6,
+		.sub = &ipv6_value,
+		.def_doc = "`[]`",
+		.type_doc = "array of IPv6 prefixes",
+		.allowed_doc = "0..4 unique `addr/len`, len 1..128; not ::, ::1, ff00::/8, "
+			       "IPv4-mapped, nor a zero host part",
+		.doc = "The port's IPv6 addresses with prefix lengths."},
+	{.key = "gateway6",
+		.kind = K_STRING,
+		.flags = F_HAS,
+		.offset = PORT(gateway6),
+		.has_offset = PORT(has_gateway6),
+		.min = 1,
+		.max = 64,
+		.parse = parse_addr6,
+		.format = format_addr6,
+		.def_doc = "none",
+		.type_doc = "IPv6 address",
+		.allowed_doc = "link-local (fe80::/10), or inside one of the ipv6 prefixes",
+		.doc = "IPv6 default gateway on this port."},
+	{.key = "rx_desc",
+		.kind = K_INT,
+		.flags = F_POW2,
+		.offset = PORT(rx_desc),
+		.size = PORT_SIZE(rx_desc),
+		.min = 64,
+		.max = 4096,
+		.def = "1024",
+		.doc = "RX ring descriptors."},
+	{.key = "tx_desc",
+		.kind = K_INT,
+		.flags = F_POW2,
+		.offset = PORT(tx_desc),
+		.size = PORT_SIZE(tx_desc),
+		.min = 64,
+		.max = 4096,
+		.def = "1024",
+		.doc = "TX ring descriptors."},
+	{0},
+};
+
+static const struct field port_value = {
+	.kind = K_OBJECT, .sub = port_fields, .finish = port_finish};
+
+static const struct field telemetry_fields[] = {
+	{.key = "enabled",
+		.kind = K_BOOL,
+		.offset = offsetof(telemetry_t, enabled),
+		.def = "true",
+		.doc = "Register the node's commands with DPDK telemetry (`dpdk-telemetry.py`)."},
+	{0},
+};
+
+static const struct field metrics_fields[] = {
+	{.key = "listen",
+		.kind = K_STRING,
+		.flags = F_REQUIRED,
+		.offset = offsetof(metrics_t, listen),
+		.min = 1,
+		.max = 64,
+		.parse = parse_endpoint,
+		.format = format_endpoint,
+		.type_doc = "host:port",
+		.allowed_doc = "`a.b.c.d:port` or `[v6addr]:port`, port 1..65535",
+		.doc = "Address of the Prometheus HTTP endpoint."},
+	{0},
+};
+
+static int
+root_finish(struct walk *w, void *obj)
+{
+	const struct vh_config *c = obj;
+	char sub[48];
+
+	for (unsigned int i = 0; i < c->n_ports; i++)
+		for (unsigned int j = 0; j < i; j++) {
+			const struct vh_config_port *a = &c->ports[i], *b = &c->ports[j];
+
+			if (strcmp(a->name, b->name) == 0) {
+				snprintf(sub, sizeof(sub), ".ports[%u].name", i);
+				return walk_fail(w, sub, "duplicate port name (also ports[%u])", j);
+			}
+			if (strcmp(a->devargs, b->devargs) == 0) {
+				snprintf(sub, sizeof(sub), ".ports[%u].devargs", i);
+				return walk_fail(w, sub, "same device as ports[%u]", j);
+			}
+		}
+	return 0;
+}
+
+#define ROOT(m) offsetof(struct vh_config, m)
+
+static const struct field root_fields[] = {
+	{.key = "version",
+		.kind = K_INT,
+		.flags = F_FIRST,
+		.offset = ROOT(version),
+		.size = SIZE(struct vh_config, version),
+		.min = VH_CONFIG_VERSION,
+		.max = VH_CONFIG_VERSION,
+		.def = XSTR(VH_CONFIG_VERSION),
+		.range_why = "unsupported config version (this build reads version 1)",
+		.doc = "Schema version."},
+	{.key = "node",
+		.kind = K_OBJECT,
+		.flags = F_REQUIRED,
+		.offset = ROOT(node),
+		.sub = node_fields,
+		.finish = node_finish,
+		.doc = "Identity and local paths."},
+	{.key = "log",
+		.kind = K_OBJECT,
+		.offset = ROOT(log),
+		.sub = log_fields,
+		.doc = "Logging (rte_log)."},
+	{.key = "lcores",
+		.kind = K_OBJECT,
+		.offset = ROOT(lcores),
+		.sub = lcores_fields,
+		.finish = lcores_finish,
+		.doc = "Threading model."},
+	{.key = "overlay",
+		.kind = K_OBJECT,
+		.offset = ROOT(overlay),
+		.sub = overlay_fields,
+		.doc = "Overlay transport."},
+	{.key = "mempool",
+		.kind = K_OBJECT,
+		.offset = ROOT(mempool),
+		.sub = mempool_fields,
+		.doc = "Packet buffer pool."},
+	{.key = "ports",
+		.kind = K_ARRAY,
+		.flags = F_REQUIRED,
+		.offset = ROOT(ports),
+		.size = sizeof(struct vh_config_port),
+		.count_offset = ROOT(n_ports),
+		.min = 1,
+		.max = VH_CONFIG_MAX_PORTS,
+		.sub = &port_value,
+		.doc = "Network ports; each needs ipv4 or ipv6."},
+	{.key = "telemetry",
+		.kind = K_OBJECT,
+		.offset = ROOT(telemetry),
+		.sub = telemetry_fields,
+		.doc = "DPDK telemetry."},
+	{.key = "metrics",
+		.kind = K_OBJECT,
+		.flags = F_HAS,
+		.offset = ROOT(metrics),
+		.has_offset = ROOT(metrics.enabled),
+		.sub = metrics_fields,
+		.def_doc = "disabled",
+		.doc = "Prometheus metrics; absent: disabled."},
+	{0},
+};
+
+const struct field vh_config_schema = {
+	.kind = K_OBJECT, .flags = F_REQUIRED, .sub = root_fields, .finish = root_finish};
+
+const char *const vh_config_rules[] = {
+	"Unknown keys are errors at every level; so are duplicate keys within an object.",
+	"`version`, when present, is checked before anything else.",
+	"Port names are unique, and so are port devargs.",
+	"Every port has `ipv4`, or at least one `ipv6` address, or both.",
+	"`gateway4` needs `ipv4` on the same port and must lie inside its prefix, "
+	"not be the port's own address nor the prefix's network or broadcast address.",
+	"`gateway6` is not one of the port's own addresses, and is link-local (fe80::/10) "
+	"or lies inside one of the port's `ipv6` prefixes.",
+	"A port with `ipv6` or `gateway6` needs `mtu` >= 1280.",
+	"`lcores.workers` ids are unique.",
+	NULL,
+};
