@@ -38,10 +38,10 @@ expand_odd(__m128i prev, __m128i even)
 }
 
 /* The round constant must be an immediate, hence a macro per step. */
-#define EXPAND_STEP(rk, i, rcon)                                                                   \
-	do {                                                                                       \
-		(rk)[i] = expand_even((rk)[(i)-2], _mm_aeskeygenassist_si128((rk)[(i)-1], rcon));  \
-		(rk)[(i) + 1] = expand_odd((rk)[(i)-1], (rk)[i]);                                  \
+#define EXPAND_STEP(rk, i, rcon)                                                                  \
+	do {                                                                                      \
+		(rk)[i] = expand_even((rk)[(i)-2], _mm_aeskeygenassist_si128((rk)[(i)-1], rcon)); \
+		(rk)[(i) + 1] = expand_odd((rk)[(i)-1], (rk)[i]);                                 \
 	} while (0)
 
 static void

@@ -27,10 +27,10 @@
 #define BLK 16
 
 struct aez {
-	__m128i I, I2;      /* I, 2I */
-	__m128i J, J2, J4;  /* J, 2J, 4J */
-	__m128i L[8];       /* 0L .. 7L */
-	__m128i k10[10];    /* AES10 round keys */
+	__m128i I, I2;     /* I, 2I */
+	__m128i J, J2, J4; /* J, 2J, 4J */
+	__m128i L[8];      /* 0L .. 7L */
+	__m128i k10[10];   /* AES10 round keys */
 	__m128i zero;
 };
 
@@ -180,8 +180,8 @@ hash_string(const struct aez *a, __m128i jJ, const struct aez_span *s)
 }
 
 static __m128i
-aez_hash(const struct aez *a, const struct aez_span *nonce, const struct aez_span *ad,
-	size_t nr_ad, size_t tau_bits)
+aez_hash(const struct aez *a, const struct aez_span *nonce, const struct aez_span *ad, size_t nr_ad,
+	size_t tau_bits)
 {
 	uint8_t tb[BLK] = {0};
 	__m128i sum;

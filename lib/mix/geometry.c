@@ -33,7 +33,8 @@ vh_sphinx_geometry_init(struct vh_sphinx_geometry *geo, unsigned int nr_hops,
 	 */
 	g.per_hop_routing_info_len = g.next_node_hop_len + VH_SPHINX_CMD_SURB_REPLY_LEN;
 	g.routing_info_len = g.per_hop_routing_info_len * nr_hops;
-	g.header_len = VH_SPHINX_AD_LEN + VH_SPHINX_KEY_LEN + g.routing_info_len + VH_SPHINX_MAC_LEN;
+	g.header_len =
+		VH_SPHINX_AD_LEN + VH_SPHINX_KEY_LEN + g.routing_info_len + VH_SPHINX_MAC_LEN;
 	g.payload_tag_len = VH_SPHINX_PAYLOAD_TAG_LEN;
 	g.plaintext_header_len = PLAINTEXT_HEADER_LEN;
 	g.sprp_key_material_len = VH_SPHINX_SURB_KEY_LEN;

@@ -37,7 +37,8 @@ void sphinx_blinding_key(const uint8_t seed[VH_SPHINX_KEY_LEN], uint8_t out[VH_S
 
 /* HMAC-SHA256(key, a || b || c); any span may be empty. */
 void sphinx_mac(const uint8_t key[SPHINX_MAC_KEY_LEN], const uint8_t *a, size_t alen,
-	const uint8_t *b, size_t blen, const uint8_t *c, size_t clen, uint8_t out[VH_SPHINX_MAC_LEN]);
+	const uint8_t *b, size_t blen, const uint8_t *c, size_t clen,
+	uint8_t out[VH_SPHINX_MAC_LEN]);
 
 /* XOR the AES-256-CTR keystream (128-bit big-endian counter from iv) into buf. */
 void sphinx_stream_xor(const uint8_t key[SPHINX_STREAM_KEY_LEN],
@@ -68,16 +69,15 @@ struct aez_span {
 	const uint8_t *p;
 	size_t len;
 };
-void aez_encrypt_raw(const uint8_t key[48], const struct aez_span *nonce,
-	const struct aez_span *ad, size_t nr_ad, size_t tau, const uint8_t *in, size_t in_len,
-	uint8_t *out);
-int aez_decrypt_raw(const uint8_t key[48], const struct aez_span *nonce,
-	const struct aez_span *ad, size_t nr_ad, size_t tau, const uint8_t *in, size_t in_len,
-	uint8_t *out);
+void aez_encrypt_raw(const uint8_t key[48], const struct aez_span *nonce, const struct aez_span *ad,
+	size_t nr_ad, size_t tau, const uint8_t *in, size_t in_len, uint8_t *out);
+int aez_decrypt_raw(const uint8_t key[48], const struct aez_span *nonce, const struct aez_span *ad,
+	size_t nr_ad, size_t tau, const uint8_t *in, size_t in_len, uint8_t *out);
 
 /* sphinx.c: the header both packets and SURBs start from. */
-#define SPHINX_MAX_RI ((VH_SPHINX_MAX_HOPS + 1) * (VH_SPHINX_CMD_NEXT_NODE_HOP_LEN + \
-					      VH_SPHINX_CMD_SURB_REPLY_LEN))
+#define SPHINX_MAX_RI               \
+	((VH_SPHINX_MAX_HOPS + 1) * \
+		(VH_SPHINX_CMD_NEXT_NODE_HOP_LEN + VH_SPHINX_CMD_SURB_REPLY_LEN))
 
 struct sphinx_sprp_key {
 	uint8_t key[VH_SPHINX_SPRP_KEY_LEN];

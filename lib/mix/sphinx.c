@@ -28,10 +28,11 @@ sphinx_check_geometry(const struct vh_sphinx_geometry *geo)
 		geo->per_hop_routing_info_len != ph || geo->routing_info_len != ph * geo->nr_hops ||
 		geo->header_len != VH_SPHINX_AD_LEN + VH_SPHINX_KEY_LEN + geo->routing_info_len +
 					   VH_SPHINX_MAC_LEN ||
-		geo->payload_tag_len != VH_SPHINX_PAYLOAD_TAG_LEN || geo->forward_payload_len == 0 ||
-		geo->forward_payload_len > (64u << 20) ||
+		geo->payload_tag_len != VH_SPHINX_PAYLOAD_TAG_LEN ||
+		geo->forward_payload_len == 0 || geo->forward_payload_len > (64u << 20) ||
 		geo->surb_len != geo->header_len + VH_SPHINX_NODE_ID_LEN + VH_SPHINX_SURB_KEY_LEN ||
-		geo->packet_len != geo->header_len + geo->payload_tag_len + geo->forward_payload_len)
+		geo->packet_len !=
+			geo->header_len + geo->payload_tag_len + geo->forward_payload_len)
 		return -EINVAL;
 	return vh_mix_cpu_supported(NULL);
 }
@@ -136,8 +137,8 @@ header_mac(const uint8_t *key, const uint8_t *alpha, const uint8_t *ri, size_t r
  * encrypting and MACing each layer; ri is the full routing info buffer.
  */
 static int
-build_routing_info(const struct vh_sphinx_geometry *geo, const struct vh_sphinx_hop *path,
-	size_t n, const struct sphinx_keys *keys, uint8_t alpha[][VH_SPHINX_KEY_LEN],
+build_routing_info(const struct vh_sphinx_geometry *geo, const struct vh_sphinx_hop *path, size_t n,
+	const struct sphinx_keys *keys, uint8_t alpha[][VH_SPHINX_KEY_LEN],
 	uint8_t pad[][SPHINX_MAX_RI], uint8_t *ri, uint8_t mac[VH_SPHINX_MAC_LEN])
 {
 	size_t ph = geo->per_hop_routing_info_len, ri_len = geo->routing_info_len;
@@ -289,8 +290,8 @@ unwrap_checked(const struct vh_sphinx_geometry *geo, const uint8_t *priv, uint8_
 		return rc;
 	sphinx_sprp_decrypt(k->payload_key, k->header_iv, body, body_len);
 	if (res->next_hop >= 0)
-		return forward(geo, k, ri + geo->per_hop_routing_info_len,
-			&res->cmds[res->next_hop], pkt);
+		return forward(
+			geo, k, ri + geo->per_hop_routing_info_len, &res->cmds[res->next_hop], pkt);
 	if (res->surb_reply >= 0) {
 		/* Only the SURB's creator can check a reply's tag. */
 		res->payload = body;

@@ -88,7 +88,7 @@ decode_body(const uint8_t *body, struct vh_sphinx_cmd *cmd)
 		break;
 	default:
 		cmd->u.delay = (uint32_t)body[0] << 24 | (uint32_t)body[1] << 16 |
-			(uint32_t)body[2] << 8 | body[3];
+			       (uint32_t)body[2] << 8 | body[3];
 		break;
 	}
 }

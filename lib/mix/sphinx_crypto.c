@@ -23,7 +23,8 @@ vh_mix_cpu_supported(const char **why)
 
 	if (cached == 0) {
 		__builtin_cpu_init();
-		cached = (__builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1")) ? 1 : -1;
+		cached = (__builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1")) ? 1
+											     : -1;
 		if (cached < 0)
 			fprintf(stderr, "vh_mix: this CPU lacks AES-NI/SSE4.1; the Sphinx core "
 					"needs them and refuses to run (-ENOTSUP)\n");

@@ -84,8 +84,8 @@ vh_sphinx_new_packet_from_surb(const struct vh_sphinx_geometry *geo, const uint8
 }
 
 int
-vh_sphinx_decrypt_surb_payload(uint8_t *payload, size_t payload_len, uint8_t *keys,
-	size_t keys_len, uint8_t **plaintext, size_t *plaintext_len)
+vh_sphinx_decrypt_surb_payload(uint8_t *payload, size_t payload_len, uint8_t *keys, size_t keys_len,
+	uint8_t **plaintext, size_t *plaintext_len)
 {
 	size_t nr = keys_len / VH_SPHINX_SURB_KEY_LEN;
 	const uint8_t *k = keys;

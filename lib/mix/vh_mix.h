@@ -167,8 +167,8 @@ int vh_sphinx_cmd_encode(const struct vh_sphinx_cmd *cmd, uint8_t *out, size_t o
  * @return 1 for a command, 0 for the terminal null command, -EBADMSG for an
  * unknown tag, a truncated command or non-zero null padding
  */
-int vh_sphinx_cmd_decode(const uint8_t *buf, size_t len, struct vh_sphinx_cmd *cmd,
-	size_t *consumed);
+int vh_sphinx_cmd_decode(
+	const uint8_t *buf, size_t len, struct vh_sphinx_cmd *cmd, size_t *consumed);
 
 /**
  * Decode a hop's whole routing block, as unwrap does: commands up to the
@@ -248,8 +248,8 @@ int vh_sphinx_decrypt_surb_payload(uint8_t *payload, size_t payload_len, uint8_t
  * @return 0, -EINVAL or -ENOTSUP
  */
 int vh_mix_aez_encrypt(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-	const uint8_t *const *ad, const size_t *ad_len, size_t nr_ad, size_t tau,
-	const uint8_t *in, size_t in_len, uint8_t *out);
+	const uint8_t *const *ad, const size_t *ad_len, size_t nr_ad, size_t tau, const uint8_t *in,
+	size_t in_len, uint8_t *out);
 
 /**
  * AEZ v5 decryption: the plaintext, in_len - tau bytes, lands at the start of
@@ -259,8 +259,8 @@ int vh_mix_aez_encrypt(const uint8_t *key, size_t key_len, const uint8_t *nonce,
  * wiped), or -ENOTSUP
  */
 int vh_mix_aez_decrypt(const uint8_t *key, size_t key_len, const uint8_t *nonce, size_t nonce_len,
-	const uint8_t *const *ad, const size_t *ad_len, size_t nr_ad, size_t tau,
-	const uint8_t *in, size_t in_len, uint8_t *out);
+	const uint8_t *const *ad, const size_t *ad_len, size_t nr_ad, size_t tau, const uint8_t *in,
+	size_t in_len, uint8_t *out);
 
 #ifdef __cplusplus
 }

@@ -24,7 +24,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = vh_sphinx_cmd_decode(data + off, size - off, &cmd, &used);
 		if (rc <= 0)
 			break;
-		if (used > size - off || vh_sphinx_cmd_encode(&cmd, enc, sizeof(enc)) != (int)used ||
+		if (used > size - off ||
+			vh_sphinx_cmd_encode(&cmd, enc, sizeof(enc)) != (int)used ||
 			memcmp(enc, data + off, used) != 0)
 			abort();
 		off += used;

@@ -110,7 +110,8 @@ test_kdf_vectors(void **state)
 
 	(void)state;
 	assert_true(json_array_size(arr) >= 2);
-	json_array_foreach(arr, idx, v) {
+	json_array_foreach(arr, idx, v)
+	{
 		struct sphinx_keys k;
 		uint8_t *ikm = json_hex(v, "ikm", &n);
 
@@ -135,7 +136,8 @@ test_blinding_vectors(void **state)
 
 	(void)state;
 	assert_true(json_array_size(arr) >= 3);
-	json_array_foreach(arr, idx, v) {
+	json_array_foreach(arr, idx, v)
+	{
 		uint8_t out[32], *seed = json_hex(v, "seed", &n);
 
 		assert_int_equal(n, 32);
@@ -168,7 +170,8 @@ load_aez_case(const json_t *v, struct aez_case *c)
 	c->ct = json_hex(v, "ciphertext", &c->ct_len);
 	c->tau = (size_t)json_integer_value(json_object_get(v, "tau"));
 	assert_true(json_array_size(ad) <= 4);
-	json_array_foreach(ad, i, a) {
+	json_array_foreach(ad, i, a)
+	{
 		c->ad[i] = hex_decode(json_string_value(a), &c->ad_len[i]);
 		assert_non_null(c->ad[i]);
 	}
@@ -206,8 +209,8 @@ run_aez_case(const struct aez_case *c)
 		/* Any flipped bit must fail the authenticator. */
 		memcpy(buf, c->ct, c->ct_len);
 		buf[c->ct_len / 2] ^= 0x01;
-		assert_int_equal(vh_mix_aez_decrypt(c->key, c->key_len, c->nonce, c->nonce_len,
-					 ad, c->ad_len, c->nr_ad, c->tau, buf, c->ct_len, buf),
+		assert_int_equal(vh_mix_aez_decrypt(c->key, c->key_len, c->nonce, c->nonce_len, ad,
+					 c->ad_len, c->nr_ad, c->tau, buf, c->ct_len, buf),
 			-EBADMSG);
 	}
 	free(buf);
@@ -221,7 +224,8 @@ test_aez_vectors(void **state)
 
 	(void)state;
 	assert_true(json_array_size(arr) >= 16);
-	json_array_foreach(arr, idx, v) {
+	json_array_foreach(arr, idx, v)
+	{
 		struct aez_case c;
 
 		load_aez_case(v, &c);
@@ -250,8 +254,8 @@ test_aez_round_trips(void **state)
 				0);
 			/* In place gives the same bytes. */
 			memcpy(b, pt, len);
-			assert_int_equal(vh_mix_aez_encrypt(key, 48, nonce, 16, NULL, NULL, 0, tau,
-						 b, len, b),
+			assert_int_equal(vh_mix_aez_encrypt(
+						 key, 48, nonce, 16, NULL, NULL, 0, tau, b, len, b),
 				0);
 			assert_memory_equal(a, b, len + tau);
 			if (len >= 2)
@@ -270,14 +274,14 @@ test_aez_bad_args(void **state)
 	uint8_t key[48] = {0}, buf[32] = {0};
 
 	(void)state;
-	assert_int_equal(vh_mix_aez_encrypt(key, 48, buf, 16, NULL, NULL, 0, 17, buf, 8, buf),
-		-EINVAL);
-	assert_int_equal(vh_mix_aez_encrypt(key, 48, buf, 16, NULL, NULL, 1, 0, buf, 8, buf),
-		-EINVAL);
-	assert_int_equal(vh_mix_aez_decrypt(key, 48, buf, 16, NULL, NULL, 0, 16, buf, 8, buf),
-		-EINVAL);
-	assert_int_equal(vh_mix_aez_decrypt(key, 48, NULL, 16, NULL, NULL, 0, 0, buf, 8, buf),
-		-EINVAL);
+	assert_int_equal(
+		vh_mix_aez_encrypt(key, 48, buf, 16, NULL, NULL, 0, 17, buf, 8, buf), -EINVAL);
+	assert_int_equal(
+		vh_mix_aez_encrypt(key, 48, buf, 16, NULL, NULL, 1, 0, buf, 8, buf), -EINVAL);
+	assert_int_equal(
+		vh_mix_aez_decrypt(key, 48, buf, 16, NULL, NULL, 0, 16, buf, 8, buf), -EINVAL);
+	assert_int_equal(
+		vh_mix_aez_decrypt(key, 48, NULL, 16, NULL, NULL, 0, 0, buf, 8, buf), -EINVAL);
 }
 
 int

@@ -85,7 +85,8 @@ walk(const struct vh_sphinx_geometry *geo, const struct node *nodes, size_t n, u
 	struct vh_sphinx_unwrap_result *last)
 {
 	for (size_t i = 0; i < n; i++) {
-		assert_int_equal(vh_sphinx_unwrap(geo, nodes[i].priv, pkt, geo->packet_len, last), 0);
+		assert_int_equal(
+			vh_sphinx_unwrap(geo, nodes[i].priv, pkt, geo->packet_len, last), 0);
 		if (i + 1 < n) {
 			assert_int_equal(last->next_hop, 1);
 			assert_memory_equal(last->cmds[1].u.next_hop.id, nodes[i + 1].id,
@@ -161,8 +162,8 @@ surb_round_trip(unsigned int geo_hops, size_t payload_len, size_t n)
 	randombytes_buf(payload, geo.forward_payload_len);
 	make_path(nodes, path, cmds, n, true);
 	rng_init(&rng, 0x77);
-	assert_int_equal(vh_sphinx_new_surb(&geo, path, n, det_rng, &rng, surb, geo.surb_len, keys,
-				 keys_len),
+	assert_int_equal(vh_sphinx_new_surb(
+				 &geo, path, n, det_rng, &rng, surb, geo.surb_len, keys, keys_len),
 		0);
 	assert_int_equal(vh_sphinx_new_packet_from_surb(&geo, surb, geo.surb_len, payload,
 				 geo.forward_payload_len, pkt, geo.packet_len, first),
@@ -177,12 +178,12 @@ surb_round_trip(unsigned int geo_hops, size_t payload_len, size_t n)
 	keys2[0] ^= 1;
 	uint8_t *copy = malloc(res.payload_len);
 	memcpy(copy, res.payload, res.payload_len);
-	assert_int_equal(vh_sphinx_decrypt_surb_payload(copy, res.payload_len, keys2, keys_len, &pt,
-				 &pt_len),
+	assert_int_equal(vh_sphinx_decrypt_surb_payload(
+				 copy, res.payload_len, keys2, keys_len, &pt, &pt_len),
 		-EBADMSG);
 	assert_true(sodium_is_zero(keys2, keys_len)); /* wiped even on failure */
-	assert_int_equal(vh_sphinx_decrypt_surb_payload(res.payload, res.payload_len, keys, keys_len,
-				 &pt, &pt_len),
+	assert_int_equal(vh_sphinx_decrypt_surb_payload(
+				 res.payload, res.payload_len, keys, keys_len, &pt, &pt_len),
 		0);
 	assert_int_equal(pt_len, geo.forward_payload_len);
 	assert_memory_equal(pt, payload, pt_len);
@@ -252,13 +253,13 @@ test_tampered_header(void **state)
 	}
 	/* Wrong node key: MAC failure as well. */
 	memcpy(f.pkt, orig, f.geo.packet_len);
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[1].priv, f.pkt, f.geo.packet_len, &res),
-		-EBADMSG);
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[1].priv, f.pkt, f.geo.packet_len, &res), -EBADMSG);
 	assert_true(res.replay_tag_valid);
 	/* Unknown version. */
 	f.pkt[0] = 1;
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len, &res),
-		-EPROTO);
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len, &res), -EPROTO);
 }
 
 static void
@@ -271,10 +272,12 @@ test_tampered_payload(void **state)
 	fixture_packet(&f, 2);
 	/* The payload is not MACed per hop: the damage shows at the last hop. */
 	f.pkt[f.geo.header_len + 50] ^= 0x80;
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len, &res), 0);
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[1].priv, f.pkt, f.geo.packet_len, &res), 0);
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[2].priv, f.pkt, f.geo.packet_len, &res),
-		-EBADMSG);
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len, &res), 0);
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[1].priv, f.pkt, f.geo.packet_len, &res), 0);
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[2].priv, f.pkt, f.geo.packet_len, &res), -EBADMSG);
 	assert_null(res.payload);
 	assert_true(res.replay_tag_valid);
 }
@@ -289,22 +292,23 @@ test_truncated_and_bad_args(void **state)
 	(void)state;
 	fixture_packet(&f, 3);
 	for (size_t len = 0; len < f.geo.packet_len; len += 37)
-		assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, len, &res),
-			-EINVAL);
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len - 1,
-				 &res),
+		assert_int_equal(
+			vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, len, &res), -EINVAL);
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len - 1, &res),
 		-EINVAL);
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len + 1,
-				 &res),
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len + 1, &res),
 		-EINVAL);
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, NULL, f.geo.packet_len, &res),
-		-EINVAL);
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, NULL, f.geo.packet_len, &res), -EINVAL);
 	bad = f.geo;
 	bad.header_len++;
-	assert_int_equal(vh_sphinx_unwrap(&bad, f.nodes[0].priv, f.pkt, f.geo.packet_len, &res),
-		-EINVAL);
+	assert_int_equal(
+		vh_sphinx_unwrap(&bad, f.nodes[0].priv, f.pkt, f.geo.packet_len, &res), -EINVAL);
 	/* Still intact after all that. */
-	assert_int_equal(vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len, &res), 0);
+	assert_int_equal(
+		vh_sphinx_unwrap(&f.geo, f.nodes[0].priv, f.pkt, f.geo.packet_len, &res), 0);
 }
 
 static void
@@ -371,14 +375,17 @@ test_rng_and_determinism(void **state)
 		0);
 	assert_memory_equal(a.pkt, b.pkt, a.geo.packet_len);
 	/* Replaying a packet gives the same replay tag; a new one does not. */
-	assert_int_equal(vh_sphinx_unwrap(&a.geo, a.nodes[0].priv, a.pkt, a.geo.packet_len, &r1), 0);
-	assert_int_equal(vh_sphinx_unwrap(&b.geo, b.nodes[0].priv, b.pkt, b.geo.packet_len, &r2), 0);
+	assert_int_equal(
+		vh_sphinx_unwrap(&a.geo, a.nodes[0].priv, a.pkt, a.geo.packet_len, &r1), 0);
+	assert_int_equal(
+		vh_sphinx_unwrap(&b.geo, b.nodes[0].priv, b.pkt, b.geo.packet_len, &r2), 0);
 	assert_memory_equal(r1.replay_tag, r2.replay_tag, VH_SPHINX_REPLAY_TAG_LEN);
 	rng_init(&rng, 6);
 	assert_int_equal(vh_sphinx_new_packet(&b.geo, b.path, 3, b.payload, sizeof(b.payload),
 				 det_rng, &rng, b.pkt, sizeof(b.pkt)),
 		0);
-	assert_int_equal(vh_sphinx_unwrap(&b.geo, b.nodes[0].priv, b.pkt, b.geo.packet_len, &r2), 0);
+	assert_int_equal(
+		vh_sphinx_unwrap(&b.geo, b.nodes[0].priv, b.pkt, b.geo.packet_len, &r2), 0);
 	assert_memory_not_equal(r1.replay_tag, r2.replay_tag, VH_SPHINX_REPLAY_TAG_LEN);
 	/* RNG failures propagate: the ephemeral key (call 0), the filler (call 1). */
 	for (int k = 0; k < 2; k++) {
@@ -402,17 +409,17 @@ test_surb_bad_args(void **state)
 	assert_int_equal(vh_sphinx_new_packet_from_surb(&geo, surb, geo.surb_len - 1, payload,
 				 sizeof(payload), pkt, sizeof(pkt), first),
 		-EINVAL);
-	assert_int_equal(vh_sphinx_new_packet_from_surb(&geo, surb, geo.surb_len, payload, 10, pkt,
-				 sizeof(pkt), first),
+	assert_int_equal(vh_sphinx_new_packet_from_surb(
+				 &geo, surb, geo.surb_len, payload, 10, pkt, sizeof(pkt), first),
 		-EINVAL);
-	assert_int_equal(vh_sphinx_decrypt_surb_payload(payload, sizeof(payload), keys, 64, &pt,
-				 &pt_len),
+	assert_int_equal(
+		vh_sphinx_decrypt_surb_payload(payload, sizeof(payload), keys, 64, &pt, &pt_len),
 		-EINVAL);
-	assert_int_equal(vh_sphinx_decrypt_surb_payload(payload, sizeof(payload), keys, 100, &pt,
-				 &pt_len),
+	assert_int_equal(
+		vh_sphinx_decrypt_surb_payload(payload, sizeof(payload), keys, 100, &pt, &pt_len),
 		-EINVAL);
-	assert_int_equal(vh_sphinx_decrypt_surb_payload(payload, 31, keys, 128, &pt, &pt_len),
-		-EINVAL);
+	assert_int_equal(
+		vh_sphinx_decrypt_surb_payload(payload, 31, keys, 128, &pt, &pt_len), -EINVAL);
 }
 
 int

@@ -74,8 +74,8 @@ check_final(const struct vh_sphinx_unwrap_result *res, const json_t *tc, const j
 		check_cmd(&res->cmds[0], hop, 0);
 		check_cmd(&res->cmds[1], hop, 1);
 		keys = json_hex(tc, "SurbKeys", &keys_len);
-		assert_int_equal(vh_sphinx_decrypt_surb_payload(res->payload, res->payload_len, keys,
-					 keys_len, &pt, &pt_len),
+		assert_int_equal(vh_sphinx_decrypt_surb_payload(res->payload, res->payload_len,
+					 keys, keys_len, &pt, &pt_len),
 			0);
 		assert_int_equal(pt_len, want_len);
 		assert_memory_equal(pt, want, want_len);
@@ -147,7 +147,8 @@ test_vectors(void **state)
 	(void)state;
 	assert_int_equal(vh_sphinx_geometry_init(&geo, 5, 103, false), 0);
 	assert_true(json_is_array(root));
-	json_array_foreach(root, idx, tc) {
+	json_array_foreach(root, idx, tc)
+	{
 		const char *surb = json_string_value(json_object_get(tc, "Surb"));
 
 		hops += run_case(&geo, tc);
