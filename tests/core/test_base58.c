@@ -29,7 +29,7 @@ static size_t
 ref_encode(const uint8_t *in, size_t len, char *out)
 {
 	uint8_t num[128];
-	char rev[256];
+	char rev[256] = {0};
 	size_t zeros = 0, n = 0, start;
 
 	assert_true(len <= sizeof(num));
