@@ -19,17 +19,19 @@ static const char kdf_info[] = "katzenpost-kdf-v0-hkdf-sha256";
 int
 vh_mix_cpu_supported(const char **why)
 {
-	static int cached; /* 0 unknown, 1 yes, -1 no */
+	/* 0 unknown, 1 yes, -1 no; racing first callers compute the same value. */
+	static int cached;
+	int v = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 
-	if (cached == 0) {
+	if (v == 0) {
 		__builtin_cpu_init();
-		cached = (__builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1")) ? 1
-											     : -1;
-		if (cached < 0)
+		v = (__builtin_cpu_supports("aes") && __builtin_cpu_supports("sse4.1")) ? 1 : -1;
+		if (v < 0 && __atomic_exchange_n(&cached, v, __ATOMIC_RELAXED) == 0)
 			fprintf(stderr, "vh_mix: this CPU lacks AES-NI/SSE4.1; the Sphinx core "
 					"needs them and refuses to run (-ENOTSUP)\n");
+		__atomic_store_n(&cached, v, __ATOMIC_RELAXED);
 	}
-	if (cached > 0)
+	if (v > 0)
 		return 0;
 	if (why != NULL)
 		*why = "CPU lacks AES-NI or SSE4.1";

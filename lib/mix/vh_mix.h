@@ -196,7 +196,8 @@ int vh_sphinx_new_packet(const struct vh_sphinx_geometry *geo, const struct vh_s
  * payload inside pkt.
  * @param private_key this node's X25519 private key
  * @param pkt geo->packet_len bytes
- * @return 0; -EINVAL for a short packet; -EPROTO for an unknown version;
+ * @return 0; -EINVAL unless pkt_len is exactly geo->packet_len (or other bad
+ * arguments); -EPROTO for an unknown version;
  * -EBADMSG for a MAC mismatch, bad commands or a bad payload tag (the replay
  * tag is still returned when it could be computed); -ENOTSUP
  */
@@ -242,7 +243,7 @@ int vh_sphinx_decrypt_surb_payload(uint8_t *payload, size_t payload_len, uint8_t
  * preserving SPRP.
  * @param key any length; 48 bytes are used as is, others go through
  * BLAKE2b-384 (AEZ's Extract)
- * @param ad nr_ad associated-data strings (may be NULL when nr_ad is 0)
+ * @param ad nr_ad (at most 32) associated-data strings (may be NULL when nr_ad is 0)
  * @param tau authenticator length in bytes (0..16)
  * @param out in_len + tau bytes; may equal in
  * @return 0, -EINVAL or -ENOTSUP
