@@ -41,6 +41,14 @@ t_ifc(struct vh_net_if *ifc, int n)
 	vh_net_if_init(ifc);
 }
 
+static inline bool
+ip6_is_zero_t(const uint8_t *a)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, 16) == 0;
+}
+
 /* ---- independent checksum ---- */
 
 static inline uint32_t
