@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TOFU pins in LMDB: label (a configured peer name or a PathAddr) -> the
+ * NodeID first seen there. A NodeID is the hash of its key, so the key of a
+ * NodeID cannot change; what can change is who answers at a name or an
+ * address, and that is what is pinned.
+ *
+ * One named database "tofu-v1" holds the pins: key = label bytes (no NUL),
+ * value = 32-byte NodeID. A later format gets a new database name, so an
+ * old binary never misreads it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>
+
+#include "identity_priv.h"
+#include "vh_identity.h"
+
+#define DB_FILE "tofu.mdb"
+#define DB_NAME "tofu-v1"
+#define WHAT "TOFU database"
+/* Per entry: a 255-byte label, the NodeID, node headers, half-full pages
+ * and copy-on-write room; generous, since the map is only address space. */
+#define MAP_PER_ENTRY 1024
+#define MAP_BASE (256 * 1024)
+
+struct vh_tofu {
+	MDB_env *env;
+	MDB_dbi dbi;
+	size_t max_entries;
+	char path[PATH_MAX];
+	char err[320];
+};
+
+/* LMDB results as negative errno values. */
+static int
+lmdb_errno(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return 0;
+	case MDB_NOTFOUND:
+		return -ENOENT;
+	case MDB_MAP_FULL:
+		return -ENOSPC;
+	case MDB_INVALID:
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_VERSION_MISMATCH:
+	case MDB_INCOMPATIBLE:
+	case MDB_BAD_VALSIZE:
+		return -EBADMSG;
+	default:
+		return rc > 0 ? -rc : -EIO;
+	}
+}
+
+static int
+db_fail(struct vh_tofu *t, int rc, const char *op)
+{
+	int e = lmdb_errno(rc);
+
+	if (e == -EBADMSG)
+		ident_fail(0, t->err, sizeof(t->err),
+			"%s %s: %s: %s (corrupt or not an LMDB file: move it away to start "
+			"with no pins)",
+			WHAT, t->path, op, mdb_strerror(rc));
+	else
+		ident_fail(0, t->err, sizeof(t->err), "%s %s: %s: %s", WHAT, t->path, op,
+			mdb_strerror(rc));
+	return e;
+}
+
+static bool
+valid_label(const char *label, size_t *len)
+{
+	size_t n = label != NULL ? strnlen(label, VH_TOFU_LABEL_MAX + 1) : 0;
+
+	if (n < 1 || n > VH_TOFU_LABEL_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
+			return false;
+	*len = n;
+	return true;
+}
+
+/* A stored entry as read back: checked, never trusted. */
+static int
+check_entry(const MDB_val *k, const MDB_val *v)
+{
+	if (k->mv_size < 1 || k->mv_size > VH_TOFU_LABEL_MAX ||
+		memchr(k->mv_data, '\0', k->mv_size) != NULL)
+		return -EBADMSG;
+	return v->mv_size == VH_IDENTITY_NODEID_LEN ? 0 : -EBADMSG;
+}
+
+/* Refuse a symlinked or world-accessible database before LMDB opens it. */
+static int
+check_files(const char *dir, char *path, size_t cap, char *err, size_t errlen)
+{
+	char lock[PATH_MAX + 8];
+	int rc;
+
+	if (snprintf(path, cap, "%s/%s", dir, DB_FILE) >= (int)cap)
+		return ident_fail(-ENAMETOOLONG, err, errlen, "%s path too long", WHAT);
+	rc = ident_check_private_path(path, WHAT, err, errlen);
+	if (rc != 0 && rc != -ENOENT)
+		return rc;
+	snprintf(lock, sizeof(lock), "%s-lock", path);
+	rc = ident_check_private_path(lock, WHAT " lock file", err, errlen);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+static int
+open_env(struct vh_tofu *t)
+{
+	size_t map = MAP_BASE + t->max_entries * MAP_PER_ENTRY;
+	long pg = sysconf(_SC_PAGESIZE);
+	int rc;
+
+	if (pg > 0)
+		map = (map + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
+	rc = mdb_env_create(&t->env);
+	if (rc != 0)
+		return db_fail(t, rc, "mdb_env_create");
+	rc = mdb_env_set_mapsize(t->env, map);
+	if (rc == 0)
+		rc = mdb_env_set_maxdbs(t->env, 1);
+	if (rc == 0)
+		rc = mdb_env_open(t->env, t->path, MDB_NOSUBDIR, 0600);
+	return rc != 0 ? db_fail(t, rc, "open") : 0;
+}
+
+static int
+open_dbi(struct vh_tofu *t)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(t->env, NULL, 0, &txn);
+
+	if (rc != 0)
+		return db_fail(t, rc, "begin");
+	rc = mdb_dbi_open(txn, DB_NAME, MDB_CREATE, &t->dbi);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return db_fail(t, rc, "open " DB_NAME);
+	}
+	rc = mdb_txn_commit(txn);
+	return rc != 0 ? db_fail(t, rc, "commit") : 0;
+}
+
+struct vh_tofu *
+vh_tofu_open(const char *dir, size_t max_entries, char *err, size_t errlen)
+{
+	struct vh_tofu *t;
+	int rc;
+
+	if (dir == NULL || max_entries < 1 || max_entries > VH_TOFU_MAX_ENTRIES) {
+		errno = -ident_fail(-EINVAL, err, errlen,
+			"%s: bad directory or entry bound (1..%d)", WHAT, VH_TOFU_MAX_ENTRIES);
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		errno = -ident_fail(-ENOMEM, err, errlen, "%s: out of memory", WHAT);
+		return NULL;
+	}
+	t->max_entries = max_entries;
+	rc = ident_mkdir_private(dir, t->err, sizeof(t->err));
+	if (rc == 0)
+		rc = check_files(dir, t->path, sizeof(t->path), t->err, sizeof(t->err));
+	if (rc == 0)
+		rc = open_env(t);
+	if (rc == 0)
+		rc = open_dbi(t);
+	/* Walk every entry once now, so damage is reported at start, by name. */
+	if (rc == 0) {
+		rc = vh_tofu_list(t, NULL, NULL);
+		rc = rc < 0 ? rc : 0;
+	}
+	if (rc != 0) {
+		ident_fail(0, err, errlen, "%s", t->err);
+		vh_tofu_close(t);
+		errno = -rc;
+		return NULL;
+	}
+	return t;
+}
+
+void
+vh_tofu_close(struct vh_tofu *t)
+{
+	if (t == NULL)
+		return;
+	if (t->env != NULL)
+		mdb_env_close(t->env);
+	free(t);
+}
+
+const char *
+vh_tofu_errmsg(const struct vh_tofu *t)
+{
+	return t->err;
+}
+
+/* Read label's pin inside txn: 0, -ENOENT, -EBADMSG or another error. */
+static int
+get_pin(struct vh_tofu *t, MDB_txn *txn, const char *label, size_t n, uint8_t *nodeid)
+{
+	MDB_val k = {.mv_size = n, .mv_data = (void *)(uintptr_t)label}, v;
+	int rc = mdb_get(txn, t->dbi, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc != 0)
+		return db_fail(t, rc, "get");
+	if (check_entry(&k, &v) != 0)
+		return ident_fail(-EBADMSG, t->err, sizeof(t->err),
+			"%s %s: pin for %s is malformed", WHAT, t->path, label);
+	memcpy(nodeid, v.mv_data, VH_IDENTITY_NODEID_LEN);
+	return 0;
+}
+
+static int
+add_pin(struct vh_tofu *t, MDB_txn *txn, const char *label, size_t n, const uint8_t *nodeid)
+{
+	MDB_val k = {.mv_size = n, .mv_data = (void *)(uintptr_t)label};
+	MDB_val v = {.mv_size = VH_IDENTITY_NODEID_LEN, .mv_data = (void *)(uintptr_t)nodeid};
+	MDB_stat st;
+	int rc = mdb_stat(txn, t->dbi, &st);
+
+	if (rc != 0)
+		return db_fail(t, rc, "stat");
+	if (st.ms_entries >= t->max_entries)
+		return ident_fail(-ENOSPC, t->err, sizeof(t->err),
+			"%s %s: full (%zu pins): not pinning %s", WHAT, t->path, t->max_entries,
+			label);
+	rc = mdb_put(txn, t->dbi, &k, &v, MDB_NOOVERWRITE);
+	return rc != 0 ? db_fail(t, rc, "put") : 0;
+}
+
+int
+vh_tofu_check_and_pin(struct vh_tofu *t, const char *label,
+	const uint8_t nodeid[VH_IDENTITY_NODEID_LEN], uint8_t *pinned, bool *pinned_now)
+{
+	uint8_t old[VH_IDENTITY_NODEID_LEN];
+	MDB_txn *txn;
+	size_t n;
+	int rc;
+
+	if (pinned_now != NULL)
+		*pinned_now = false;
+	if (!valid_label(label, &n))
+		return ident_fail(-EINVAL, t->err, sizeof(t->err), "%s: bad label", WHAT);
+	rc = mdb_txn_begin(t->env, NULL, 0, &txn);
+	if (rc != 0)
+		return db_fail(t, rc, "begin");
+	rc = get_pin(t, txn, label, n, old);
+	if (rc == 0) {
+		mdb_txn_abort(txn);
+		if (pinned != NULL)
+			memcpy(pinned, old, sizeof(old));
+		return memcmp(old, nodeid, sizeof(old)) == 0 ? 0 : -EKEYREJECTED;
+	}
+	if (rc == -ENOENT)
+		rc = add_pin(t, txn, label, n, nodeid);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = mdb_txn_commit(txn);
+	if (rc != 0)
+		return db_fail(t, rc, "commit");
+	if (pinned != NULL)
+		memcpy(pinned, nodeid, VH_IDENTITY_NODEID_LEN);
+	if (pinned_now != NULL)
+		*pinned_now = true;
+	return 0;
+}
+
+int
+vh_tofu_lookup(struct vh_tofu *t, const char *label, uint8_t nodeid[VH_IDENTITY_NODEID_LEN])
+{
+	MDB_txn *txn;
+	size_t n;
+	int rc;
+
+	if (!valid_label(label, &n))
+		return ident_fail(-EINVAL, t->err, sizeof(t->err), "%s: bad label", WHAT);
+	rc = mdb_txn_begin(t->env, NULL, MDB_RDONLY, &txn);
+	if (rc != 0)
+		return db_fail(t, rc, "begin");
+	rc = get_pin(t, txn, label, n, nodeid);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+vh_tofu_forget(struct vh_tofu *t, const char *label)
+{
+	MDB_txn *txn;
+	MDB_val k;
+	size_t n;
+	int rc;
+
+	if (!valid_label(label, &n))
+		return ident_fail(-EINVAL, t->err, sizeof(t->err), "%s: bad label", WHAT);
+	k.mv_size = n;
+	k.mv_data = (void *)(uintptr_t)label;
+	rc = mdb_txn_begin(t->env, NULL, 0, &txn);
+	if (rc != 0)
+		return db_fail(t, rc, "begin");
+	rc = mdb_del(txn, t->dbi, &k, NULL);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return rc == MDB_NOTFOUND ? -ENOENT : db_fail(t, rc, "delete");
+	}
+	rc = mdb_txn_commit(txn);
+	return rc != 0 ? db_fail(t, rc, "commit") : 0;
+}
+
+static int
+visit(struct vh_tofu *t, MDB_cursor *cur, vh_tofu_list_fn fn, void *ctx)
+{
+	char label[VH_TOFU_LABEL_MAX + 1];
+	MDB_val k, v;
+	int count = 0;
+
+	for (int op = MDB_FIRST;; op = MDB_NEXT) {
+		int rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op);
+
+		if (rc == MDB_NOTFOUND)
+			return count;
+		if (rc != 0)
+			return db_fail(t, rc, "list");
+		if (check_entry(&k, &v) != 0)
+			return ident_fail(-EBADMSG, t->err, sizeof(t->err),
+				"%s %s: entry %d is malformed (move the file away to start "
+				"with no pins)",
+				WHAT, t->path, count);
+		memcpy(label, k.mv_data, k.mv_size);
+		label[k.mv_size] = '\0';
+		count++;
+		if (fn != NULL && fn(ctx, label, v.mv_data) != 0)
+			return count;
+	}
+}
+
+int
+vh_tofu_list(struct vh_tofu *t, vh_tofu_list_fn fn, void *ctx)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	int rc = mdb_txn_begin(t->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return db_fail(t, rc, "begin");
+	rc = mdb_cursor_open(txn, t->dbi, &cur);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return db_fail(t, rc, "cursor");
+	}
+	rc = visit(t, cur, fn, ctx);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+vh_tofu_count(struct vh_tofu *t)
+{
+	MDB_txn *txn;
+	MDB_stat st;
+	int rc = mdb_txn_begin(t->env, NULL, MDB_RDONLY, &txn);
+
+	if (rc != 0)
+		return db_fail(t, rc, "begin");
+	rc = mdb_stat(txn, t->dbi, &st);
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		return db_fail(t, rc, "stat");
+	return st.ms_entries > INT_MAX ? INT_MAX : (int)st.ms_entries;
+}
