@@ -531,7 +531,7 @@ const struct field vh_config_schema = {
 
 const char *const vh_config_rules[] = {
 	"Unknown keys are errors at every level; so are duplicate keys within an object.",
-	"`version`, when present, is checked before anything else.",
+	"`version`, when present, is checked before any other key.",
 	"Port names are unique, and so are port devargs.",
 	"Every port has `ipv4`, or at least one `ipv6` address, or both.",
 	"`gateway4` needs `ipv4` on the same port and must lie inside its prefix, "
