@@ -13,8 +13,12 @@
 
 #define CTL_NAME_MAX 64
 #define CTL_READ_CHUNK 16384
-/* Lines dispatched per connection per vh_ctl_poll() call. */
+/*
+ * Work per connection per vh_ctl_poll() call: lines dispatched and bytes of
+ * answers produced, so one busy client cannot hold the control lcore.
+ */
 #define CTL_LINES_PER_POLL 32
+#define CTL_OUT_PER_POLL (64 * 1024)
 
 struct ctl_cmd {
 	char name[CTL_NAME_MAX];
@@ -67,7 +71,8 @@ struct vh_ctl {
 };
 
 /* request.c */
-void ctl_dispatch_lines(struct conn *c, unsigned int max_lines);
+/* Dispatch complete lines until @p max_lines are done or @p max_out bytes were answered. */
+void ctl_dispatch_lines(struct conn *c, unsigned int max_lines, size_t max_out);
 bool ctl_has_line(const struct conn *c);
 void ctl_conn_detach_reqs(struct conn *c);
 int ctl_register_help(struct vh_ctl *ctl);

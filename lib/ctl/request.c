@@ -327,11 +327,13 @@ ctl_has_line(const struct conn *c)
 }
 
 void
-ctl_dispatch_lines(struct conn *c, unsigned int max_lines)
+ctl_dispatch_lines(struct conn *c, unsigned int max_lines, size_t max_out)
 {
 	size_t max = c->ctl->conf.max_request_bytes, pos = 0;
+	size_t out0 = c->out_len - c->out_off;
 
-	while (max_lines-- > 0 && !c->dead && !c->close_after && !paused(c) && pos < c->in_len) {
+	while (max_lines-- > 0 && !c->dead && !c->close_after && !paused(c) && pos < c->in_len &&
+		c->out_len - c->out_off - out0 < max_out) {
 		const char *line = c->in + pos;
 		const char *nl = memchr(line, '\n', c->in_len - pos);
 		size_t len = nl != NULL ? (size_t)(nl - line) : c->in_len - pos;

@@ -305,7 +305,7 @@ conn_service(struct vh_ctl *ctl, unsigned int slot, uint64_t now)
 	if (c->check && !c->dead) {
 		c->check = false;
 		if (ctl_has_line(c))
-			ctl_dispatch_lines(c, CTL_LINES_PER_POLL);
+			ctl_dispatch_lines(c, CTL_LINES_PER_POLL, CTL_OUT_PER_POLL);
 		conn_flush(c, now);
 		more = ctl_has_line(c);
 		c->check = more;
@@ -486,7 +486,7 @@ vh_ctl_mem_conn_feed(struct conn *c, const uint8_t *data, size_t len, bool eof)
 		len -= n;
 		if (len == 0 && eof)
 			c->eof = true;
-		ctl_dispatch_lines(c, UINT32_MAX);
+		ctl_dispatch_lines(c, UINT32_MAX, SIZE_MAX);
 		if (n == 0 && !ctl_has_line(c) && !c->eof)
 			break; /* paused (pipeline or output full): the rest is not read */
 	}

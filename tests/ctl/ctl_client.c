@@ -100,6 +100,22 @@ try_read(struct cli *c)
 }
 
 bool
+cli_take_line(struct cli *c, json_t **out)
+{
+	char *nl;
+	size_t n;
+
+	if (try_read(c) != 1)
+		return false;
+	nl = memchr(c->buf, '\n', c->len);
+	n = (size_t)(nl - c->buf);
+	*out = json_loadb(c->buf, n, 0, NULL);
+	memmove(c->buf, nl + 1, c->len - n - 1);
+	c->len -= n + 1;
+	return true;
+}
+
+bool
 cli_has_line(struct vh_ctl *ctl, struct cli *c, uint64_t now)
 {
 	pump(ctl, now, 5);
@@ -117,12 +133,9 @@ cli_recv(struct vh_ctl *ctl, struct cli *c, uint64_t now)
 		if (r < 0)
 			return NULL;
 		if (r == 1) {
-			char *nl = memchr(c->buf, '\n', c->len);
-			size_t n = (size_t)(nl - c->buf);
-			json_t *j = json_loadb(c->buf, n, 0, NULL);
+			json_t *j = NULL;
 
-			memmove(c->buf, nl + 1, c->len - n - 1);
-			c->len -= n + 1;
+			cli_take_line(c, &j);
 			return j;
 		}
 		nap();

@@ -28,6 +28,8 @@ void cli_sendn(struct cli *c, const char *s, size_t n);
  * rounds). Returns the line as JSON (caller decrefs) or NULL on EOF/timeout.
  */
 json_t *cli_recv(struct vh_ctl *ctl, struct cli *c, uint64_t now);
+/* Without polling the server: take one complete line if there is one. */
+bool cli_take_line(struct cli *c, json_t **out);
 /* Poll the server a few rounds and say whether a complete line is waiting. */
 bool cli_has_line(struct vh_ctl *ctl, struct cli *c, uint64_t now);
 /* Poll @p ctl (if not NULL) until the connection reaches EOF; true if it did. */

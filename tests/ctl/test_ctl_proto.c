@@ -343,6 +343,40 @@ test_pipeline_cap(void **state)
 	fix_free(f);
 }
 
+/*
+ * More requests than one poll serves: the rest must be served on later
+ * polls that the node makes only when vh_ctl_fd() is readable.
+ */
+static void
+test_backlog_keeps_fd_readable(void **state)
+{
+	struct fix *f = fix_new(NULL);
+	struct cli *c = cli_open(f->path);
+	struct pollfd p = {.fd = vh_ctl_fd(f->ctl), .events = POLLIN};
+	static char buf[200 * 64];
+	int got = 0;
+
+	(void)state;
+	buf[0] = '\0';
+	for (int i = 0; i < 200; i++)
+		strcat(buf, req_line(i, "echo", NULL));
+	cli_send(c, buf);
+	for (int round = 0; round < 1000 && got < 200; round++) {
+		json_t *r;
+
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		vh_ctl_poll(f->ctl, 0);
+		while (got < 200 && cli_take_line(c, &r)) {
+			check_resp(r, got++, true, NULL);
+			json_decref(r);
+		}
+	}
+	assert_int_equal(got, 200);
+	cli_close(c);
+	fix_free(f);
+}
+
 static void
 test_help_and_register(void **state)
 {
@@ -392,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_pending_outlives_server),
 		cmocka_unit_test(test_half_close_still_answered),
 		cmocka_unit_test(test_pipeline_cap),
+		cmocka_unit_test(test_backlog_keeps_fd_readable),
 		cmocka_unit_test(test_help_and_register),
 	};
 
