@@ -302,7 +302,7 @@ test_compare(void **state)
 		"/relay/11111111111111111111111111111111",
 		"/relay/11111111111111111111111111111111/udp/1.2.3.4:9000",
 		"/relay/11111111111111111111111111111111/udp/[::1]:9000",
-		"/relay/" ID,
+		("/relay/" ID),
 	};
 	const size_t n = sizeof(sorted) / sizeof(sorted[0]);
 	struct vh_pathaddr a, b;
