@@ -11,6 +11,15 @@
 
 static json_t *emit_value(const struct field *f, const char *base);
 
+/* Entries of an array or map, never more than the schema allows. */
+static unsigned int
+count(const struct field *f, const char *base)
+{
+	unsigned int n = *(const unsigned int *)(base + f->count_offset);
+
+	return (int64_t)n > f->max ? (unsigned int)f->max : n;
+}
+
 static json_t *
 emit_object(const struct field *f, const char *dst)
 {
@@ -30,7 +39,7 @@ emit_object(const struct field *f, const char *dst)
 static json_t *
 emit_array(const struct field *f, const char *base)
 {
-	unsigned int n = *(const unsigned int *)(base + f->count_offset);
+	unsigned int n = count(f, base);
 	const char *dst = base + f->offset;
 	json_t *a = json_array();
 
@@ -45,7 +54,7 @@ emit_array(const struct field *f, const char *base)
 static json_t *
 emit_map(const struct field *f, const char *base)
 {
-	unsigned int n = *(const unsigned int *)(base + f->count_offset);
+	unsigned int n = count(f, base);
 	const char *dst = base + f->offset;
 	json_t *o = json_object();
 

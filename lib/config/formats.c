@@ -345,8 +345,8 @@ parse_endpoint(const struct field *f, const char *s, void *dst, char *why, size_
 void
 format_text(const struct field *f, const void *src, char *buf, size_t cap)
 {
-	(void)f;
-	snprintf(buf, cap, "%s", (const char *)src);
+	/* bounded: the struct may not come from a load */
+	snprintf(buf, cap, "%.*s", (int)f->size, (const char *)src);
 }
 
 void

@@ -581,6 +581,8 @@ vh_config_format_error(const struct vh_config_error *err, const char *file, char
 {
 	const char *sep = file != NULL ? ": " : "";
 
+	if (err == NULL)
+		return snprintf(buf, cap, "%s%sno error information", file ? file : "", sep);
 	if (file == NULL)
 		file = "";
 	if (err->line > 0)

@@ -326,6 +326,14 @@ test_to_json_values(void **state)
 		"/var/lib/valhalla/n1/identity.key");
 	json_decref(j);
 	assert_null(vh_config_to_json(NULL));
+
+	/* a struct not from a load: counts past the limits are clamped */
+	c.n_ports = 1000;
+	c.log.n_libs = 1000;
+	j = vh_config_to_json(&c);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(json_object_get(j, "ports")), VH_CONFIG_MAX_PORTS);
+	json_decref(j);
 }
 static void
 test_reference(void **state)

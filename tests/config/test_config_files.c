@@ -29,6 +29,21 @@ is_json(const char *name)
 	return n > 5 && strcmp(name + n - 5, ".json") == 0;
 }
 
+/* The effective config of cfg loads back to the same struct. */
+static bool
+round_trips(const struct vh_config *cfg)
+{
+	struct vh_config again;
+	json_t *j = vh_config_to_json(cfg);
+	char *text = json_dumps(j, JSON_COMPACT);
+	bool same = text != NULL && vh_config_load_string(text, strlen(text), &again, NULL) == 0 &&
+		    memcmp(cfg, &again, sizeof(again)) == 0;
+
+	free(text);
+	json_decref(j);
+	return same;
+}
+
 static void
 test_examples_load(void **state)
 {
@@ -53,6 +68,11 @@ test_examples_load(void **state)
 		if (vh_config_load_file(path, &cfg, &err) != 0) {
 			vh_config_format_error(&err, path, msg, sizeof(msg));
 			print_error("%s\n", msg);
+			failed++;
+			continue;
+		}
+		if (!round_trips(&cfg)) {
+			print_error("%s: effective config does not load back equal\n", path);
 			failed++;
 			continue;
 		}

@@ -402,6 +402,8 @@ test_format_error(void **state)
 	expect_plain(vh_config_load_string("", 0, &c, &err), &err, -EINVAL, "empty");
 	vh_config_format_error(&err, "node.json", out, sizeof(out));
 	assert_string_equal(out, "node.json: configuration is empty");
+	vh_config_format_error(NULL, "node.json", out, sizeof(out));
+	assert_string_equal(out, "node.json: no error information");
 }
 
 static void
