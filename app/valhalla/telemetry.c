@@ -46,8 +46,16 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 			sum[r] += st.drops[r];
 	}
 	rte_tel_data_start_dict(d);
-	for (unsigned int r = 1; r < VH_DROP_MAX; r++)
-		rte_tel_data_add_dict_u64(d, vh_drop_name(r), sum[r]);
+	for (unsigned int r = 1; r < VH_DROP_MAX; r++) {
+		char key[64];
+
+		/* telemetry keys allow [A-Za-z0-9_.]: our names use '-' */
+		snprintf(key, sizeof(key), "%s", vh_drop_name(r));
+		for (char *c = key; *c != '\0'; c++)
+			if (*c == '-')
+				*c = '_';
+		rte_tel_data_add_dict_u64(d, key, sum[r]);
+	}
 	return 0;
 }
 
