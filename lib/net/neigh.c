@@ -201,6 +201,25 @@ vh_net_neigh_learn(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, con
 }
 
 int
+vh_net_neigh_confirm(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, uint64_t now_ms)
+{
+	struct slot *s;
+	uint32_t idx;
+
+	if (addr_len(ip_ver) == 0)
+		return -EAFNOSUPPORT;
+	idx = find(nc, ip_ver, addr);
+	if (idx == NIL)
+		return -ENOENT;
+	s = &nc->slots[idx];
+	if (s->e.state != VH_NET_NEIGH_REACHABLE && s->e.state != VH_NET_NEIGH_STALE)
+		return -ENOENT;
+	s->e.state = VH_NET_NEIGH_REACHABLE;
+	s->e.updated_ms = now_ms;
+	return 0;
+}
+
+int
 vh_net_neigh_lookup(
 	struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, uint8_t mac[6], uint64_t now_ms)
 {

@@ -107,7 +107,8 @@ struct vh_net_pkt {
 	uint16_t arp_op;      /**< VH_NET_ARP_REQUEST or VH_NET_ARP_REPLY; 0 otherwise */
 	uint8_t hop_limit;    /**< IPv4 TTL or IPv6 hop limit */
 	uint8_t nd_flags;     /**< NA: VH_NET_NA_* flags */
-	uint8_t has_lladdr;   /**< 1 when lladdr is valid */
+	uint8_t has_lladdr;   /**< 1 when lladdr is valid (an NA may omit it: see
+				 vh_net_neigh_confirm()) */
 	uint8_t lladdr[6];    /**< ARP sender MAC; NS source / NA target link-layer option */
 	uint8_t src_mac[6];   /**< Ethernet source */
 	uint8_t src[16];      /**< IP source (ARP: sender); IPv4 in the first 4 bytes */
@@ -309,6 +310,15 @@ void vh_net_neigh_destroy(struct vh_net_neigh *nc);
  */
 int vh_net_neigh_learn(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr,
 	const uint8_t mac[6], uint64_t now_ms);
+
+/**
+ * Confirm an existing entry without changing its MAC: for a solicited NA
+ * without target link-layer option (Linux answers unicast probes that way;
+ * RFC 4861 7.2.5). A REACHABLE or STALE entry becomes REACHABLE.
+ *
+ * @return 0, -ENOENT (no entry, or one without a MAC yet), -EAFNOSUPPORT
+ */
+int vh_net_neigh_confirm(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, uint64_t now_ms);
 
 /**
  * Look addr up for sending.

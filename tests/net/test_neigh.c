@@ -214,6 +214,19 @@ test_reachable_stale_expiry(void **state)
 	assert_int_equal(vh_net_neigh_lookup(nc, 4, ip4_2, mac, R + 20), 0);
 	vh_net_neigh_expire(nc, R + 20, on_event, &ev);
 	assert_int_equal(ev.n[VH_NET_NEIGH_STALE], 1);
+	/* answered by an NA without link-layer option: confirmed, MAC kept */
+	assert_int_equal(vh_net_neigh_confirm(nc, 4, ip4_2, R + 25), 0);
+	assert_int_equal(state_of(nc, 4, ip4_2), VH_NET_NEIGH_REACHABLE);
+	vh_net_neigh_expire(nc, R + 25 + R - 1, NULL, NULL);
+	assert_int_equal(state_of(nc, 4, ip4_2), VH_NET_NEIGH_REACHABLE);
+	vh_net_neigh_expire(nc, R + 25 + R, NULL, NULL);
+	assert_int_equal(state_of(nc, 4, ip4_2), VH_NET_NEIGH_STALE);
+	assert_int_equal(vh_net_neigh_lookup(nc, 4, ip4_2, mac, R + 26), 0);
+	assert_memory_equal(mac, macA, 6);
+	assert_int_equal(vh_net_neigh_confirm(nc, 4, ip4_1, R + 25), -ENOENT);
+	assert_int_equal(vh_net_neigh_confirm(nc, 3, ip4_1, R + 25), -EAFNOSUPPORT);
+	assert_int_equal(vh_net_neigh_solicit(nc, 4, ip4_1, R + 25), 1);
+	assert_int_equal(vh_net_neigh_confirm(nc, 4, ip4_1, R + 25), -ENOENT); /* no MAC yet */
 	/* the probe answered: reachable again */
 	assert_int_equal(vh_net_neigh_learn(nc, 4, ip4_2, macA, R + 30), 0);
 	assert_int_equal(state_of(nc, 4, ip4_2), VH_NET_NEIGH_REACHABLE);
