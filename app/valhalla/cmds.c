@@ -130,6 +130,7 @@ cmds_stats_json(struct node *n)
 	json_t *drops = json_object(), *control = json_object();
 	uint64_t sum[VH_DROP_MAX];
 	struct vh_dp_lcore_stats st;
+	struct vh_ctl_stats cs;
 
 	memcpy(sum, vh_dp_control_drops(n->dp), sizeof(sum));
 	for (unsigned int i = 0; i < vh_dp_port_count(n->dp); i++)
@@ -152,10 +153,16 @@ cmds_stats_json(struct node *n)
 #define X(c) json_object_set_new(control, #c, json_integer((json_int_t)n->cnt.c));
 	NODE_COUNTERS(X)
 #undef X
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i}}", "ports", ports, "lcores",
-		lcores, "graph", graph, "drops", drops, "control", control, "mempool", "in_use",
-		(json_int_t)vh_dp_mbufs_in_use(n->dp), "available",
-		(json_int_t)vh_dp_mbufs_avail(n->dp));
+	vh_ctl_stats_get(n->ctl, &cs);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i}, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
+			 "s:I}}",
+		"ports", ports, "lcores", lcores, "graph", graph, "drops", drops, "control",
+		control, "mempool", "in_use", (json_int_t)vh_dp_mbufs_in_use(n->dp), "available",
+		(json_int_t)vh_dp_mbufs_avail(n->dp), "ctl", "requests", (json_int_t)cs.requests,
+		"errors", (json_int_t)cs.errors, "connections", (json_int_t)cs.connections,
+		"connections_open", (json_int_t)cs.connections_open, "refused",
+		(json_int_t)cs.refused, "dropped", (json_int_t)cs.dropped, "timeouts",
+		(json_int_t)cs.timeouts);
 }
 
 static void

@@ -73,10 +73,12 @@ ping_finish(struct node *n, unsigned int slot)
 	double min = 0, max = 0, sum = 0;
 
 	for (unsigned int i = 0; i < p->sent; i++) {
-		if (!p->got[i])
+		if (!p->got[i]) {
+			json_array_append_new(rtts, json_null());
 			continue;
+		}
 		json_array_append_new(rtts, json_real(p->rtt_ms[i]));
-		min = json_array_size(rtts) == 1 ? p->rtt_ms[i] : RTE_MIN(min, p->rtt_ms[i]);
+		min = min == 0 ? p->rtt_ms[i] : RTE_MIN(min, p->rtt_ms[i]);
 		max = RTE_MAX(max, p->rtt_ms[i]);
 		sum += p->rtt_ms[i];
 	}

@@ -367,9 +367,15 @@ render_ping(const json_t *r, const struct render_opts *o)
 
 	(void)o;
 	printf("PING %s\n", target ? target : "?");
-	for (i = 0; i < json_array_size(rtts); i++)
-		printf("reply %zu: rtt %.3f ms\n", i + 1,
-			json_number_value(json_array_get(rtts, i)));
+	for (i = 0; i < json_array_size(rtts); i++) {
+		const json_t *v = json_array_get(rtts, i);
+
+		/* one entry per echo sent, by sequence number; null when none came back */
+		if (json_is_number(v))
+			printf("seq %zu: rtt %.3f ms\n", i, json_number_value(v));
+		else
+			printf("seq %zu: no reply\n", i);
+	}
 	printf("--- %s ---\n", target ? target : "?");
 	printf("%" JSON_INTEGER_FORMAT " sent, %" JSON_INTEGER_FORMAT " received, %.1f%% loss\n",
 		sent, recv, sent > 0 ? 100.0 * (double)(sent - recv) / (double)sent : 0.0);

@@ -108,10 +108,15 @@ h_ping(void *arg, const json_t *args, struct vh_ctl_req *req)
 	r = json_deep_copy(json_object_get(canned, "ping"));
 	json_object_set_new(r, "target", json_string(target));
 	if (strncmp(target, "/udp/192.0.2.", 13) == 0) {
+		json_int_t sent = count ? json_integer_value(count) : 3;
+		json_t *lost = json_array();
+
+		/* one null per echo that did not come back */
+		for (json_int_t i = 0; i < sent; i++)
+			json_array_append_new(lost, json_null());
 		json_decref(r);
-		r = json_pack("{s:s, s:I, s:i, s:[], s:n, s:n, s:n}", "target", target, "sent",
-			count ? json_integer_value(count) : 3, "received", 0, "rtt_ms", "min_ms",
-			"avg_ms", "max_ms");
+		r = json_pack("{s:s, s:I, s:i, s:o, s:n, s:n, s:n}", "target", target, "sent", sent,
+			"received", 0, "rtt_ms", lost, "min_ms", "avg_ms", "max_ms");
 	}
 	hold(req, r, 50);
 }
