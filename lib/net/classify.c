@@ -251,6 +251,8 @@ classify_nd(const uint8_t *frame, size_t l4, size_t l4_len, const struct vh_net_
 		return rc;
 	pkt_payload(pkt, l4, l4 + ND_LEN, l4 + l4_len);
 	if (!ns) {
+		if (ip6_is_zero(ip + 8))
+			return VH_DROP_IP6_BAD_SRC;
 		pkt->kind = VH_NET_ND_NA;
 		pkt->nd_flags =
 			c[4] & (VH_NET_NA_ROUTER | VH_NET_NA_SOLICITED | VH_NET_NA_OVERRIDE);

@@ -369,7 +369,8 @@ test_nd(void **state)
 	NA_MUT(g[54 + 1] = 9, VH_DROP_ND_MALFORMED);
 	NA_MUT(g[54 + 8] = 0xff, VH_DROP_ND_MALFORMED);
 	NA_MUT(g[54 + 25] = 0, VH_DROP_ND_MALFORMED);
-	NA_MUT(g[54 + 4] = 0xa0, VH_DROP_NONE); /* router + override */
+	NA_MUT(g[54 + 4] = 0xa0, VH_DROP_NONE);             /* router + override */
+	NA_MUT(memset(g + 22, 0, 16), VH_DROP_IP6_BAD_SRC); /* NA from :: */
 	/* unsolicited NA to all nodes: fine without S, malformed with it */
 	NA_MUT((memcpy(g, (const uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, 6), memcpy(g + 38, all, 16),
 		       g[54 + 4] = 0x20),
