@@ -85,6 +85,8 @@ start_control(struct node *n)
 	}
 	if (cmds_register(n) != 0)
 		return -1;
+	if (metrics_start(n) != 0)
+		return -1;
 	if (n->cfg.telemetry.enabled && telemetry_register(n) != 0)
 		NODE_LOG(WARNING, "telemetry commands not registered");
 	n->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -137,6 +139,7 @@ node_shutdown(struct node *n, unsigned int *in_use)
 	NODE_LOG(NOTICE, "shutting down");
 	if (n->timer_on)
 		rte_timer_stop_sync(&n->housekeeping);
+	metrics_stop();
 	if (n->ctl != NULL) {
 		ping_free_all(n);
 		vh_ctl_destroy(n->ctl);

@@ -110,6 +110,10 @@ void ping_free_all(struct node *n);
 int cmds_register(struct node *n);
 json_t *cmds_stats_json(struct node *n);
 
+/* metrics.c: Prometheus endpoint on its own thread */
+int metrics_start(struct node *n);
+void metrics_stop(void);
+
 /* telemetry.c */
 int telemetry_register(struct node *n);
 
