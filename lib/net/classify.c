@@ -156,7 +156,7 @@ classify_icmp4(const uint8_t *frame, size_t l4, size_t l4_len, struct vh_net_pkt
 
 static int
 classify_ip4(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum eth_dst where,
-	struct vh_net_pkt *pkt)
+	unsigned int hw, struct vh_net_pkt *pkt)
 {
 	const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(frame + ETH_LEN);
 	const uint8_t *h = frame + ETH_LEN;
@@ -176,7 +176,7 @@ classify_ip4(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum
 	tl = rd16(h + 2);
 	if (tl < IP4_LEN || tl > len - ETH_LEN)
 		return VH_DROP_IP4_BAD_LEN;
-	if (rte_raw_cksum(h, IP4_LEN) != 0xffff)
+	if (!(hw & VH_NET_RX_IP4_CSUM_GOOD) && rte_raw_cksum(h, IP4_LEN) != 0xffff)
 		return VH_DROP_IP4_BAD_CSUM;
 	if ((rd16(h + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return VH_DROP_IP4_FRAGMENT;
@@ -192,7 +192,8 @@ classify_ip4(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum
 	case IPPROTO_UDP:
 		rc = classify_udp(frame, ETH_LEN + IP4_LEN, tl - IP4_LEN, ifc, pkt);
 		/* a zero UDP checksum means "none" on IPv4 (RFC 768) */
-		if (rc == VH_DROP_NONE && rd16(h + IP4_LEN + 6) != 0 &&
+		if (rc == VH_DROP_NONE && !(hw & VH_NET_RX_UDP_CSUM_GOOD) &&
+			rd16(h + IP4_LEN + 6) != 0 &&
 			l4_sum4(ip, h + IP4_LEN, tl - IP4_LEN) != 0xffff)
 			return VH_DROP_UDP_BAD_CSUM;
 		return rc;
@@ -356,7 +357,7 @@ ip6_dst_check(const uint8_t *frame, const struct vh_net_if *ifc, enum eth_dst wh
 
 static int
 classify_ip6(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum eth_dst where,
-	struct vh_net_pkt *pkt)
+	unsigned int hw, struct vh_net_pkt *pkt)
 {
 	const struct rte_ipv6_hdr *ip = (const struct rte_ipv6_hdr *)(frame + ETH_LEN);
 	const uint8_t *h = frame + ETH_LEN;
@@ -406,7 +407,7 @@ classify_ip6(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum
 		return rc;
 	if (rd16(frame + l4 + 6) == 0)
 		return VH_DROP_UDP_ZERO_CSUM6;
-	if (l4_sum6(ip, frame + l4, plen) != 0xffff)
+	if (!(hw & VH_NET_RX_UDP_CSUM_GOOD) && l4_sum6(ip, frame + l4, plen) != 0xffff)
 		return VH_DROP_UDP_BAD_CSUM;
 	return VH_DROP_NONE;
 }
@@ -414,6 +415,13 @@ classify_ip6(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum
 int
 vh_net_classify(
 	const uint8_t *frame, size_t len, const struct vh_net_if *ifc, struct vh_net_pkt *pkt)
+{
+	return vh_net_classify_hw(frame, len, ifc, 0, pkt);
+}
+
+int
+vh_net_classify_hw(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, unsigned int hw,
+	struct vh_net_pkt *pkt)
 {
 	enum eth_dst where;
 	uint16_t type;
@@ -436,9 +444,9 @@ vh_net_classify(
 	case RTE_ETHER_TYPE_ARP:
 		return classify_arp(frame, len, ifc, where, pkt);
 	case RTE_ETHER_TYPE_IPV4:
-		return classify_ip4(frame, len, ifc, where, pkt);
+		return classify_ip4(frame, len, ifc, where, hw, pkt);
 	case RTE_ETHER_TYPE_IPV6:
-		return classify_ip6(frame, len, ifc, where, pkt);
+		return classify_ip6(frame, len, ifc, where, hw, pkt);
 	case RTE_ETHER_TYPE_VLAN:
 	case RTE_ETHER_TYPE_QINQ:
 		return VH_DROP_ETH_VLAN;

@@ -132,6 +132,26 @@ struct vh_net_pkt {
 int vh_net_classify(
 	const uint8_t *frame, size_t len, const struct vh_net_if *ifc, struct vh_net_pkt *pkt);
 
+/** The NIC verified the IPv4 header checksum (RTE_MBUF_F_RX_IP_CKSUM_GOOD). */
+#define VH_NET_RX_IP4_CSUM_GOOD 0x1
+/**
+ * The NIC verified the UDP checksum (RTE_MBUF_F_RX_L4_CKSUM_GOOD on a UDP
+ * packet). Zero UDP checksums over IPv6 are still refused.
+ */
+#define VH_NET_RX_UDP_CSUM_GOOD 0x2
+
+/**
+ * vh_net_classify() for a NIC with RX checksum offload: the checksums hw
+ * says were verified are not computed again (for a 1400-byte datagram the
+ * UDP checksum is most of classify's cost). Only pass a flag the NIC set
+ * as GOOD; anything else (UNKNOWN, BAD, NONE) means 0 for that bit, and
+ * the frame is checked in software. ICMP checksums are always checked.
+ *
+ * @param hw VH_NET_RX_* flags
+ */
+int vh_net_classify_hw(const uint8_t *frame, size_t len, const struct vh_net_if *ifc,
+	unsigned int hw, struct vh_net_pkt *pkt);
+
 /* ---- builders: write a complete frame into out, return its length or -errno ---- */
 
 /**

@@ -357,6 +357,46 @@ test_icmp4(void **state)
 	EXPECT(f, n - 4, VH_DROP_ICMP_SHORT);
 }
 
+/* Checksums the NIC verified are trusted; nothing else changes. */
+static void
+test_hw_offload(void **state)
+{
+	const unsigned int both = VH_NET_RX_IP4_CSUM_GOOD | VH_NET_RX_UDP_CSUM_GOOD;
+	struct vh_net_pkt p;
+	uint8_t f[128];
+	size_t n;
+
+	(void)state;
+	n = t_udp(f, 4, T_PORT, "hello", 5);
+	f[34 + 7] ^= 1;
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, 0, &p), VH_DROP_UDP_BAD_CSUM);
+	assert_int_equal(
+		vh_net_classify_hw(f, n, &if1, VH_NET_RX_IP4_CSUM_GOOD, &p), VH_DROP_UDP_BAD_CSUM);
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, VH_NET_RX_UDP_CSUM_GOOD, &p), VH_DROP_NONE);
+	f[24] ^= 1;
+	assert_int_equal(
+		vh_net_classify_hw(f, n, &if1, VH_NET_RX_UDP_CSUM_GOOD, &p), VH_DROP_IP4_BAD_CSUM);
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, both, &p), VH_DROP_NONE);
+	assert_int_equal(p.kind, VH_NET_OVERLAY);
+	/* the other checks still apply */
+	f[33] = 9;
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, both, &p), VH_DROP_IP4_NOT_FOR_US);
+
+	n = t_udp(f, 6, T_PORT, "hello", 5);
+	f[54 + 8] ^= 1;
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, 0, &p), VH_DROP_UDP_BAD_CSUM);
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, both, &p), VH_DROP_NONE);
+	f[54 + 6] = f[54 + 7] = 0;
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, both, &p), VH_DROP_UDP_ZERO_CSUM6);
+	/* ICMP is always checked in software */
+	n = t_icmp(f, 4, 8, 0, NULL, "abcd", 4);
+	f[34 + 9] ^= 1;
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, both, &p), VH_DROP_ICMP_BAD_CSUM);
+	n = t_icmp(f, 6, 128, 0, NULL, "abcd", 4);
+	f[54 + 9] ^= 1;
+	assert_int_equal(vh_net_classify_hw(f, n, &if1, both, &p), VH_DROP_ICMP_BAD_CSUM);
+}
+
 int
 main(void)
 {
@@ -368,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_ip4_header),
 		cmocka_unit_test(test_udp4),
 		cmocka_unit_test(test_icmp4),
+		cmocka_unit_test(test_hw_offload),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
