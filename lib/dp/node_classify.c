@@ -7,6 +7,19 @@
 
 enum { CLS_DROP, CLS_BIFROST, CLS_PUNT, CLS_MAX };
 
+/* Checksums the NIC verified are not computed again; only GOOD counts. */
+static inline unsigned int
+hw_flags(uint64_t ol)
+{
+	unsigned int hw = 0;
+
+	if ((ol & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+		hw |= VH_NET_RX_IP4_CSUM_GOOD;
+	if ((ol & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		hw |= VH_NET_RX_UDP_CSUM_GOOD;
+	return hw;
+}
+
 static inline unsigned int
 classify_one(const struct vh_dp *dp, struct rte_mbuf *m)
 {
@@ -19,8 +32,8 @@ classify_one(const struct vh_dp *dp, struct rte_mbuf *m)
 		meta->reason = VH_DROP_ETH_MULTI_SEG;
 		return CLS_DROP;
 	}
-	rc = vh_net_classify(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-		&dp->ports[idx].conf.ifc, &meta->pkt);
+	rc = vh_net_classify_hw(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
+		&dp->ports[idx].conf.ifc, hw_flags(m->ol_flags), &meta->pkt);
 	if (rc != 0) {
 		meta->reason = (uint16_t)rc;
 		return CLS_DROP;

@@ -49,6 +49,9 @@ port_queue_plan(struct vh_dp *dp, struct dp_port *p, const struct rte_eth_dev_in
 		ec->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		ec->rx_adv_conf.rss_conf.rss_hf = rss;
 	}
+	/* let the NIC verify checksums when it can: classify skips what it marks GOOD */
+	ec->rxmode.offloads = info->rx_offload_capa &
+		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	p->n_txq = (uint16_t)RTE_MIN(want, (unsigned int)info->max_tx_queues);
 	if (p->n_txq == 0)
 		p->n_txq = 1;
