@@ -202,7 +202,7 @@ int vh_net_nd_ns(const struct vh_net_if *ifc, const uint8_t target[16], const ui
  * Turn a classified ICMP / ICMPv6 echo request (VH_NET_ICMP4_ECHO or
  * VH_NET_ICMP6_ECHO) into the echo reply IN PLACE in the received frame:
  * MACs and addresses swapped, type changed, TTL/hop limit reset to 64,
- * checksums updated incrementally. A request sent to ff02::1 is answered
+ * checksums recomputed (control lcore, not per packet). A request sent to ff02::1 is answered
  * from ifc->ll6 (RFC 4443: replies come from a unicast address).
  *
  * @param frame the frame vh_net_classify() accepted (pkt describes it)
