@@ -159,6 +159,8 @@ hoststack_input(struct node *n, struct rte_mbuf *m)
 	case VH_NET_ND_NA:
 		if (pkt->has_lladdr)
 			learn(n, port, 6, pkt->target, pkt->lladdr);
+		else /* Linux answers a unicast probe without the option */
+			vh_net_neigh_confirm(n->neigh[port], 6, pkt->target, node_now_ms());
 		break;
 	case VH_NET_ICMP4_ECHO:
 	case VH_NET_ICMP6_ECHO:
