@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 
 import netns_common as nc
 
@@ -61,10 +62,12 @@ with nc.testbed(build, 'pair', 'test_tooling') as b:
     else:
         with tempfile.TemporaryDirectory() as tmp:
             out = os.path.join(tmp, 'cap.pcapng')
+            # a fixed duration: the pings start once dumpcap has attached
             cap = subprocess.Popen(['dpdk-dumpcap', '--file-prefix=' + prefix, '-i', '0',
-                                    '-c', '6', '-w', out], stdout=subprocess.PIPE,
+                                    '-a', 'duration:8', '-w', out], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
             nc.wait_for(lambda: os.path.exists(out), timeout=10)
+            time.sleep(1)
             b.in_host(['ping', '-c', '6', '-i', '0.2', '-W', '2', ip4], timeout=30)
             try:
                 text, _ = cap.communicate(timeout=30)
@@ -76,6 +79,6 @@ with nc.testbed(build, 'pair', 'test_tooling') as b:
                                timeout=30)
             echoes = [ln for ln in r.stdout.splitlines() if 'Echo (ping)' in ln]
             print(r.stdout)
-            c.check(len(echoes) >= 6, 'capture holds the pings and replies (%d lines)' %
+            c.check(len(echoes) >= 12, 'capture holds the pings and replies (%d lines)' %
                     len(echoes))
 c.finish()
