@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A peer's link session: its handshakes and timers, after WireGuard's
+ * timers.c, but driven by vh_veil_peer_tick() instead of kernel timers so
+ * that the control lcore runs many peers from one loop and tests run on a
+ * fake clock. Timers are absolute deadlines (LINK_NEVER when disarmed):
+ *
+ * - retransmit: an initiation got no answer: send another, after an
+ *   exponential backoff (REKEY_TIMEOUT doubling, capped) plus jitter; after
+ *   REKEY_ATTEMPT_TIME of failures the peer is declared dead;
+ * - keepalive: data arrived and we sent nothing back for KEEPALIVE_TIMEOUT;
+ * - new handshake: we sent data and heard nothing for KEEPALIVE_TIMEOUT +
+ *   REKEY_TIMEOUT (dead-peer detection: the session may be gone);
+ * - zero: no handshake for 3 * REJECT_AFTER_TIME: wipe everything.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "link_priv.h"
+#include "vh_veil.h"
+
+/* Unanswered IK initiations before falling back to XX (key rotated?). */
+#define IK_TRIES 2
+
+void
+vh_veil_timing_default(struct vh_veil_timing *t)
+{
+	if (t == NULL)
+		return;
+	t->rekey_after_messages = 1ULL << 60;
+	t->reject_after_messages = VH_VEIL_REJECT_AFTER_MESSAGES;
+	t->rekey_after_time = 120000;
+	t->reject_after_time = 180000;
+	t->keepalive_timeout = 10000;
+	t->rekey_timeout = 5000;
+	t->rekey_jitter = 333;
+	t->backoff_max = 60000;
+	t->rekey_attempt_time = 90000;
+	t->persistent_keepalive = 0;
+}
+
+static bool
+timing_valid(const struct vh_veil_timing *t)
+{
+	return t->rekey_timeout > 0 && t->keepalive_timeout > 0 && t->reject_after_time > 0 &&
+		t->backoff_max >= t->rekey_timeout && t->reject_after_messages > 0 &&
+		t->reject_after_time < UINT64_MAX / 4;
+}
+
+static void
+timers_reset(struct vh_veil_peer *p)
+{
+	p->t_retransmit = LINK_NEVER;
+	p->t_keepalive = LINK_NEVER;
+	p->t_new_hs = LINK_NEVER;
+	p->t_zero = LINK_NEVER;
+}
+
+struct vh_veil_peer *
+vh_veil_peer_new(const struct vh_veil_peer_conf *conf)
+{
+	struct vh_veil_peer *p;
+
+	if (conf == NULL || conf->hs == NULL || conf->hs->local_static == NULL ||
+		conf->hs->index == NULL || !timing_valid(&conf->timing)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (p == NULL)
+		return NULL;
+	p->t = conf->timing;
+	p->hsc = conf->hs;
+	p->keep_link = conf->keep_link;
+	if (conf->endpoint != NULL)
+		p->endpoint = *conf->endpoint;
+	if (conf->remote_static != NULL) {
+		memcpy(p->remote_static, conf->remote_static, VH_NOISE_KEY_LEN);
+		p->has_remote_static = true;
+	}
+	vh_veil_cookie_maker_init(&p->maker, conf->remote_static);
+	timers_reset(p);
+	p->last_init_sent = LINK_NEVER;
+	p->last_handshake = LINK_NEVER;
+	p->last_sent = LINK_NEVER;
+	return p;
+}
+
+void
+vh_veil_peer_clear(struct vh_veil_peer *p)
+{
+	if (p == NULL)
+		return;
+	slots_clear(p);
+	vh_veil_hs_wipe(&p->hs);
+	p->hs_active = false;
+	p->hs_wanted = false;
+	p->attempts = 0;
+	p->ik_failures = 0;
+	timers_reset(p);
+}
+
+void
+vh_veil_peer_free(struct vh_veil_peer *p)
+{
+	if (p == NULL)
+		return;
+	vh_veil_peer_clear(p);
+	sodium_memzero(p, sizeof(*p));
+	free(p);
+}
+
+/* REKEY_TIMEOUT * 2^(attempts-1), capped, plus a jitter in [0, rekey_jitter]. */
+static uint64_t
+retry_delay(const struct vh_veil_peer *p)
+{
+	uint64_t d = p->t.rekey_timeout;
+	uint8_t b[4];
+
+	for (uint32_t i = 1; i < p->attempts && d < p->t.backoff_max; i++)
+		d *= 2;
+	if (d > p->t.backoff_max)
+		d = p->t.backoff_max;
+	if (p->t.rekey_jitter > 0 && link_rng(p->hsc->rng, p->hsc->rng_ctx, b, sizeof(b)) == 0)
+		d += get_be32(b) % (p->t.rekey_jitter + 1);
+	return d;
+}
+
+static void
+handshake_sent(struct vh_veil_peer *p, uint64_t now)
+{
+	if (p->attempts == 0)
+		p->cycle_start = now;
+	p->attempts++;
+	p->retry_delay = retry_delay(p);
+	p->t_retransmit = now + p->retry_delay;
+	p->last_init_sent = now;
+	p->hs_active = true;
+	p->hs_wanted = false;
+}
+
+void
+peer_handshake_confirmed(struct vh_veil_peer *p, uint64_t now)
+{
+	/* A crossing initiation of ours is moot now: the session is up. */
+	vh_veil_hs_wipe(&p->hs);
+	p->hs_active = false;
+	p->hs_wanted = false;
+	p->attempts = 0;
+	p->ik_failures = 0;
+	p->t_retransmit = LINK_NEVER;
+	p->dead = false;
+	p->last_handshake = now;
+	p->t_zero = now + 3 * p->t.reject_after_time;
+}
+
+int
+vh_veil_peer_write_init(struct vh_veil_peer *p, const uint8_t *payload, size_t plen, uint64_t now,
+	uint8_t *out, size_t cap, size_t *outlen)
+{
+	const uint8_t *rs;
+	int rc;
+
+	if (p == NULL)
+		return -EINVAL;
+	vh_veil_hs_wipe(&p->hs);
+	p->hs_active = false;
+	rs = p->has_remote_static && p->ik_failures < IK_TRIES ? p->remote_static : NULL;
+	rc = vh_veil_hs_write_init(
+		&p->hs, p->hsc, rs, payload, plen, &p->maker, now, out, cap, outlen);
+	if (rc != 0)
+		return rc;
+	handshake_sent(p, now);
+	return 0;
+}
+
+int
+vh_veil_peer_read_resp(struct vh_veil_peer *p, const uint8_t *frame, size_t len, uint8_t *pl,
+	size_t cap, size_t *plen)
+{
+	if (p == NULL)
+		return -EINVAL;
+	if (!p->hs_active)
+		return -EPROTO;
+	return vh_veil_hs_read_resp(&p->hs, frame, len, pl, cap, plen);
+}
+
+int
+vh_veil_peer_write_finish(struct vh_veil_peer *p, const uint8_t *payload, size_t plen,
+	uint64_t now, uint8_t *out, size_t cap, size_t *outlen)
+{
+	if (p == NULL)
+		return -EINVAL;
+	if (!p->hs_active)
+		return -EPROTO;
+	return vh_veil_hs_write_finish(&p->hs, payload, plen, &p->maker, now, out, cap, outlen);
+}
+
+int
+vh_veil_peer_read_cookie_reply(
+	struct vh_veil_peer *p, const uint8_t *frame, size_t len, uint64_t now)
+{
+	uint32_t idx;
+	int rc;
+
+	if (p == NULL || frame == NULL)
+		return -EINVAL;
+	rc = vh_veil_frame_receiver(VH_VEIL_COOKIE_REPLY, frame, len, &idx);
+	if (rc != 0)
+		return rc;
+	if (!p->hs_active || idx != p->hs.local_index)
+		return -ESRCH;
+	return vh_veil_cookie_reply_consume(&p->maker, frame, len, now);
+}
+
+const struct vh_veil_handshake *
+vh_veil_peer_handshake(const struct vh_veil_peer *p)
+{
+	return p != NULL ? &p->hs : NULL;
+}
+
+int
+vh_veil_peer_on_handshake_complete(
+	struct vh_veil_peer *p, struct vh_veil_handshake *hs, uint64_t now)
+{
+	struct vh_veil_keypair *kp;
+	uint8_t rs[VH_NOISE_KEY_LEN];
+	bool own;
+
+	if (p == NULL)
+		return -EINVAL;
+	own = hs == NULL || hs == &p->hs;
+	if (own)
+		hs = &p->hs;
+	if (!vh_veil_hs_is_complete(hs) || vh_veil_hs_remote_static(hs, rs) != 0)
+		return -EPROTO;
+	kp = keypair_from_handshake(hs, &p->t, now);
+	if (kp == NULL)
+		return -errno;
+	vh_veil_hs_wipe(hs);
+	if (own)
+		p->hs_active = false;
+	/* Learn the static key: the next initiation can be IK. */
+	memcpy(p->remote_static, rs, sizeof(rs));
+	p->has_remote_static = true;
+	sodium_memzero(rs, sizeof(rs));
+	if (!slots_install(p, kp))
+		return 0;
+	peer_handshake_confirmed(p, now);
+	return VH_VEIL_ACT_SEND_KEEPALIVE;
+}
+
+void
+vh_veil_peer_on_data_sent(struct vh_veil_peer *p, uint64_t now)
+{
+	if (p == NULL)
+		return;
+	p->last_sent = now;
+	p->t_keepalive = LINK_NEVER;
+	if (p->t_new_hs == LINK_NEVER)
+		p->t_new_hs = now + p->t.keepalive_timeout + p->t.rekey_timeout;
+}
+
+void
+vh_veil_peer_on_keepalive_sent(struct vh_veil_peer *p, uint64_t now)
+{
+	if (p == NULL)
+		return;
+	p->last_sent = now;
+	p->t_keepalive = LINK_NEVER;
+}
+
+void
+vh_veil_peer_on_data_received(struct vh_veil_peer *p, uint64_t now)
+{
+	if (p != NULL && p->t_keepalive == LINK_NEVER)
+		p->t_keepalive = now + p->t.keepalive_timeout;
+}
+
+int
+vh_veil_peer_on_authenticated(
+	struct vh_veil_peer *p, const struct vh_veil_endpoint *src, uint64_t now)
+{
+	(void)now;
+	if (p == NULL)
+		return 0;
+	p->t_new_hs = LINK_NEVER;
+	if (src == NULL || src->family == 0 || vh_veil_endpoint_equal(src, &p->endpoint))
+		return 0;
+	p->endpoint = *src;
+	return 1;
+}
+
+static bool
+sendable(const struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t now)
+{
+	return kp != NULL && !keypair_expired(kp, &p->t, now) &&
+		kp->send_counter < kp->reject_after_messages;
+}
+
+/* Retry timer: another initiation, or give up and declare the peer dead. */
+static unsigned int
+retransmit(struct vh_veil_peer *p, uint64_t now)
+{
+	unsigned int act = 0;
+
+	if (!p->hs_active || p->t_retransmit == LINK_NEVER || now < p->t_retransmit)
+		return 0;
+	p->t_retransmit = LINK_NEVER;
+	if (p->hs.wire_pattern == VH_VEIL_WIRE_IK)
+		p->ik_failures++;
+	if (now - p->cycle_start >= p->t.rekey_attempt_time) {
+		if (!p->dead)
+			act = VH_VEIL_ACT_DEAD;
+		p->dead = true;
+		if (!p->keep_link) {
+			vh_veil_hs_wipe(&p->hs);
+			p->hs_active = false;
+			p->attempts = 0;
+			p->ik_failures = 0;
+			if (p->t_zero == LINK_NEVER)
+				p->t_zero = now + 3 * p->t.reject_after_time;
+			return act;
+		}
+	}
+	p->hs_wanted = true;
+	return act;
+}
+
+static bool
+need_handshake(struct vh_veil_peer *p, uint64_t now)
+{
+	const struct vh_veil_keypair *cur = p->slot[VH_VEIL_SLOT_CURRENT];
+
+	if (p->last_init_sent != LINK_NEVER && now - p->last_init_sent < p->t.rekey_timeout)
+		return false;
+	if (p->t_new_hs != LINK_NEVER && now >= p->t_new_hs) {
+		p->t_new_hs = LINK_NEVER;
+		return true;
+	}
+	if (cur != NULL && cur->send_counter >= p->t.rekey_after_messages)
+		return true;
+	/* By age only the initiator rekeys, so both ends do not at once. */
+	if (cur != NULL && cur->initiator && now - cur->created >= p->t.rekey_after_time &&
+		(p->keep_link || (p->last_sent != LINK_NEVER && p->last_sent >= cur->created)))
+		return true;
+	return p->keep_link && !sendable(p, cur, now) && p->slot[VH_VEIL_SLOT_NEXT] == NULL;
+}
+
+static unsigned int
+keepalive(struct vh_veil_peer *p, uint64_t now)
+{
+	if (!sendable(p, p->slot[VH_VEIL_SLOT_CURRENT], now)) {
+		p->t_keepalive = LINK_NEVER;
+		return 0;
+	}
+	if (p->t_keepalive != LINK_NEVER && now >= p->t_keepalive)
+		return VH_VEIL_ACT_SEND_KEEPALIVE;
+	if (p->t.persistent_keepalive > 0 &&
+		(p->last_sent == LINK_NEVER || now - p->last_sent >= p->t.persistent_keepalive))
+		return VH_VEIL_ACT_SEND_KEEPALIVE;
+	return 0;
+}
+
+static bool
+has_keys(const struct vh_veil_peer *p)
+{
+	return p->slot[0] != NULL || p->slot[1] != NULL || p->slot[2] != NULL ||
+		p->hs.local_index != 0;
+}
+
+unsigned int
+vh_veil_peer_tick(struct vh_veil_peer *p, uint64_t now)
+{
+	unsigned int act = 0;
+
+	if (p == NULL)
+		return 0;
+	if (p->t_zero != LINK_NEVER && now >= p->t_zero) {
+		if (has_keys(p))
+			act |= VH_VEIL_ACT_ZERO_KEYS;
+		vh_veil_peer_clear(p);
+	}
+	if (slots_expire(p, now))
+		act |= VH_VEIL_ACT_ZERO_KEYS;
+	act |= retransmit(p, now);
+	if (!p->hs_active && !p->hs_wanted && need_handshake(p, now))
+		p->hs_wanted = true;
+	if (p->hs_wanted)
+		act |= VH_VEIL_ACT_SEND_INIT;
+	return act | keepalive(p, now);
+}
+
+const struct vh_veil_endpoint *
+vh_veil_peer_endpoint(const struct vh_veil_peer *p)
+{
+	return p != NULL ? &p->endpoint : NULL;
+}
+
+bool
+vh_veil_peer_is_dead(const struct vh_veil_peer *p)
+{
+	return p != NULL && p->dead;
+}
+
+uint64_t
+vh_veil_peer_retry_delay(const struct vh_veil_peer *p)
+{
+	return p != NULL && p->hs_active ? p->retry_delay : 0;
+}
