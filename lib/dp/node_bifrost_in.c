@@ -33,12 +33,14 @@ bifrost_one(struct rte_mbuf *m)
 reply:
 	/* only the type byte changed (request -> reply): fix the UDP sum in O(1) */
 	{
+		/* the one's complement sum of a single 16-bit word is the word itself */
 		uint8_t w[2] = {dgram[2], VH_BIFROST_ECHO_REQUEST};
-		uint16_t before = vh_net_csum_partial(w, sizeof(w));
+		uint16_t before, after;
 
+		memcpy(&before, w, sizeof(w));
 		w[1] = VH_BIFROST_ECHO_REPLY;
-		vh_net_udp_reply_inplace_delta(frame, &meta->pkt, before,
-			vh_net_csum_partial(w, sizeof(w)));
+		memcpy(&after, w, sizeof(w));
+		vh_net_udp_reply_inplace_delta(frame, &meta->pkt, before, after);
 	}
 	return BIN_TX;
 }

@@ -180,7 +180,7 @@ echo_reply4(uint8_t *frame, const struct vh_net_pkt *pkt)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	c[0] = RTE_IP_ICMP_ECHO_REPLY;
 	c[2] = c[3] = 0;
-	sum = (uint16_t)~rte_raw_cksum(c, pkt->frame_len - pkt->l4_off);
+	sum = (uint16_t)~csum_raw(c, pkt->frame_len - pkt->l4_off);
 	memcpy(c + 2, &sum, 2);
 }
 

@@ -145,7 +145,7 @@ classify_icmp4(const uint8_t *frame, size_t l4, size_t l4_len, struct vh_net_pkt
 		return VH_DROP_ICMP_SHORT;
 	if (c[0] != RTE_IP_ICMP_ECHO_REQUEST || c[1] != 0)
 		return VH_DROP_ICMP_UNSUPPORTED;
-	if (rte_raw_cksum(c, l4_len) != 0xffff)
+	if (csum_raw(c, l4_len) != 0xffff)
 		return VH_DROP_ICMP_BAD_CSUM;
 	pkt->kind = VH_NET_ICMP4_ECHO;
 	pkt->sport = rd16(c + 4);
@@ -176,7 +176,7 @@ classify_ip4(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum
 	tl = rd16(h + 2);
 	if (tl < IP4_LEN || tl > len - ETH_LEN)
 		return VH_DROP_IP4_BAD_LEN;
-	if (!(hw & VH_NET_RX_IP4_CSUM_GOOD) && rte_raw_cksum(h, IP4_LEN) != 0xffff)
+	if (!(hw & VH_NET_RX_IP4_CSUM_GOOD) && csum_raw(h, IP4_LEN) != 0xffff)
 		return VH_DROP_IP4_BAD_CSUM;
 	if ((rd16(h + 6) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) != 0)
 		return VH_DROP_IP4_FRAGMENT;

@@ -45,9 +45,11 @@ swap_headers(uint8_t *frame, const struct vh_net_pkt *pkt)
 		uint16_t old, new, hc;
 
 		swap_bytes(h + 12, h + 16, 4);
+		/* TTL|proto as one word, changed in a register: writing the TTL byte
+		 * and reading the word back would stall store forwarding */
 		memcpy(&old, h + 8, 2);
-		h[8] = REPLY_TTL;
-		memcpy(&new, h + 8, 2);
+		new = rte_cpu_to_be_16((uint16_t)(REPLY_TTL << 8 | h[9]));
+		memcpy(h + 8, &new, 2);
 		memcpy(&hc, h + 10, 2);
 		hc = csum_replace(hc, old, new);
 		memcpy(h + 10, &hc, 2);
@@ -110,5 +112,5 @@ vh_net_udp_reply_inplace_delta(
 uint16_t
 vh_net_csum_partial(const void *buf, size_t len)
 {
-	return rte_raw_cksum(buf, len);
+	return csum_raw(buf, len);
 }
