@@ -11,9 +11,11 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lmdb.h>
@@ -28,6 +30,10 @@
  * and copy-on-write room; generous, since the map is only address space. */
 #define MAP_PER_ENTRY 1024
 #define MAP_BASE (256 * 1024)
+/* LMDB's free-page database, always handle 0. */
+#define FREE_DBI 0
+/* A walk of 100000 pins takes milliseconds; a child still busy is stuck. */
+#define PROBE_SECONDS 20
 
 struct vh_tofu {
 	MDB_env *env;
@@ -154,6 +160,122 @@ open_dbi(struct vh_tofu *t)
 	return rc != 0 ? db_fail(t, rc, "commit") : 0;
 }
 
+/* Read every page a later operation may read: ours, the main and free DBs. */
+static int
+walk(struct vh_tofu *t, MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &cur);
+
+	for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT)
+		rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op);
+	if (rc != MDB_NOTFOUND)
+		return db_fail(t, rc, "walk");
+	mdb_cursor_close(cur);
+	return 0;
+}
+
+static int
+open_all(struct vh_tofu *t)
+{
+	MDB_txn *txn;
+	MDB_dbi main_dbi;
+	int rc = open_env(t);
+
+	if (rc == 0)
+		rc = open_dbi(t);
+	if (rc == 0) /* checks every entry too, so damage is reported by name */
+		rc = vh_tofu_list(t, NULL, NULL);
+	if (rc < 0)
+		return rc;
+	rc = mdb_txn_begin(t->env, NULL, MDB_RDONLY, &txn);
+	if (rc != 0)
+		return db_fail(t, rc, "begin");
+	rc = mdb_dbi_open(txn, NULL, 0, &main_dbi);
+	rc = rc != 0 ? db_fail(t, rc, "open main") : walk(t, txn, main_dbi);
+	if (rc == 0)
+		rc = walk(t, txn, FREE_DBI);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/*
+ * In the probe child only: rewrite every pin in place and insert a key
+ * beside each, in one transaction that is then aborted (nothing reaches
+ * the file). That runs LMDB's copy-on-write and insert code over every
+ * page a later pin or forget may modify.
+ */
+static int
+exercise_writes(struct vh_tofu *t)
+{
+	uint8_t key[VH_TOFU_LABEL_MAX + 1];
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc = mdb_txn_begin(t->env, NULL, 0, &txn);
+
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_open(txn, t->dbi, &cur);
+	for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
+		size_t n;
+
+		rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op);
+		if (rc != 0 || k.mv_size > VH_TOFU_LABEL_MAX || v.mv_size != VH_IDENTITY_NODEID_LEN)
+			break;
+		rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
+		n = k.mv_size;
+		memcpy(key, k.mv_data, n);
+		if (rc == 0 && n < VH_TOFU_LABEL_MAX) {
+			MDB_val k2 = {.mv_size = n + 1, .mv_data = key};
+
+			key[n] = 1;
+			rc = mdb_put(txn, t->dbi, &k2, &v, MDB_NOOVERWRITE);
+			rc = rc == MDB_KEYEXIST ? 0 : rc;
+			/* Go on after the inserted key (MDB_NEXT from there). */
+			if (rc == 0)
+				rc = mdb_cursor_get(cur, &k2, &v, MDB_SET);
+		}
+	}
+	mdb_txn_abort(txn);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * LMDB trusts its pages: a damaged branch or leaf page can make it read
+ * outside the map (SIGSEGV, SIGBUS). So the first full read happens in a
+ * short-lived child; if that dies, the file is reported as corrupt instead
+ * of taking the node down. Once at open, before the node's own open.
+ */
+static int
+probe(struct vh_tofu *t)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (pid < 0)
+		return 0; /* cannot probe: the open below still checks all it can */
+	if (pid == 0) {
+		/* A crash must end the child, whatever handlers the process has. */
+		static const int fatal[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGALRM};
+
+		for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+			signal(fatal[i], SIG_DFL);
+		alarm(PROBE_SECONDS);
+		_exit(open_all(t) == 0 && exercise_writes(t) == 0 ? 0 : 1);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (!WIFSIGNALED(status))
+		return 0;
+	return ident_fail(-EBADMSG, t->err, sizeof(t->err),
+		"%s %s: LMDB died (signal %d) reading it: the file is corrupt (move it away "
+		"to start with no pins)",
+		WHAT, t->path, WTERMSIG(status));
+}
+
 struct vh_tofu *
 vh_tofu_open(const char *dir, size_t max_entries, char *err, size_t errlen)
 {
@@ -175,14 +297,9 @@ vh_tofu_open(const char *dir, size_t max_entries, char *err, size_t errlen)
 	if (rc == 0)
 		rc = check_files(dir, t->path, sizeof(t->path), t->err, sizeof(t->err));
 	if (rc == 0)
-		rc = open_env(t);
+		rc = probe(t);
 	if (rc == 0)
-		rc = open_dbi(t);
-	/* Walk every entry once now, so damage is reported at start, by name. */
-	if (rc == 0) {
-		rc = vh_tofu_list(t, NULL, NULL);
-		rc = rc < 0 ? rc : 0;
-	}
+		rc = open_all(t);
 	if (rc != 0) {
 		ident_fail(0, err, errlen, "%s", t->err);
 		vh_tofu_close(t);
