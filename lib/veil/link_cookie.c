@@ -183,7 +183,7 @@ vh_veil_macs_check(const struct vh_veil_cookie_checker *c, uint8_t type, const u
 	const uint8_t *key;
 	int rc;
 
-	if (c == NULL || frame == NULL || (under_load && src == NULL))
+	if (c == NULL || frame == NULL)
 		return -EINVAL;
 	rc = vh_veil_hs_frame_decode(type, frame, len, &f);
 	if (rc != 0)
@@ -196,6 +196,8 @@ vh_veil_macs_check(const struct vh_veil_cookie_checker *c, uint8_t type, const u
 		return -EBADMSG;
 	if (!under_load || type == VH_VEIL_HANDSHAKE_RESP)
 		return 0;
+	if (src == NULL)
+		return -EINVAL;
 	if (!secret_valid(c, now))
 		return -EAGAIN;
 	cookie_of(c, src, cookie);
