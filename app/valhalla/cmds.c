@@ -38,7 +38,7 @@ cmd_version(void *arg, const json_t *args, struct vh_ctl_req *req)
 	RTE_SET_USED(arg);
 	RTE_SET_USED(args);
 	vh_ctl_reply(req, json_pack("{s:s, s:i, s:s}", "version", VH_VERSION_STRING, "protocol",
-		VH_CTL_PROTOCOL, "dpdk", rte_version()));
+				  VH_CTL_PROTOCOL, "dpdk", rte_version()));
 }
 
 static void
@@ -56,8 +56,8 @@ cmd_status(void *arg, const json_t *args, struct vh_ctl_req *req)
 			"uptime_s", (double)(node_now_ms() - n->start_ms) / 1000.0, "mode",
 			vh_dp_is_single(n->dp) ? "single" : "multi", "idle",
 			n->cfg.lcores.idle == VH_CONFIG_IDLE_POLL ? "poll" : "adaptive",
-			"control_lcore", (json_int_t)rte_get_main_lcore(), "workers", workers, "ports",
-			(json_int_t)vh_dp_port_count(n->dp), "udp_port",
+			"control_lcore", (json_int_t)rte_get_main_lcore(), "workers", workers,
+			"ports", (json_int_t)vh_dp_port_count(n->dp), "udp_port",
 			(json_int_t)n->cfg.overlay.udp_port));
 }
 
@@ -117,10 +117,10 @@ static void
 graph_cb(unsigned int lcore, const char *node, uint64_t calls, uint64_t objs, uint64_t cycles,
 	void *arg)
 {
-	json_array_append_new(arg,
-		json_pack("{s:i, s:s, s:I, s:I, s:I}", "lcore", (json_int_t)lcore, "node", node,
-			"calls", (json_int_t)calls, "objs", (json_int_t)objs, "cycles",
-			(json_int_t)cycles));
+	json_array_append_new(
+		arg, json_pack("{s:i, s:s, s:I, s:I, s:I}", "lcore", (json_int_t)lcore, "node",
+			     node, "calls", (json_int_t)calls, "objs", (json_int_t)objs, "cycles",
+			     (json_int_t)cycles));
 }
 
 json_t *
@@ -143,9 +143,9 @@ cmds_stats_json(struct node *n)
 			json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "lcore",
 				(json_int_t)st.lcore, "role", st.role, "rx_packets",
 				(json_int_t)st.rx_packets, "tx_packets", (json_int_t)st.tx_packets,
-				"punted", (json_int_t)st.punted, "injected", (json_int_t)st.injected,
-				"dropped", (json_int_t)st.dropped, "loops", (json_int_t)st.loops,
-				"idle_sleeps", (json_int_t)st.idle_sleeps));
+				"punted", (json_int_t)st.punted, "injected",
+				(json_int_t)st.injected, "dropped", (json_int_t)st.dropped, "loops",
+				(json_int_t)st.loops, "idle_sleeps", (json_int_t)st.idle_sleeps));
 	}
 	vh_dp_graph_stats(n->dp, graph_cb, graph);
 	for (unsigned int r = 1; r < VH_DROP_MAX; r++)
@@ -177,11 +177,10 @@ cmds_register(struct node *n)
 {
 	int rc = 0;
 
-	rc |= vh_ctl_register(n->ctl, "version", "versions of the node, protocol and DPDK",
-		cmd_version, n);
+	rc |= vh_ctl_register(
+		n->ctl, "version", "versions of the node, protocol and DPDK", cmd_version, n);
 	rc |= vh_ctl_register(n->ctl, "status", "node name, mode, lcores, uptime", cmd_status, n);
-	rc |= vh_ctl_register(n->ctl, "ports", "ports with addresses and link state", cmd_ports,
-		n);
+	rc |= vh_ctl_register(n->ctl, "ports", "ports with addresses and link state", cmd_ports, n);
 	rc |= vh_ctl_register(n->ctl, "stats",
 		"counters: ports, lcores, graph nodes, drop reasons, control lcore, mempool",
 		cmd_stats, n);

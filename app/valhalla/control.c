@@ -52,7 +52,8 @@ backoff_next(struct node *n, struct backoff *b, unsigned int work)
 	}
 	if (++b->idle_rounds < IDLE_ROUNDS)
 		return 0;
-	b->sleep_us = b->sleep_us == 0 ? 1 : RTE_MIN(b->sleep_us * 2, n->cfg.lcores.idle_sleep_max_us);
+	b->sleep_us =
+		b->sleep_us == 0 ? 1 : RTE_MIN(b->sleep_us * 2, n->cfg.lcores.idle_sleep_max_us);
 	return b->sleep_us;
 }
 

@@ -47,8 +47,8 @@ new_frame(struct node *n, uint8_t **buf, size_t *cap)
 
 /* ARP request or neighbour solicitation; dst_mac NULL = broadcast/multicast. */
 static void
-send_request(struct node *n, unsigned int port, int ip_ver, const uint8_t *addr,
-	const uint8_t *dst_mac)
+send_request(
+	struct node *n, unsigned int port, int ip_ver, const uint8_t *addr, const uint8_t *dst_mac)
 {
 	const struct vh_net_if *ifc = port_if(n, port);
 	struct rte_mbuf *m;
@@ -76,13 +76,13 @@ static bool
 pending_match(const struct pending *p, unsigned int port, int ip_ver, const uint8_t *addr)
 {
 	return p->m != NULL && p->port == port && p->family == ip_ver &&
-		memcmp(p->addr, addr, ip_ver == 4 ? 4 : 16) == 0;
+	       memcmp(p->addr, addr, ip_ver == 4 ? 4 : 16) == 0;
 }
 
 /* A next hop resolved (mac) or failed (NULL): release what waited for it. */
 static void
-pending_release(struct node *n, unsigned int port, int ip_ver, const uint8_t *addr,
-	const uint8_t *mac)
+pending_release(
+	struct node *n, unsigned int port, int ip_ver, const uint8_t *addr, const uint8_t *mac)
 {
 	for (unsigned int i = 0; i < NODE_PENDING_MAX; i++) {
 		struct pending *p = &n->pending[i];
@@ -164,8 +164,8 @@ hoststack_input(struct node *n, struct rte_mbuf *m)
 		break;
 	case VH_NET_ICMP4_ECHO:
 	case VH_NET_ICMP6_ECHO:
-		len = vh_net_icmp_echo_reply_inplace(rte_pktmbuf_mtod(m, uint8_t *), pkt,
-			port_if(n, port));
+		len = vh_net_icmp_echo_reply_inplace(
+			rte_pktmbuf_mtod(m, uint8_t *), pkt, port_if(n, port));
 		if (len <= 0)
 			break;
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - len));
@@ -207,7 +207,7 @@ route(struct node *n, int ip_ver, const uint8_t *dst, unsigned int *port, uint8_
 			if (same_prefix(ifc->ip6[a], dst, ifc->ip6_plen[a]))
 				goto onlink;
 		continue;
-onlink:
+	onlink:
 		*port = i;
 		memcpy(nh, dst, ip_ver == 4 ? 4 : 16);
 		return 0;
@@ -230,8 +230,7 @@ onlink:
 }
 
 static int
-queue_pending(struct node *n, struct rte_mbuf *m, unsigned int port, int ip_ver,
-	const uint8_t *nh)
+queue_pending(struct node *n, struct rte_mbuf *m, unsigned int port, int ip_ver, const uint8_t *nh)
 {
 	for (unsigned int i = 0; i < NODE_PENDING_MAX; i++) {
 		struct pending *p = &n->pending[i];

@@ -79,8 +79,8 @@ start_control(struct node *n)
 	n->ctl = vh_ctl_create(n->cfg.node.control_socket, NULL);
 	if (n->ctl == NULL) {
 		NODE_LOG(ERR, "control socket %s: %s", n->cfg.node.control_socket,
-			errno == EADDRINUSE ? "another node is already running there" :
-					      strerror(errno));
+			errno == EADDRINUSE ? "another node is already running there"
+					    : strerror(errno));
 		return -1;
 	}
 	if (cmds_register(n) != 0)

@@ -165,7 +165,8 @@ main(int argc, char **argv)
 		return 1;
 	rc = rte_eal_init(sep, argv);
 	if (rc < 0) {
-		fprintf(stderr, "valhalla: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		fprintf(stderr, "valhalla: EAL initialisation failed: %s\n",
+			rte_strerror(rte_errno));
 		return 1;
 	}
 	set_log_levels(&the_node.cfg);

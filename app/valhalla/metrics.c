@@ -23,14 +23,15 @@ family(FILE *f, const char *name, const char *type, const char *help)
 
 /* One family per numeric key of the objects in arr, labelled by lkeys. */
 static void
-array_families(FILE *f, const json_t *arr, const char *prefix, const char *const *lkeys,
-	unsigned int nl)
+array_families(
+	FILE *f, const json_t *arr, const char *prefix, const char *const *lkeys, unsigned int nl)
 {
 	const json_t *first = json_array_get(arr, 0);
 	const char *key;
 	const json_t *v;
 
-	json_object_foreach((json_t *)first, key, v) {
+	json_object_foreach((json_t *)first, key, v)
+	{
 		char name[128];
 		size_t i;
 		const json_t *o;
@@ -42,7 +43,8 @@ array_families(FILE *f, const json_t *arr, const char *prefix, const char *const
 			continue;
 		snprintf(name, sizeof(name), "%s_%s_total", prefix, key);
 		family(f, name, "counter", key);
-		json_array_foreach(arr, i, o) {
+		json_array_foreach(arr, i, o)
+		{
 			fprintf(f, "%s{", name);
 			for (unsigned int l = 0; l < nl; l++) {
 				const json_t *lv = json_object_get(o, lkeys[l]);
@@ -54,7 +56,8 @@ array_families(FILE *f, const json_t *arr, const char *prefix, const char *const
 					fprintf(f, "%s%s=\"%lld\"", l ? "," : "", lkeys[l],
 						(long long)json_integer_value(lv));
 			}
-			fprintf(f, "} %lld\n", (long long)json_integer_value(json_object_get(o, key)));
+			fprintf(f, "} %lld\n",
+				(long long)json_integer_value(json_object_get(o, key)));
 		}
 	}
 }
@@ -66,9 +69,8 @@ object_family(FILE *f, const json_t *obj, const char *name, const char *label, c
 	const json_t *v;
 
 	family(f, name, "counter", help);
-	json_object_foreach((json_t *)obj, key, v)
-		fprintf(f, "%s{%s=\"%s\"} %lld\n", name, label, key,
-			(long long)json_integer_value(v));
+	json_object_foreach((json_t *)obj, key, v) fprintf(
+		f, "%s{%s=\"%s\"} %lld\n", name, label, key, (long long)json_integer_value(v));
 }
 
 static char *
@@ -99,11 +101,11 @@ render(struct node *n, size_t *len)
 		"control-socket counters");
 	family(f, "valhalla_mempool_mbufs", "gauge", "mbufs in use and available");
 	fprintf(f, "valhalla_mempool_mbufs{state=\"in_use\"} %lld\n",
-		(long long)json_integer_value(json_object_get(json_object_get(st, "mempool"),
-			"in_use")));
+		(long long)json_integer_value(
+			json_object_get(json_object_get(st, "mempool"), "in_use")));
 	fprintf(f, "valhalla_mempool_mbufs{state=\"available\"} %lld\n",
-		(long long)json_integer_value(json_object_get(json_object_get(st, "mempool"),
-			"available")));
+		(long long)json_integer_value(
+			json_object_get(json_object_get(st, "mempool"), "available")));
 	fclose(f);
 	json_decref(st);
 	return buf;

@@ -17,29 +17,29 @@
 #include "vh_net.h"
 
 /* Counters of the control lcore, by name; one list feeds struct and output. */
-#define NODE_COUNTERS(X)                                                                           \
-	X(punt_rx)                                                                                 \
-	X(arp_replies)                                                                             \
-	X(arp_requests_sent)                                                                       \
-	X(nd_replies)                                                                              \
-	X(nd_solicits_sent)                                                                        \
-	X(icmp_echo_replies)                                                                       \
-	X(neigh_learned)                                                                           \
-	X(neigh_failed)                                                                            \
-	X(pending_queued)                                                                          \
-	X(pending_sent)                                                                            \
-	X(pending_dropped)                                                                         \
-	X(bifrost_data_rx)                                                                         \
-	X(bifrost_control_rx)                                                                      \
-	X(bifrost_keepalive_rx)                                                                    \
-	X(bifrost_close_rx)                                                                        \
-	X(bifrost_echo_request_rx)                                                                 \
-	X(bifrost_echo_reply_rx)                                                                   \
-	X(bifrost_other_rx)                                                                        \
-	X(ping_sent)                                                                               \
-	X(ping_received)                                                                           \
-	X(ping_unmatched)                                                                          \
-	X(ping_timeouts)                                                                           \
+#define NODE_COUNTERS(X)           \
+	X(punt_rx)                 \
+	X(arp_replies)             \
+	X(arp_requests_sent)       \
+	X(nd_replies)              \
+	X(nd_solicits_sent)        \
+	X(icmp_echo_replies)       \
+	X(neigh_learned)           \
+	X(neigh_failed)            \
+	X(pending_queued)          \
+	X(pending_sent)            \
+	X(pending_dropped)         \
+	X(bifrost_data_rx)         \
+	X(bifrost_control_rx)      \
+	X(bifrost_keepalive_rx)    \
+	X(bifrost_close_rx)        \
+	X(bifrost_echo_request_rx) \
+	X(bifrost_echo_reply_rx)   \
+	X(bifrost_other_rx)        \
+	X(ping_sent)               \
+	X(ping_received)           \
+	X(ping_unmatched)          \
+	X(ping_timeouts)           \
 	X(inject_failed)
 
 struct node_counters {
@@ -79,7 +79,7 @@ struct node {
 };
 
 extern int vh_node_logtype;
-#define NODE_LOG(level, fmt, ...)                                                                  \
+#define NODE_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, vh_node_logtype, "valhalla: " fmt "\n", ##__VA_ARGS__)
 
 /* Monotonic milliseconds. */

@@ -61,8 +61,7 @@ ping_send(struct node *n, struct ping *p, uint64_t now_ms)
 	if (len < 0)
 		return;
 	n->cnt.ping_sent++;
-	hoststack_send_udp(n, p->target.family, p->target.addr, p->target.port, buf,
-		(uint16_t)len);
+	hoststack_send_udp(n, p->target.family, p->target.addr, p->target.port, buf, (uint16_t)len);
 }
 
 static void
@@ -105,7 +104,7 @@ ping_tick(struct node *n, uint64_t now_ms)
 		if (p->sent < p->count && now_ms >= p->next_ms)
 			ping_send(n, p, now_ms);
 		else if (p->sent == p->count &&
-			(p->received == p->count || now_ms >= p->last_sent_ms + p->timeout_ms))
+			 (p->received == p->count || now_ms >= p->last_sent_ms + p->timeout_ms))
 			ping_finish(n, i);
 	}
 }
@@ -150,7 +149,8 @@ ping_args(struct ping *p, const json_t *args, struct vh_ctl_req *req)
 	}
 	if (p->target.kind != VH_PATHADDR_UDP) {
 		vh_ctl_error(req, "bifrost", "unsupported", false,
-			"%s: only /udp/ addresses can be pinged until the mesh layer exists", target);
+			"%s: only /udp/ addresses can be pinged until the mesh layer exists",
+			target);
 		return -ENOTSUP;
 	}
 	if (int_arg(args, "count", 3, 1, PING_MAX_COUNT, &count) != 0 ||

@@ -110,13 +110,13 @@ telemetry_register(struct node *n)
 	int rc = 0;
 
 	tel_node = n;
-	rc |= rte_telemetry_register_cmd("/valhalla/status", tel_status,
-		"Node name, version, mode, uptime. No parameters");
+	rc |= rte_telemetry_register_cmd(
+		"/valhalla/status", tel_status, "Node name, version, mode, uptime. No parameters");
 	rc |= rte_telemetry_register_cmd("/valhalla/drops", tel_drops,
 		"Packets dropped, by reason, summed over lcores. No parameters");
-	rc |= rte_telemetry_register_cmd("/valhalla/lcores", tel_lcores,
-		"Per-lcore data-plane counters. No parameters");
-	rc |= rte_telemetry_register_cmd("/valhalla/control", tel_control,
-		"Control-lcore counters. No parameters");
+	rc |= rte_telemetry_register_cmd(
+		"/valhalla/lcores", tel_lcores, "Per-lcore data-plane counters. No parameters");
+	rc |= rte_telemetry_register_cmd(
+		"/valhalla/control", tel_control, "Control-lcore counters. No parameters");
 	return rc;
 }

@@ -52,8 +52,8 @@ static int
 make_lcores(struct vh_dp *dp)
 {
 	dp->n_lcores = dp->conf.n_workers == 0 ? 1 : dp->conf.n_workers;
-	dp->lcores = rte_zmalloc("vh_lcores", sizeof(struct dp_lcore) * dp->n_lcores,
-		RTE_CACHE_LINE_SIZE);
+	dp->lcores = rte_zmalloc(
+		"vh_lcores", sizeof(struct dp_lcore) * dp->n_lcores, RTE_CACHE_LINE_SIZE);
 	if (dp->lcores == NULL)
 		return -ENOMEM;
 	for (unsigned int i = 0; i < dp->n_lcores; i++) {
@@ -62,8 +62,8 @@ make_lcores(struct vh_dp *dp)
 		lc->dp = dp;
 		lc->index = i;
 		lc->lcore_id = dp->conf.n_workers == 0 ? rte_get_main_lcore() : dp->conf.workers[i];
-		if (dp->conf.n_workers != 0 &&
-			(!rte_lcore_is_enabled(lc->lcore_id) || lc->lcore_id == rte_get_main_lcore())) {
+		if (dp->conf.n_workers != 0 && (!rte_lcore_is_enabled(lc->lcore_id) ||
+						       lc->lcore_id == rte_get_main_lcore())) {
 			DP_LOG(ERR, "worker lcore %u is not an enabled worker lcore (check -l)",
 				lc->lcore_id);
 			return -EINVAL;
@@ -115,8 +115,8 @@ vh_dp_launch(struct vh_dp *dp)
 	if (dp->conf.n_workers == 0)
 		return 0;
 	for (unsigned int i = 0; i < dp->n_lcores; i++) {
-		int rc = rte_eal_remote_launch(dp_worker_main, &dp->lcores[i],
-			dp->lcores[i].lcore_id);
+		int rc = rte_eal_remote_launch(
+			dp_worker_main, &dp->lcores[i], dp->lcores[i].lcore_id);
 
 		if (rc != 0) {
 			DP_LOG(ERR, "cannot launch worker on lcore %u: %s", dp->lcores[i].lcore_id,
@@ -184,8 +184,8 @@ vh_dp_punt_dequeue(struct vh_dp *dp, struct rte_mbuf **pkts, unsigned int n)
 	unsigned int got = 0;
 
 	for (unsigned int i = 0; i < dp->n_lcores && got < n; i++)
-		got += rte_ring_sc_dequeue_burst(dp->lcores[i].punt, (void **)&pkts[got], n - got,
-			NULL);
+		got += rte_ring_sc_dequeue_burst(
+			dp->lcores[i].punt, (void **)&pkts[got], n - got, NULL);
 	return got;
 }
 

@@ -13,7 +13,7 @@
 
 #include "vh_dp.h"
 
-#define DP_LOG(level, fmt, ...)                                                                    \
+#define DP_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, vh_dp_logtype, "dp: " fmt "\n", ##__VA_ARGS__)
 
 #define DP_BURST 32

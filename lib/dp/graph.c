@@ -74,7 +74,8 @@ vh_dp_graph_stats(const struct vh_dp *dp,
 
 			if (n == NULL || strncmp(n->name, "vh_", 3) != 0)
 				continue;
-			cb(lc->lcore_id, n->name, n->total_calls, n->total_objs, n->total_cycles, arg);
+			cb(lc->lcore_id, n->name, n->total_calls, n->total_objs, n->total_cycles,
+				arg);
 		}
 	}
 }

@@ -25,7 +25,8 @@ probe(const char *devargs, uint16_t *port_id)
 		DP_LOG(ERR, "cannot probe device '%s': %s", devargs, rte_strerror(-rc));
 		return rc;
 	}
-	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it) {
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it)
+	{
 		*port_id = pid;
 		rte_eth_iterator_cleanup(&it);
 		return 0;
@@ -39,8 +40,7 @@ port_queue_plan(struct vh_dp *dp, struct dp_port *p, const struct rte_eth_dev_in
 	struct rte_eth_conf *ec)
 {
 	unsigned int want = dp->n_lcores;
-	uint64_t rss = info->flow_type_rss_offloads &
-		(RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+	uint64_t rss = info->flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
 
 	memset(ec, 0, sizeof(*ec));
 	p->n_rxq = 1;
@@ -51,7 +51,7 @@ port_queue_plan(struct vh_dp *dp, struct dp_port *p, const struct rte_eth_dev_in
 	}
 	/* let the NIC verify checksums when it can: classify skips what it marks GOOD */
 	ec->rxmode.offloads = info->rx_offload_capa &
-		(RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
+			      (RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM);
 	p->n_txq = (uint16_t)RTE_MIN(want, (unsigned int)info->max_tx_queues);
 	if (p->n_txq == 0)
 		p->n_txq = 1;

@@ -44,8 +44,8 @@ udp4_frame(uint16_t port, const uint8_t *src_mac, uint32_t src, uint16_t sport, 
 	struct rte_udp_hdr *udp;
 
 	assert_non_null(m);
-	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eh) + sizeof(*ip) +
-		sizeof(*udp) + len);
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(
+		m, sizeof(*eh) + sizeof(*ip) + sizeof(*udp) + len);
 	assert_non_null(eh);
 	memcpy(eh->dst_addr.addr_bytes, node_mac, 6);
 	memcpy(eh->src_addr.addr_bytes, src_mac, 6);
@@ -147,15 +147,15 @@ test_echo_answered_in_data_plane(void **state)
 	(void)state;
 	len = vh_bifrost_echo_build(dgram, sizeof(dgram), 77, 5, 123456789, 24);
 	assert_true(len > 0);
-	assert_int_equal(vh_dp_inject(dp, udp4_frame(ring_port(), node_mac, NODE_IP,
-					      VH_DEFAULT_UDP_PORT, VH_DEFAULT_UDP_PORT, dgram,
-					      (uint16_t)len)),
+	assert_int_equal(
+		vh_dp_inject(dp, udp4_frame(ring_port(), node_mac, NODE_IP, VH_DEFAULT_UDP_PORT,
+					 VH_DEFAULT_UDP_PORT, dgram, (uint16_t)len)),
 		0);
 	assert_true(run_until(punt_arrived, &pw));
 	{
 		struct vh_dp_meta *meta = vh_dp_meta(pw.m);
-		const uint8_t *p = rte_pktmbuf_mtod_offset(pw.m, const uint8_t *,
-			meta->pkt.payload_off);
+		const uint8_t *p =
+			rte_pktmbuf_mtod_offset(pw.m, const uint8_t *, meta->pkt.payload_off);
 
 		assert_int_equal(meta->pkt.kind, VH_NET_OVERLAY);
 		assert_int_equal(meta->pkt.payload_len, len);
@@ -355,8 +355,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_graph_counters),
 	};
 	char prefix[64];
-	char *eal[] = {argv[0], "--no-huge", "-m", "128", "--no-pci", "--file-prefix", prefix,
-		"-l", multi ? "0-1" : "0", "--log-level", "lib.eal:warning", NULL};
+	char *eal[] = {argv[0], "--no-huge", "-m", "128", "--no-pci", "--file-prefix", prefix, "-l",
+		multi ? "0-1" : "0", "--log-level", "lib.eal:warning", NULL};
 	struct vh_dp_conf conf;
 	unsigned int in_use = 1;
 	int failed;
