@@ -173,17 +173,12 @@ test_parse_rejects(void **state)
 		"z%s",
 	};
 	static const char *const fixed[] = {
-		"",
-		"V",
-		"VH",
-		"VH1",
-		"VH11111111111111111111111111111111111" /* 35 ones */,
+		"", "V", "VH", "VH1", "VH11111111111111111111111111111111111" /* 35 ones */,
 		"VH1111111111111111111111111111111" /* 31 ones: 31 bytes */,
 		"VH111111111111111111111111111111111" /* 33 ones */,
 		"VHzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz" /* 44 z: >= 2^256 */,
 		"VHzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz" /* 45 */,
-		"VH\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9",
+		"VH\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", /* UTF-8 */
 	};
 	size_t rejected = 0;
 
