@@ -275,8 +275,10 @@ struct vh_tofu;
 /**
  * Open (creating if needed) the pin store in dir: files dir/tofu.mdb and
  * dir/tofu.mdb-lock, mode 0600; dir is created 0700 if missing. Every
- * stored entry is checked at open. Open one store per directory per process
- * (an LMDB rule).
+ * stored entry is checked at open. The first full read runs in a forked,
+ * short-lived child, so a damaged file that would crash LMDB is refused
+ * instead (docs/identity.md); call it at start-up, not from a worker. Open
+ * one store per directory per process (an LMDB rule).
  *
  * @param dir         the node's data directory
  * @param max_entries most labels pinned, 1..VH_TOFU_MAX_ENTRIES; it also
