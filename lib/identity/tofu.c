@@ -263,7 +263,10 @@ probe(struct vh_tofu *t)
 		for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
 			signal(fatal[i], SIG_DFL);
 		alarm(PROBE_SECONDS);
-		_exit(open_all(t) == 0 && exercise_writes(t) == 0 ? 0 : 1);
+		status = open_all(t) == 0 && exercise_writes(t) == 0 ? 0 : 1;
+		if (t->env != NULL)
+			mdb_env_close(t->env); /* leave the lock file tidy */
+		_exit(status);
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
