@@ -210,6 +210,7 @@ vh_veil_peer_decrypt(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
 		peer_handshake_confirmed(p, now);
 	}
 	*outlen = n;
+	peer_received_with(p, kp, now);
 	vh_veil_peer_on_authenticated(p, src, now);
 	if (n > 0)
 		vh_veil_peer_on_data_received(p, now);

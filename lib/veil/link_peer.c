@@ -253,11 +253,40 @@ vh_veil_peer_on_handshake_complete(
 	return VH_VEIL_ACT_SEND_KEEPALIVE;
 }
 
+/*
+ * Whether a keypair we just used should be replaced (WireGuard's
+ * keep_key_fresh): by count on either side, by age only on the initiator's
+ * side so that both ends do not start a handshake at once.
+ */
+static void
+keep_fresh(struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t now)
+{
+	if (kp == NULL || p->hs_active)
+		return;
+	if (kp->send_counter >= p->t.rekey_after_messages ||
+		(kp->initiator && now - kp->created >= p->t.rekey_after_time))
+		p->hs_wanted = true;
+}
+
+void
+peer_received_with(struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t now)
+{
+	/*
+	 * The initiator renews well before the responder's copy expires
+	 * (WireGuard's rule on receive), even if it has nothing to send.
+	 */
+	if (!p->hs_active && kp == p->slot[VH_VEIL_SLOT_CURRENT] && kp->initiator &&
+		now - kp->created >= p->t.reject_after_time - p->t.keepalive_timeout -
+				p->t.rekey_timeout)
+		p->hs_wanted = true;
+}
+
 void
 vh_veil_peer_on_data_sent(struct vh_veil_peer *p, uint64_t now)
 {
 	if (p == NULL)
 		return;
+	keep_fresh(p, p->slot[VH_VEIL_SLOT_CURRENT], now);
 	p->last_sent = now;
 	p->t_keepalive = LINK_NEVER;
 	if (p->t_new_hs == LINK_NEVER)
@@ -269,6 +298,7 @@ vh_veil_peer_on_keepalive_sent(struct vh_veil_peer *p, uint64_t now)
 {
 	if (p == NULL)
 		return;
+	keep_fresh(p, p->slot[VH_VEIL_SLOT_CURRENT], now);
 	p->last_sent = now;
 	p->t_keepalive = LINK_NEVER;
 }
@@ -330,24 +360,24 @@ retransmit(struct vh_veil_peer *p, uint64_t now)
 	return act;
 }
 
-static bool
-need_handshake(struct vh_veil_peer *p, uint64_t now)
+/* Conditions the tick itself watches: dead-peer detection, keep_link. */
+static void
+tick_wants(struct vh_veil_peer *p, uint64_t now)
 {
 	const struct vh_veil_keypair *cur = p->slot[VH_VEIL_SLOT_CURRENT];
 
-	if (p->last_init_sent != LINK_NEVER && now - p->last_init_sent < p->t.rekey_timeout)
-		return false;
+	if (p->hs_active)
+		return;
 	if (p->t_new_hs != LINK_NEVER && now >= p->t_new_hs) {
 		p->t_new_hs = LINK_NEVER;
-		return true;
+		p->hs_wanted = true;
 	}
-	if (cur != NULL && cur->send_counter >= p->t.rekey_after_messages)
-		return true;
-	/* By age only the initiator rekeys, so both ends do not at once. */
-	if (cur != NULL && cur->initiator && now - cur->created >= p->t.rekey_after_time &&
-		(p->keep_link || (p->last_sent != LINK_NEVER && p->last_sent >= cur->created)))
-		return true;
-	return p->keep_link && !sendable(p, cur, now) && p->slot[VH_VEIL_SLOT_NEXT] == NULL;
+	if (!p->keep_link)
+		return;
+	if (!sendable(p, cur, now) && p->slot[VH_VEIL_SLOT_NEXT] == NULL)
+		p->hs_wanted = true;
+	else if (cur != NULL && cur->initiator && now - cur->created >= p->t.rekey_after_time)
+		p->hs_wanted = true;
 }
 
 static unsigned int
@@ -387,9 +417,10 @@ vh_veil_peer_tick(struct vh_veil_peer *p, uint64_t now)
 	if (slots_expire(p, now))
 		act |= VH_VEIL_ACT_ZERO_KEYS;
 	act |= retransmit(p, now);
-	if (!p->hs_active && !p->hs_wanted && need_handshake(p, now))
-		p->hs_wanted = true;
-	if (p->hs_wanted)
+	tick_wants(p, now);
+	/* At most one initiation per REKEY_TIMEOUT; the wish waits. */
+	if (p->hs_wanted && (p->last_init_sent == LINK_NEVER ||
+				    now - p->last_init_sent >= p->t.rekey_timeout))
 		act |= VH_VEIL_ACT_SEND_INIT;
 	return act | keepalive(p, now);
 }

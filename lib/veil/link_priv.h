@@ -119,6 +119,8 @@ void slots_clear(struct vh_veil_peer *p);
 
 /* link_peer.c */
 void peer_handshake_confirmed(struct vh_veil_peer *p, uint64_t now);
+/* A packet authenticated under kp: maybe time for the initiator to renew. */
+void peer_received_with(struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t now);
 
 /* link_cookie.c: re-key a maker to a newly learned static key, keeping its cookie. */
 void maker_set_remote(struct vh_veil_cookie_maker *m, const uint8_t *remote_static);
