@@ -51,14 +51,28 @@ cmd_status(void *arg, const json_t *args, struct vh_ctl_req *req)
 	for (unsigned int i = 0; i < n->cfg.lcores.n_workers; i++)
 		json_array_append_new(workers, json_integer(n->cfg.lcores.workers[i]));
 	vh_ctl_reply(req,
-		json_pack("{s:s, s:s, s:i, s:f, s:s, s:s, s:i, s:o, s:i, s:i}", "name",
-			n->cfg.node.name, "version", VH_VERSION_STRING, "pid", (json_int_t)getpid(),
+		json_pack("{s:s, s:s, s:s, s:i, s:f, s:s, s:s, s:i, s:o, s:i, s:i}", "name",
+			n->cfg.node.name, "node_id", n->node_id, "version", VH_VERSION_STRING, "pid", (json_int_t)getpid(),
 			"uptime_s", (double)(node_now_ms() - n->start_ms) / 1000.0, "mode",
 			vh_dp_is_single(n->dp) ? "single" : "multi", "idle",
 			n->cfg.lcores.idle == VH_CONFIG_IDLE_POLL ? "poll" : "adaptive",
 			"control_lcore", (json_int_t)rte_get_main_lcore(), "workers", workers,
 			"ports", (json_int_t)vh_dp_port_count(n->dp), "udp_port",
 			(json_int_t)n->cfg.overlay.udp_port));
+}
+
+static void
+cmd_show_identity(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	char pub[2 * VH_IDENTITY_PUB_LEN + 1], short_id[VH_IDENTITY_NODEID_SHORT_MAX + 1];
+
+	RTE_SET_USED(args);
+	for (unsigned int i = 0; i < VH_IDENTITY_PUB_LEN; i++)
+		snprintf(pub + 2 * i, 3, "%02x", n->id.ed_pub[i]);
+	vh_identity_nodeid_short(n->id.nodeid, short_id, sizeof(short_id));
+	vh_ctl_reply(req, json_pack("{s:s, s:s, s:s, s:s}", "node_id", n->node_id, "short",
+		short_id, "ed25519_public", pub, "key_file", n->cfg.node.key_file));
 }
 
 static json_t *
@@ -179,6 +193,8 @@ cmds_register(struct node *n)
 
 	rc |= vh_ctl_register(
 		n->ctl, "version", "versions of the node, protocol and DPDK", cmd_version, n);
+	rc |= vh_ctl_register(n->ctl, "show-identity",
+		"the node's NodeID, Ed25519 public key and key file", cmd_show_identity, n);
 	rc |= vh_ctl_register(n->ctl, "status", "node name, mode, lcores, uptime", cmd_status, n);
 	rc |= vh_ctl_register(n->ctl, "ports", "ports with addresses and link state", cmd_ports, n);
 	rc |= vh_ctl_register(n->ctl, "stats",

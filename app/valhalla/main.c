@@ -117,6 +117,26 @@ load_config(const char *file, struct vh_config *cfg)
 	return -1;
 }
 
+/* The identity is created on first start; a bad key file stops the node. */
+static int
+load_identity(struct node *n)
+{
+	char err[256] = "";
+	bool created = false;
+	int rc;
+
+	rc = vh_identity_load_or_create(n->cfg.node.key_file, &n->id, &created, err,
+		sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "valhalla: identity: %s\n", err[0] ? err : strerror(-rc));
+		return -1;
+	}
+	vh_identity_nodeid_format(n->id.nodeid, n->node_id, sizeof(n->node_id));
+	fprintf(stderr, "valhalla: %s identity %s (%s)\n", created ? "created" : "loaded",
+		n->node_id, n->cfg.node.key_file);
+	return 0;
+}
+
 static void
 on_signal(int sig)
 {
@@ -161,7 +181,7 @@ main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
-	if (load_config(config, &the_node.cfg) != 0)
+	if (load_config(config, &the_node.cfg) != 0 || load_identity(&the_node) != 0)
 		return 1;
 	rc = rte_eal_init(sep, argv);
 	if (rc < 0) {
@@ -177,6 +197,7 @@ main(int argc, char **argv)
 	if (rc == 0)
 		node_control_run(&the_node);
 	node_shutdown(&the_node, &in_use);
+	vh_identity_wipe(&the_node.id);
 	rte_eal_cleanup();
 	if (rc != 0)
 		return 1;

@@ -14,6 +14,7 @@
 #include "vh_config.h"
 #include "vh_ctl.h"
 #include "vh_dp.h"
+#include "vh_identity.h"
 #include "vh_net.h"
 
 /* Counters of the control lcore, by name; one list feeds struct and output. */
@@ -64,6 +65,8 @@ struct ping;
 
 struct node {
 	struct vh_config cfg;
+	struct vh_identity id;
+	char node_id[VH_IDENTITY_NODEID_TEXT_MAX + 1];
 	struct vh_dp *dp;
 	struct vh_ctl *ctl;
 	struct vh_net_neigh *neigh[VH_DP_MAX_PORTS];

@@ -61,5 +61,41 @@ with tempfile.TemporaryDirectory() as tmp:
     rc, out, err = run('--', '-c', syntax)
     check(rc == 1 and 'syntax.json:1:' in err, 'syntax error with line number', (rc, err))
 
+# Identity: created on first start (0600), loaded the same afterwards; a key
+# file others can read, or a corrupt one, stops the node with a clear message.
+with tempfile.TemporaryDirectory() as tmp:
+    key = os.path.join(tmp, 'keys', 'identity.key')
+    cfg = os.path.join(tmp, 'id.json')
+    with open(cfg, 'w') as f:
+        json.dump({'node': {'name': 'idtest', 'key_file': key, 'data_dir': tmp,
+                            'control_socket': os.path.join(tmp, 'c.sock')},
+                   'ports': [{'name': 'p0', 'devargs': 'net_nosuchpmd0',
+                              'ipv4': '10.0.0.1/24'}]}, f)
+    eal = ['--no-huge', '-m', '64', '--no-pci', '-l', '0', '--file-prefix',
+           'vh-clitest-%d' % os.getpid(), '--log-level', 'lib.eal:crit']
+    rc, out, err = run(*eal, '--', '-c', cfg)
+    first = [ln for ln in err.splitlines() if 'identity VH' in ln]
+    check(rc == 1 and first and 'created identity VH' in first[0],
+          'identity created on first start (the bogus port then stops the node)', (rc, err))
+    check(os.path.exists(key) and (os.stat(key).st_mode & 0o777) == 0o600,
+          'key file mode 0600', oct(os.stat(key).st_mode) if os.path.exists(key) else None)
+    rc, out, err = run(*eal, '--', '-c', cfg)
+    second = [ln for ln in err.splitlines() if 'identity VH' in ln]
+    check(first and second and second[0].split()[3] == first[0].split()[3] and
+          'loaded identity' in second[0], 'same NodeID after a restart', (first, second))
+    os.chmod(key, 0o644)
+    rc, out, err = run(*eal, '--', '-c', cfg)
+    check(rc == 1 and 'chmod 600' in err and 'EAL:' not in err,
+          'group/other-readable key file refused before EAL', (rc, err))
+    os.chmod(key, 0o600)
+    with open(key, 'r+b') as f:
+        f.seek(40)
+        b = f.read(1)
+        f.seek(40)
+        f.write(bytes([b[0] ^ 0x55]))
+    rc, out, err = run(*eal, '--', '-c', cfg)
+    check(rc == 1 and 'identity:' in err and 'EAL:' not in err, 'corrupt key file refused',
+          (rc, err))
+
 print('test_cli: %d failed' % len(failed))
 sys.exit(1 if failed else 0)
