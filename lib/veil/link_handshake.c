@@ -205,6 +205,9 @@ vh_veil_hs_write_resp(struct vh_veil_handshake *hs, const uint8_t *payload, size
 	rc = noise_write(hs, VH_VEIL_RESP_HDR_LEN, payload, plen, out, cap, &nlen);
 	if (rc == -ENOBUFS || rc == -EMSGSIZE)
 		return rc; /* nothing done: the caller may retry */
+	/* Arguments were checked: a bad DH comes from the initiator's low-order e. */
+	if (rc == -EINVAL)
+		rc = -EBADMSG;
 	if (rc == 0)
 		rc = vh_veil_index_alloc(hs->conf->index, hs->conf->rng, hs->conf->rng_ctx,
 			&hs->local_index);

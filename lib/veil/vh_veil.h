@@ -657,7 +657,10 @@ int vh_veil_hs_read_init(struct vh_veil_handshake *hs, const struct vh_veil_hs_c
 /**
  * Responder: write HANDSHAKE_RESP (allocates the local index; MAC1 keyed to
  * the initiator's static key for IK, open for XX). IK is complete after it.
- * @return 0, -ENOBUFS, -EMSGSIZE, -ENOSPC, -EIO, -EPROTO (wrong step), -EINVAL
+ * @return 0, -ENOBUFS or -EMSGSIZE (nothing done), -EBADMSG (the
+ * initiator's ephemeral key is a low-order point: XX message 1 carries it
+ * unauthenticated), -ENOSPC, -EIO, -EPROTO (wrong step), -EINVAL; after any
+ * other failure than the first two, hs is wiped
  */
 int vh_veil_hs_write_resp(struct vh_veil_handshake *hs, const uint8_t *payload, size_t plen,
 	uint8_t *out, size_t cap, size_t *outlen);

@@ -294,6 +294,36 @@ test_ik_fallback(void **state)
 	tnode_fini(&b2);
 }
 
+/* XX message 1 is unauthenticated: a low-order e fails when answering. */
+static void
+test_low_order_e(void **state)
+{
+	struct fix *x = *state;
+	struct vh_veil_handshake r;
+	struct vh_veil_cookie_maker m;
+	uint8_t zero[32] = {0}, f[TBUF], out[TBUF], pl[8];
+	size_t l, ol, plen;
+	struct vh_veil_hs_frame fr = {
+		.type = VH_VEIL_HANDSHAKE_INIT,
+		.pattern = VH_VEIL_WIRE_XX,
+		.hash = VH_VEIL_WIRE_SHA256,
+		.sender = 42,
+		.noise = zero,
+		.noise_len = 32,
+	};
+
+	memset(&r, 0, sizeof(r));
+	vh_veil_cookie_maker_init(&m, NULL);
+	assert_int_equal(vh_veil_hs_frame_encode(&fr, f, sizeof(f), &l), 0);
+	assert_int_equal(vh_veil_macs_stamp(&m, VH_VEIL_HANDSHAKE_INIT, f, l, 0), 0);
+	assert_int_equal(vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_INIT, f, l, NULL, false, 0),
+		0);
+	assert_int_equal(vh_veil_hs_read_init(&r, &x->b.hsc, f, l, 0, pl, sizeof(pl), &plen), 0);
+	assert_int_equal(vh_veil_hs_write_resp(&r, NULL, 0, out, sizeof(out), &ol), -EBADMSG);
+	assert_int_equal(vh_veil_hs_local_index(&r), 0);
+	assert_int_equal(vh_veil_index_table_count(x->b.tab), 0);
+}
+
 static void
 test_args(void **state)
 {
@@ -349,6 +379,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_forged_finish, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hash_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ik_fallback, setup_ik, teardown),
+		cmocka_unit_test_setup_teardown(test_low_order_e, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_args, setup, teardown),
 	};
 
