@@ -14,7 +14,7 @@ static bool
 is_hs_type(uint8_t type)
 {
 	return type == VH_VEIL_HANDSHAKE_INIT || type == VH_VEIL_HANDSHAKE_RESP ||
-		type == VH_VEIL_HANDSHAKE_FINISH;
+	       type == VH_VEIL_HANDSHAKE_FINISH;
 }
 
 static size_t
@@ -235,5 +235,5 @@ vh_veil_endpoint_equal(const struct vh_veil_endpoint *a, const struct vh_veil_en
 	if (a == NULL || b == NULL)
 		return a == b;
 	return a->family == b->family && a->port == b->port &&
-		memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
+	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }

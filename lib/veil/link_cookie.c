@@ -83,7 +83,7 @@ static bool
 cookie_fresh(const struct vh_veil_cookie_maker *m, uint64_t now)
 {
 	return m->has_cookie && now >= m->cookie_time &&
-		now - m->cookie_time < VH_VEIL_COOKIE_ROTATE_MS - VH_VEIL_COOKIE_LATENCY_MS;
+	       now - m->cookie_time < VH_VEIL_COOKIE_ROTATE_MS - VH_VEIL_COOKIE_LATENCY_MS;
 }
 
 int
@@ -159,7 +159,7 @@ static bool
 secret_valid(const struct vh_veil_cookie_checker *c, uint64_t now)
 {
 	return c->has_secret && now >= c->secret_time &&
-		now - c->secret_time < VH_VEIL_COOKIE_ROTATE_MS;
+	       now - c->secret_time < VH_VEIL_COOKIE_ROTATE_MS;
 }
 
 /* Which MAC1 key a frame uses; NULL when its open MAC1 is not accepted. */

@@ -33,8 +33,8 @@ static bool
 conf_valid(const struct vh_veil_hs_conf *c)
 {
 	return c != NULL && c->local_static != NULL && c->index != NULL &&
-		c->index->reserve != NULL && c->index->release != NULL &&
-		(c->hash == VH_NOISE_SHA256 || c->hash == VH_NOISE_BLAKE2B);
+	       c->index->reserve != NULL && c->index->release != NULL &&
+	       (c->hash == VH_NOISE_SHA256 || c->hash == VH_NOISE_BLAKE2B);
 }
 
 /* Start the Noise state; the prologue binds the pattern and hash codes. */
@@ -78,8 +78,8 @@ noise_write(struct vh_veil_handshake *hs, size_t hdr, const uint8_t *payload, si
 
 /* Read a message into a copy of the state; commit only on success. */
 static int
-noise_read(struct vh_veil_handshake *hs, const struct vh_veil_hs_frame *f, uint8_t *pl,
-	size_t cap, size_t *plen)
+noise_read(struct vh_veil_handshake *hs, const struct vh_veil_hs_frame *f, uint8_t *pl, size_t cap,
+	size_t *plen)
 {
 	struct vh_noise_hs tmp = hs->noise;
 	int rc = vh_noise_read_message(&tmp, f->noise, f->noise_len, pl, cap, plen);
@@ -101,7 +101,7 @@ frame_out(struct vh_veil_handshake *hs, uint8_t type, uint8_t *out, size_t cap, 
 		.sender = hs->local_index,
 		.receiver = type == VH_VEIL_HANDSHAKE_INIT ? 0 : hs->remote_index,
 		.noise = out + (type == VH_VEIL_HANDSHAKE_INIT ? VH_VEIL_INIT_HDR_LEN
-							     : VH_VEIL_RESP_HDR_LEN),
+							       : VH_VEIL_RESP_HDR_LEN),
 		.noise_len = nlen,
 	};
 
@@ -209,8 +209,8 @@ vh_veil_hs_write_resp(struct vh_veil_handshake *hs, const uint8_t *payload, size
 	if (rc == -EINVAL)
 		rc = -EBADMSG;
 	if (rc == 0)
-		rc = vh_veil_index_alloc(hs->conf->index, hs->conf->rng, hs->conf->rng_ctx,
-			&hs->local_index);
+		rc = vh_veil_index_alloc(
+			hs->conf->index, hs->conf->rng, hs->conf->rng_ctx, &hs->local_index);
 	if (rc == 0)
 		rc = frame_out(hs, VH_VEIL_HANDSHAKE_RESP, out, cap, nlen, outlen);
 	if (rc == 0 && ik)
@@ -279,8 +279,8 @@ vh_veil_hs_write_finish(struct vh_veil_handshake *hs, const uint8_t *payload, si
 }
 
 int
-vh_veil_hs_read_finish(struct vh_veil_handshake *hs, const uint8_t *frame, size_t len,
-	uint8_t *pl, size_t cap, size_t *plen)
+vh_veil_hs_read_finish(struct vh_veil_handshake *hs, const uint8_t *frame, size_t len, uint8_t *pl,
+	size_t cap, size_t *plen)
 {
 	struct vh_veil_hs_frame f;
 	int rc;

@@ -46,8 +46,8 @@ keypair_from_handshake(struct vh_veil_handshake *hs, const struct vh_veil_timing
 	kp->created = now;
 	kp->initiator = hs->initiator;
 	kp->reject_after_messages = t->reject_after_messages < VH_VEIL_REJECT_AFTER_MESSAGES
-		? t->reject_after_messages
-		: VH_VEIL_REJECT_AFTER_MESSAGES;
+					    ? t->reject_after_messages
+					    : VH_VEIL_REJECT_AFTER_MESSAGES;
 	vh_veil_replay_init(&kp->replay);
 	return kp;
 }
@@ -73,7 +73,7 @@ static bool
 can_send(const struct vh_veil_keypair *kp, const struct vh_veil_timing *t, uint64_t now)
 {
 	return kp != NULL && !keypair_expired(kp, t, now) &&
-		kp->send_counter < kp->reject_after_messages;
+	       kp->send_counter < kp->reject_after_messages;
 }
 
 static void
@@ -198,8 +198,8 @@ vh_veil_peer_decrypt(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
 		return rc;
 	if (cap < d.ct_len - VH_NOISE_TAG_LEN)
 		return -ENOBUFS;
-	rc = vh_noise_cs_decrypt_nonce(&kp->recv, d.counter, d.hdr, VH_VEIL_DATA_HDR_LEN, d.ct,
-		d.ct_len, out, cap, &n);
+	rc = vh_noise_cs_decrypt_nonce(
+		&kp->recv, d.counter, d.hdr, VH_VEIL_DATA_HDR_LEN, d.ct, d.ct_len, out, cap, &n);
 	if (rc != 0)
 		return -EBADMSG;
 	rc = vh_veil_replay_update(&kp->replay, d.counter);

@@ -46,8 +46,8 @@ static bool
 timing_valid(const struct vh_veil_timing *t)
 {
 	return t->rekey_timeout > 0 && t->keepalive_timeout > 0 && t->reject_after_time > 0 &&
-		t->backoff_max >= t->rekey_timeout && t->reject_after_messages > 0 &&
-		t->reject_after_time < UINT64_MAX / 4;
+	       t->backoff_max >= t->rekey_timeout && t->reject_after_messages > 0 &&
+	       t->reject_after_time < UINT64_MAX / 4;
 }
 
 static void
@@ -189,8 +189,8 @@ vh_veil_peer_read_resp(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
 }
 
 int
-vh_veil_peer_write_finish(struct vh_veil_peer *p, const uint8_t *payload, size_t plen,
-	uint64_t now, uint8_t *out, size_t cap, size_t *outlen)
+vh_veil_peer_write_finish(struct vh_veil_peer *p, const uint8_t *payload, size_t plen, uint64_t now,
+	uint8_t *out, size_t cap, size_t *outlen)
 {
 	if (p == NULL)
 		return -EINVAL;
@@ -276,8 +276,8 @@ peer_received_with(struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uin
 	 * (WireGuard's rule on receive), even if it has nothing to send.
 	 */
 	if (!p->hs_active && kp == p->slot[VH_VEIL_SLOT_CURRENT] && kp->initiator &&
-		now - kp->created >= p->t.reject_after_time - p->t.keepalive_timeout -
-				p->t.rekey_timeout)
+		now - kp->created >=
+			p->t.reject_after_time - p->t.keepalive_timeout - p->t.rekey_timeout)
 		p->hs_wanted = true;
 }
 
@@ -328,7 +328,7 @@ static bool
 sendable(const struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t now)
 {
 	return kp != NULL && !keypair_expired(kp, &p->t, now) &&
-		kp->send_counter < kp->reject_after_messages;
+	       kp->send_counter < kp->reject_after_messages;
 }
 
 /* Retry timer: another initiation, or give up and declare the peer dead. */
@@ -399,7 +399,7 @@ static bool
 has_keys(const struct vh_veil_peer *p)
 {
 	return p->slot[0] != NULL || p->slot[1] != NULL || p->slot[2] != NULL ||
-		p->hs.local_index != 0;
+	       p->hs.local_index != 0;
 }
 
 unsigned int
@@ -419,8 +419,8 @@ vh_veil_peer_tick(struct vh_veil_peer *p, uint64_t now)
 	act |= retransmit(p, now);
 	tick_wants(p, now);
 	/* At most one initiation per REKEY_TIMEOUT; the wish waits. */
-	if (p->hs_wanted && (p->last_init_sent == LINK_NEVER ||
-				    now - p->last_init_sent >= p->t.rekey_timeout))
+	if (p->hs_wanted &&
+		(p->last_init_sent == LINK_NEVER || now - p->last_init_sent >= p->t.rekey_timeout))
 		act |= VH_VEIL_ACT_SEND_INIT;
 	return act | keepalive(p, now);
 }

@@ -88,27 +88,28 @@ struct vh_veil_peer {
 	bool hs_wanted;              /* tick asks for SEND_INIT */
 	struct vh_veil_cookie_maker maker;
 
-	uint32_t attempts;        /* initiations in this cycle */
-	uint32_t ik_failures;     /* unanswered IK initiations in this cycle */
-	uint64_t cycle_start;     /* first initiation of this cycle */
+	uint32_t attempts;    /* initiations in this cycle */
+	uint32_t ik_failures; /* unanswered IK initiations in this cycle */
+	uint64_t cycle_start; /* first initiation of this cycle */
 	uint64_t last_init_sent;
-	uint64_t retry_delay;     /* the last armed retry delay */
-	uint64_t last_handshake;  /* last completed (confirmed) handshake */
-	uint64_t last_sent;       /* any packet */
+	uint64_t retry_delay;    /* the last armed retry delay */
+	uint64_t last_handshake; /* last completed (confirmed) handshake */
+	uint64_t last_sent;      /* any packet */
 	bool dead;
 
 	/* timers: absolute deadlines, LINK_NEVER when disarmed */
-	uint64_t t_retransmit;   /* retry our initiation */
-	uint64_t t_keepalive;    /* answer received data */
-	uint64_t t_new_hs;       /* data sent, nothing heard back */
-	uint64_t t_zero;         /* wipe everything */
+	uint64_t t_retransmit; /* retry our initiation */
+	uint64_t t_keepalive;  /* answer received data */
+	uint64_t t_new_hs;     /* data sent, nothing heard back */
+	uint64_t t_zero;       /* wipe everything */
 };
 
 /* link_keys.c */
 struct vh_veil_keypair *keypair_from_handshake(
 	struct vh_veil_handshake *hs, const struct vh_veil_timing *t, uint64_t now);
 void keypair_free(struct vh_veil_keypair *kp);
-bool keypair_expired(const struct vh_veil_keypair *kp, const struct vh_veil_timing *t, uint64_t now);
+bool keypair_expired(
+	const struct vh_veil_keypair *kp, const struct vh_veil_timing *t, uint64_t now);
 /* Install a keypair in the slots; returns true when it became current. */
 bool slots_install(struct vh_veil_peer *p, struct vh_veil_keypair *kp);
 /* First packet under next arrived: next becomes current. */

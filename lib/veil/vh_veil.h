@@ -321,14 +321,14 @@ enum {
 	VH_VEIL_WIRE_BLAKE2B = 2,
 };
 
-#define VH_VEIL_MAC_LEN 16          /**< MAC1, MAC2 and the cookie (BLAKE2b-128) */
-#define VH_VEIL_DATA_HDR_LEN 12     /**< receiver index + counter: the AEAD's AD */
+#define VH_VEIL_MAC_LEN 16      /**< MAC1, MAC2 and the cookie (BLAKE2b-128) */
+#define VH_VEIL_DATA_HDR_LEN 12 /**< receiver index + counter: the AEAD's AD */
 #define VH_VEIL_DATA_MIN_LEN (VH_VEIL_DATA_HDR_LEN + VH_NOISE_TAG_LEN) /**< a keepalive */
 #define VH_VEIL_DATA_MAX_PT VH_NOISE_MAX_PAYLOAD /**< largest LINK_DATA plaintext */
-#define VH_VEIL_INIT_HDR_LEN 8      /**< pattern, hash, flags, reserved, sender */
-#define VH_VEIL_RESP_HDR_LEN 12     /**< ... plus receiver (RESP and FINISH) */
-#define VH_VEIL_MACS_LEN (2 * VH_VEIL_MAC_LEN) /**< MAC1 and MAC2 at the end */
-#define VH_VEIL_COOKIE_NONCE_LEN 24 /**< XChaCha20-Poly1305 nonce */
+#define VH_VEIL_INIT_HDR_LEN 8                   /**< pattern, hash, flags, reserved, sender */
+#define VH_VEIL_RESP_HDR_LEN 12                  /**< ... plus receiver (RESP and FINISH) */
+#define VH_VEIL_MACS_LEN (2 * VH_VEIL_MAC_LEN)   /**< MAC1 and MAC2 at the end */
+#define VH_VEIL_COOKIE_NONCE_LEN 24              /**< XChaCha20-Poly1305 nonce */
 #define VH_VEIL_COOKIE_REPLY_LEN (4 + VH_VEIL_COOKIE_NONCE_LEN + VH_VEIL_MAC_LEN + VH_NOISE_TAG_LEN)
 /** Handshake flags: MAC1 and the cookie key come from the receiver's static key. */
 #define VH_VEIL_HS_FLAG_KEYED 0x01
@@ -337,12 +337,12 @@ enum {
 
 /** A decoded HANDSHAKE_INIT, _RESP or _FINISH; pointers into the frame. */
 struct vh_veil_hs_frame {
-	uint8_t type;       /**< enum vh_veil_frame_type */
-	uint8_t pattern;    /**< VH_VEIL_WIRE_XX or _IK */
-	uint8_t hash;       /**< VH_VEIL_WIRE_SHA256 or _BLAKE2B */
-	uint8_t flags;      /**< VH_VEIL_HS_FLAG_* */
-	uint32_t sender;    /**< sender's session index */
-	uint32_t receiver;  /**< receiver's session index (RESP, FINISH; 0 in INIT) */
+	uint8_t type;         /**< enum vh_veil_frame_type */
+	uint8_t pattern;      /**< VH_VEIL_WIRE_XX or _IK */
+	uint8_t hash;         /**< VH_VEIL_WIRE_SHA256 or _BLAKE2B */
+	uint8_t flags;        /**< VH_VEIL_HS_FLAG_* */
+	uint32_t sender;      /**< sender's session index */
+	uint32_t receiver;    /**< receiver's session index (RESP, FINISH; 0 in INIT) */
 	const uint8_t *noise; /**< the Noise message */
 	size_t noise_len;
 	const uint8_t *mac1; /**< VH_VEIL_MAC_LEN bytes */
@@ -351,11 +351,11 @@ struct vh_veil_hs_frame {
 
 /** A decoded LINK_DATA; pointers into the frame. */
 struct vh_veil_data {
-	uint32_t receiver;    /**< receiver's session index */
-	uint64_t counter;     /**< nonce counter */
-	const uint8_t *hdr;   /**< the VH_VEIL_DATA_HDR_LEN-byte header (the AD) */
-	const uint8_t *ct;    /**< ciphertext followed by the tag */
-	size_t ct_len;        /**< plaintext length + VH_NOISE_TAG_LEN */
+	uint32_t receiver;  /**< receiver's session index */
+	uint64_t counter;   /**< nonce counter */
+	const uint8_t *hdr; /**< the VH_VEIL_DATA_HDR_LEN-byte header (the AD) */
+	const uint8_t *ct;  /**< ciphertext followed by the tag */
+	size_t ct_len;      /**< plaintext length + VH_NOISE_TAG_LEN */
 };
 
 /** A decoded COOKIE_REPLY; pointers into the frame. */
@@ -390,7 +390,8 @@ int vh_veil_hs_frame_encode(
 	const struct vh_veil_hs_frame *f, uint8_t *out, size_t cap, size_t *outlen);
 
 /** Write the 12-byte LINK_DATA header. NULL hdr is a no-op. */
-void vh_veil_data_hdr_encode(uint8_t hdr[VH_VEIL_DATA_HDR_LEN], uint32_t receiver, uint64_t counter);
+void vh_veil_data_hdr_encode(
+	uint8_t hdr[VH_VEIL_DATA_HDR_LEN], uint32_t receiver, uint64_t counter);
 
 /**
  * Decode a LINK_DATA payload.
@@ -543,8 +544,8 @@ void vh_veil_cookie_maker_init(struct vh_veil_cookie_maker *m, const uint8_t *re
  * @param type the frame type (covered by both MACs)
  * @return 0, -EBADMSG (not a decodable handshake frame), -EINVAL
  */
-int vh_veil_macs_stamp(struct vh_veil_cookie_maker *m, uint8_t type, uint8_t *frame, size_t len,
-	uint64_t now);
+int vh_veil_macs_stamp(
+	struct vh_veil_cookie_maker *m, uint8_t type, uint8_t *frame, size_t len, uint64_t now);
 
 /**
  * Open a COOKIE_REPLY that answers the last frame this maker stamped and
@@ -607,10 +608,10 @@ void vh_veil_cookie_checker_wipe(struct vh_veil_cookie_checker *c);
 
 /** Node-wide handshake settings; pointers must outlive the handshakes. */
 struct vh_veil_hs_conf {
-	enum vh_noise_hash hash;                      /**< VH_NOISE_SHA256 by default */
-	const struct vh_noise_keypair *local_static;  /**< this node's Noise key */
-	const struct vh_veil_index_ops *index;        /**< session index allocation */
-	vh_noise_rng_fn rng;                          /**< NULL: randombytes_buf() */
+	enum vh_noise_hash hash;                     /**< VH_NOISE_SHA256 by default */
+	const struct vh_noise_keypair *local_static; /**< this node's Noise key */
+	const struct vh_veil_index_ops *index;       /**< session index allocation */
+	vh_noise_rng_fn rng;                         /**< NULL: randombytes_buf() */
 	void *rng_ctx;
 };
 
@@ -626,7 +627,7 @@ struct vh_veil_handshake {
 	uint64_t created;      /* when it started */
 	uint8_t wire_pattern;
 	uint8_t initiator;
-	uint8_t step;          /* private enum in link_handshake.c */
+	uint8_t step; /* private enum in link_handshake.c */
 };
 
 /**
@@ -739,11 +740,11 @@ enum vh_veil_action {
 
 /** A peer's configuration for vh_veil_peer_new(). */
 struct vh_veil_peer_conf {
-	struct vh_veil_timing timing;         /**< e.g. from vh_veil_timing_default() */
-	const struct vh_veil_hs_conf *hs;     /**< node-wide; must outlive the peer */
-	const uint8_t *remote_static;         /**< the peer's Noise key if known (IK), else NULL */
+	struct vh_veil_timing timing;     /**< e.g. from vh_veil_timing_default() */
+	const struct vh_veil_hs_conf *hs; /**< node-wide; must outlive the peer */
+	const uint8_t *remote_static;     /**< the peer's Noise key if known (IK), else NULL */
 	const struct vh_veil_endpoint *endpoint; /**< where to send; NULL: unknown yet */
-	bool keep_link;                       /**< keep a session up (handshake on its own) */
+	bool keep_link;                          /**< keep a session up (handshake on its own) */
 };
 
 /** A remote node's link session: three key slots and the timers. */
@@ -784,8 +785,8 @@ int vh_veil_peer_write_init(struct vh_veil_peer *p, const uint8_t *payload, size
  * payload is accepted. XX: call vh_veil_peer_write_finish() next.
  * @return as vh_veil_hs_read_resp(); -EPROTO if no initiation is pending
  */
-int vh_veil_peer_read_resp(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
-	uint8_t *pl, size_t cap, size_t *plen);
+int vh_veil_peer_read_resp(struct vh_veil_peer *p, const uint8_t *frame, size_t len, uint8_t *pl,
+	size_t cap, size_t *plen);
 
 /**
  * XX: write HANDSHAKE_FINISH after an accepted RESP; then call
@@ -902,7 +903,6 @@ struct vh_veil_replay *vh_veil_keypair_replay(struct vh_veil_keypair *kp);
 
 /** Copy the send and/or receive key (32 bytes each; NULL to skip one). */
 void vh_veil_keypair_keys(const struct vh_veil_keypair *kp, uint8_t *send_key, uint8_t *recv_key);
-
 
 #ifdef __cplusplus
 }

@@ -32,13 +32,12 @@
 
 #include "vh_veil.h"
 
-#define CHECK(c)                                                                             \
-	do {                                                                                 \
-		if (!(c)) {                                                                  \
-			fprintf(stderr, "fuzz_veil_frame: %s:%d: %s\n", __FILE__, __LINE__, \
-				#c);                                                         \
-			abort();                                                             \
-		}                                                                            \
+#define CHECK(c)                                                                                 \
+	do {                                                                                     \
+		if (!(c)) {                                                                      \
+			fprintf(stderr, "fuzz_veil_frame: %s:%d: %s\n", __FILE__, __LINE__, #c); \
+			abort();                                                                 \
+		}                                                                                \
 	} while (0)
 
 #define BUF (VH_VEIL_HS_MAX_LEN + 64)
@@ -143,16 +142,15 @@ world_fini(struct world *w)
 static void
 step_init(struct world *w)
 {
-	CHECK(vh_veil_peer_write_init(w->pa, (const uint8_t *)"A", 1, 0, w->m, sizeof(w->m),
-		      &w->len) == 0);
+	CHECK(vh_veil_peer_write_init(
+		      w->pa, (const uint8_t *)"A", 1, 0, w->m, sizeof(w->m), &w->len) == 0);
 }
 
 /* B reads w->m as INIT and answers into w->m. */
 static int
 b_answers(struct world *w, const uint8_t *in, size_t len)
 {
-	int rc = vh_veil_hs_read_init(&w->r, &w->b.hsc, in, len, 0, w->pl, sizeof(w->pl),
-		&w->plen);
+	int rc = vh_veil_hs_read_init(&w->r, &w->b.hsc, in, len, 0, w->pl, sizeof(w->pl), &w->plen);
 
 	CHECK(rc == 0 || rc == -EBADMSG || rc == -ENOBUFS);
 	if (rc != 0)
@@ -179,8 +177,8 @@ a_reads_resp(struct world *w, const uint8_t *in, size_t len)
 	if (rc != 0)
 		return rc;
 	if (!vh_veil_hs_is_complete(vh_veil_peer_handshake(w->pa)))
-		CHECK(vh_veil_peer_write_finish(w->pa, (const uint8_t *)"A", 1, 0, w->m,
-			      sizeof(w->m), &w->len) == 0);
+		CHECK(vh_veil_peer_write_finish(
+			      w->pa, (const uint8_t *)"A", 1, 0, w->m, sizeof(w->m), &w->len) == 0);
 	CHECK(vh_veil_peer_on_handshake_complete(w->pa, NULL, 0) == VH_VEIL_ACT_SEND_KEEPALIVE);
 	return 0;
 }
@@ -282,8 +280,8 @@ mode_data(const uint8_t *d, size_t n, bool ik, bool live_index)
 	full_handshake(&w);
 	memcpy(in, d, n);
 	if (live_index && n >= 4) {
-		uint32_t idx = vh_veil_keypair_local_index(
-			vh_veil_peer_keypair(w.pb, VH_VEIL_SLOT_NEXT));
+		uint32_t idx =
+			vh_veil_keypair_local_index(vh_veil_peer_keypair(w.pb, VH_VEIL_SLOT_NEXT));
 
 		in[0] = (uint8_t)(idx >> 24);
 		in[1] = (uint8_t)(idx >> 16);
@@ -442,8 +440,8 @@ main(int argc, char **argv)
 		step_init(&w);
 		snprintf(name, sizeof(name), "init_%s", pn);
 		put_variants(argv[1], name, s | 0, w.m, w.len);
-		vh_veil_cookie_reply_create(&w.b.ck, VH_VEIL_HANDSHAKE_INIT, w.m, w.len, &w.a.ep,
-			0, reply, sizeof(reply));
+		vh_veil_cookie_reply_create(&w.b.ck, VH_VEIL_HANDSHAKE_INIT, w.m, w.len, &w.a.ep, 0,
+			reply, sizeof(reply));
 		snprintf(name, sizeof(name), "cookie_%s", pn);
 		put_variants(argv[1], name, s | 5, reply, sizeof(reply));
 		CHECK(b_answers(&w, w.m, w.len) == 0);
@@ -456,8 +454,8 @@ main(int argc, char **argv)
 
 		world_init(&w, ik);
 		full_handshake(&w);
-		CHECK(vh_veil_peer_encrypt(w.pa, (const uint8_t *)"hello", 5, 1, buf, sizeof(buf),
-			      &l) == 0);
+		CHECK(vh_veil_peer_encrypt(
+			      w.pa, (const uint8_t *)"hello", 5, 1, buf, sizeof(buf), &l) == 0);
 		snprintf(name, sizeof(name), "data_%s", pn);
 		put_variants(argv[1], name, s | 3, buf, l);
 		CHECK(vh_veil_peer_encrypt(w.pa, NULL, 0, 1, buf, sizeof(buf), &l) == 0);
@@ -467,8 +465,8 @@ main(int argc, char **argv)
 	}
 	{
 		/* counters: in order, duplicate, far jump, stale, limit */
-		const uint64_t cs[] = {0, 1, 2, 2, 1000000, 5, 999999, UINT64_MAX, 0xffffffffffffe000ULL,
-			0xffffffffffffdfffULL};
+		const uint64_t cs[] = {0, 1, 2, 2, 1000000, 5, 999999, UINT64_MAX,
+			0xffffffffffffe000ULL, 0xffffffffffffdfffULL};
 		uint8_t b[sizeof(cs) * 8];
 
 		for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)

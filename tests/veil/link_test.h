@@ -135,8 +135,8 @@ handshake(struct tnode *a, struct vh_veil_peer *pa, struct tnode *b, struct vh_v
 	uint8_t pattern;
 	int act;
 
-	assert_int_equal(vh_veil_peer_write_init(pa, (const uint8_t *)"A-id", 4, now, m1,
-				 sizeof(m1), &l1),
+	assert_int_equal(
+		vh_veil_peer_write_init(pa, (const uint8_t *)"A-id", 4, now, m1, sizeof(m1), &l1),
 		0);
 	assert_int_equal(vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_INIT, m1, l1, &f), 0);
 	pattern = f.pattern;
@@ -148,16 +148,16 @@ handshake(struct tnode *a, struct vh_veil_peer *pa, struct tnode *b, struct vh_v
 		assert_int_equal(plen, 4);
 		assert_memory_equal(pl, "A-id", 4);
 	}
-	assert_int_equal(vh_veil_hs_write_resp(&hs, (const uint8_t *)"B-id", 4, m2, sizeof(m2), &l2),
-		0);
+	assert_int_equal(
+		vh_veil_hs_write_resp(&hs, (const uint8_t *)"B-id", 4, m2, sizeof(m2), &l2), 0);
 	assert_int_equal(
 		vh_veil_macs_check(&a->ck, VH_VEIL_HANDSHAKE_RESP, m2, l2, &b->ep, false, now), 0);
 	assert_int_equal(vh_veil_peer_read_resp(pa, m2, l2, pl, sizeof(pl), &plen), 0);
 	assert_int_equal(plen, 4);
 	assert_memory_equal(pl, "B-id", 4);
 	if (pattern == VH_VEIL_WIRE_XX) {
-		assert_int_equal(vh_veil_peer_write_finish(pa, (const uint8_t *)"A-id", 4, now, m3,
-					 sizeof(m3), &l3),
+		assert_int_equal(vh_veil_peer_write_finish(
+					 pa, (const uint8_t *)"A-id", 4, now, m3, sizeof(m3), &l3),
 			0);
 		assert_int_equal(vh_veil_macs_check(&b->ck, VH_VEIL_HANDSHAKE_FINISH, m3, l3,
 					 &a->ep, false, now),

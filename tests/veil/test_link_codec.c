@@ -36,8 +36,8 @@ static void
 test_hs_roundtrip(void **state)
 {
 	static uint8_t buf[VH_VEIL_HS_MAX_LEN + 8];
-	const uint8_t types[] = {VH_VEIL_HANDSHAKE_INIT, VH_VEIL_HANDSHAKE_RESP,
-		VH_VEIL_HANDSHAKE_FINISH};
+	const uint8_t types[] = {
+		VH_VEIL_HANDSHAKE_INIT, VH_VEIL_HANDSHAKE_RESP, VH_VEIL_HANDSHAKE_FINISH};
 	struct vh_veil_hs_frame f, g;
 	int n = 0;
 
@@ -62,7 +62,8 @@ test_hs_roundtrip(void **state)
 				assert_memory_equal(buf + hdr, f.noise, f.noise_len);
 				assert_memory_equal(buf + len - 32, f.mac1, 16);
 				assert_memory_equal(buf + len - 16, f.mac2, 16);
-				assert_int_equal(vh_veil_hs_frame_decode(types[t], buf, len, &g), 0);
+				assert_int_equal(
+					vh_veil_hs_frame_decode(types[t], buf, len, &g), 0);
 				assert_int_equal(g.type, types[t]);
 				assert_int_equal(g.pattern, pat);
 				assert_int_equal(g.hash, f.hash);
@@ -89,8 +90,8 @@ static void
 test_hs_truncation(void **state)
 {
 	static uint8_t buf[VH_VEIL_HS_MAX_LEN + 8];
-	const uint8_t types[] = {VH_VEIL_HANDSHAKE_INIT, VH_VEIL_HANDSHAKE_RESP,
-		VH_VEIL_HANDSHAKE_FINISH};
+	const uint8_t types[] = {
+		VH_VEIL_HANDSHAKE_INIT, VH_VEIL_HANDSHAKE_RESP, VH_VEIL_HANDSHAKE_FINISH};
 	struct vh_veil_hs_frame f, g;
 
 	(void)state;
@@ -124,14 +125,20 @@ test_hs_bad_fields(void **state)
 		size_t off;
 		uint8_t val;
 	} bad[] = {
-		{0, 0}, {0, 3}, {1, 0}, {1, 3}, {2, 0x02}, {2, 0x80}, {3, 1},
+		{0, 0},
+		{0, 3},
+		{1, 0},
+		{1, 3},
+		{2, 0x02},
+		{2, 0x80},
+		{3, 1},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		uint8_t save = buf[bad[i].off];
 
 		buf[bad[i].off] = bad[i].val;
-		assert_int_equal(vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_RESP, buf, len, &g),
-			-EBADMSG);
+		assert_int_equal(
+			vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_RESP, buf, len, &g), -EBADMSG);
 		buf[bad[i].off] = save;
 	}
 	/* Index 0 is never allocated. */
@@ -148,7 +155,8 @@ test_hs_bad_fields(void **state)
 	len = make_hs(VH_VEIL_HANDSHAKE_INIT, VH_VEIL_WIRE_XX, VH_NOISE_MAX_MSG - 32, buf,
 		sizeof(buf), &f);
 	assert_int_equal(len, 8 + VH_NOISE_MAX_MSG + 32);
-	assert_int_equal(vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_INIT, buf, len + 1, &g), -EBADMSG);
+	assert_int_equal(
+		vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_INIT, buf, len + 1, &g), -EBADMSG);
 	/* Not a handshake type, NULLs. */
 	assert_int_equal(vh_veil_hs_frame_decode(VH_VEIL_LINK_DATA, buf, len, &g), -EINVAL);
 	assert_int_equal(vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_INIT, NULL, len, &g), -EINVAL);
@@ -314,7 +322,7 @@ test_index_table_churn(void **state)
 {
 	struct vh_veil_index_table *t = vh_veil_index_table_new(200);
 	struct vh_veil_index_ops ops;
-	uint32_t model[200];
+	uint32_t model[200] = {0};
 	size_t n = 0;
 
 	(void)state;

@@ -92,13 +92,13 @@ test_mac1(void **state)
 	assert_int_equal(check(x, false, &x->a.ep, 0), 0);
 	/* Keyed to another node: refused. */
 	vh_veil_cookie_checker_init(&other, x->a.s.pub, true, NULL, NULL);
-	assert_int_equal(vh_veil_macs_check(&other, VH_VEIL_HANDSHAKE_INIT, x->f, x->len, NULL,
-				 false, 0),
+	assert_int_equal(
+		vh_veil_macs_check(&other, VH_VEIL_HANDSHAKE_INIT, x->f, x->len, NULL, false, 0),
 		-EBADMSG);
 	/* Malformed and bad arguments. */
 	assert_int_equal(check(x, false, &x->a.ep, 0), 0);
-	assert_int_equal(vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_INIT, x->f, 40, NULL,
-				 false, 0),
+	assert_int_equal(
+		vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_INIT, x->f, 40, NULL, false, 0),
 		-EBADMSG);
 	assert_int_equal(check(x, true, NULL, 0), -EINVAL);
 }
@@ -114,8 +114,8 @@ test_mac1_open(void **state)
 	assert_int_equal(check(x, false, &x->a.ep, 0), 0);
 	/* A node that wants its static key known refuses open initiations. */
 	vh_veil_cookie_checker_init(&strict, x->b.s.pub, false, NULL, NULL);
-	assert_int_equal(vh_veil_macs_check(&strict, VH_VEIL_HANDSHAKE_INIT, x->f, x->len, NULL,
-				 false, 0),
+	assert_int_equal(
+		vh_veil_macs_check(&strict, VH_VEIL_HANDSHAKE_INIT, x->f, x->len, NULL, false, 0),
 		-EBADMSG);
 	/* Claiming "keyed" with an open MAC fails. */
 	x->f[2] = VH_VEIL_HS_FLAG_KEYED;
@@ -133,29 +133,31 @@ test_resp_finish_macs(void **state)
 
 	init_to_b(x, false, 0);
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(vh_veil_hs_read_init(&r, &x->b.hsc, x->f, x->len, 0, pl, sizeof(pl), &plen),
-		0);
+	assert_int_equal(
+		vh_veil_hs_read_init(&r, &x->b.hsc, x->f, x->len, 0, pl, sizeof(pl), &plen), 0);
 	assert_int_equal(vh_veil_hs_write_resp(&r, NULL, 0, m2, sizeof(m2), &l2), 0);
 	assert_int_equal(m2[2], 0);
-	assert_int_equal(vh_veil_macs_check(&x->a.ck, VH_VEIL_HANDSHAKE_RESP, m2, l2, NULL, true, 0),
+	assert_int_equal(
+		vh_veil_macs_check(&x->a.ck, VH_VEIL_HANDSHAKE_RESP, m2, l2, NULL, true, 0),
 		0); /* under load too: RESP answers our own initiation */
 	assert_int_equal(vh_veil_hs_read_resp(&x->hs, m2, l2, pl, sizeof(pl), &plen), 0);
-	assert_int_equal(vh_veil_hs_write_finish(&x->hs, NULL, 0, &x->m, 0, m3, sizeof(m3), &l3), 0);
+	assert_int_equal(
+		vh_veil_hs_write_finish(&x->hs, NULL, 0, &x->m, 0, m3, sizeof(m3), &l3), 0);
 	assert_int_equal(m3[2], VH_VEIL_HS_FLAG_KEYED);
-	assert_int_equal(vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_FINISH, m3, l3, &x->a.ep,
-				 false, 0),
+	assert_int_equal(
+		vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_FINISH, m3, l3, &x->a.ep, false, 0),
 		0);
 	/* An open FINISH is refused even with a correct open MAC1. */
 	vh_veil_cookie_maker_init(&x->m, NULL);
 	assert_int_equal(vh_veil_macs_stamp(&x->m, VH_VEIL_HANDSHAKE_FINISH, m3, l3, 0), 0);
-	assert_int_equal(vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_FINISH, m3, l3, &x->a.ep,
-				 false, 0),
+	assert_int_equal(
+		vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_FINISH, m3, l3, &x->a.ep, false, 0),
 		-EBADMSG);
 	/* Under load FINISH needs MAC2 too. */
 	vh_veil_cookie_maker_init(&x->m, x->b.s.pub);
 	assert_int_equal(vh_veil_macs_stamp(&x->m, VH_VEIL_HANDSHAKE_FINISH, m3, l3, 0), 0);
-	assert_int_equal(vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_FINISH, m3, l3, &x->a.ep,
-				 true, 0),
+	assert_int_equal(
+		vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_FINISH, m3, l3, &x->a.ep, true, 0),
 		-EAGAIN);
 	vh_veil_hs_wipe(&r);
 }
@@ -214,8 +216,8 @@ test_cookie_reply(void **state)
 	/* Every flipped byte of nonce or box fails (the index only routes it). */
 	for (size_t i = 4; i < sizeof(reply); i++) {
 		reply[i] ^= 0x01;
-		assert_int_equal(vh_veil_cookie_reply_consume(&x->m, reply, sizeof(reply), 0),
-			-EBADMSG);
+		assert_int_equal(
+			vh_veil_cookie_reply_consume(&x->m, reply, sizeof(reply), 0), -EBADMSG);
 		reply[i] ^= 0x01;
 	}
 	for (size_t l = 0; l < sizeof(reply); l++)

@@ -100,8 +100,8 @@ traffic(struct fix *x, uint64_t now)
 	uint8_t buf[64];
 	size_t l;
 
-	assert_int_equal(vh_veil_peer_encrypt(x->pb, (const uint8_t *)"x", 1, now, buf,
-				 sizeof(buf), &l),
+	assert_int_equal(
+		vh_veil_peer_encrypt(x->pb, (const uint8_t *)"x", 1, now, buf, sizeof(buf), &l),
 		vh_veil_peer_keypair(x->pb, VH_VEIL_SLOT_CURRENT) ? 0 : -ENOKEY);
 	assert_int_equal(pass(x->pa, x->pb, &x->a.ep, "", 0, now), 0); /* keepalive */
 	assert_null(vh_veil_peer_keypair(x->pb, VH_VEIL_SLOT_NEXT));
@@ -151,16 +151,18 @@ test_forged_resp(void **state)
 	/* b cannot write out of turn */
 	assert_int_equal(vh_veil_hs_read_finish(&r, m1, l1, pl, sizeof(pl), &plen), -EPROTO);
 	assert_int_equal(vh_veil_hs_write_resp(&r, NULL, 0, m2, 40, &l2), -ENOBUFS);
-	assert_int_equal(vh_veil_hs_write_resp(&r, (const uint8_t *)"B", 1, m2, sizeof(m2), &l2), 0);
+	assert_int_equal(
+		vh_veil_hs_write_resp(&r, (const uint8_t *)"B", 1, m2, sizeof(m2), &l2), 0);
 	assert_int_equal(vh_veil_hs_write_resp(&r, NULL, 0, m2, sizeof(m2), &l2), -EPROTO);
 	for (size_t i = 12; i < l2 - 32; i++) {
 		m2[i] ^= 0x80;
-		assert_int_equal(vh_veil_peer_read_resp(x->pa, m2, l2, pl, sizeof(pl), &plen),
-			-EBADMSG);
+		assert_int_equal(
+			vh_veil_peer_read_resp(x->pa, m2, l2, pl, sizeof(pl), &plen), -EBADMSG);
 		m2[i] ^= 0x80;
 	}
 	for (size_t l = 0; l < l2 - 1; l++)
-		assert_int_not_equal(vh_veil_peer_read_resp(x->pa, m2, l, pl, sizeof(pl), &plen), 0);
+		assert_int_not_equal(
+			vh_veil_peer_read_resp(x->pa, m2, l, pl, sizeof(pl), &plen), 0);
 	m2[8] ^= 1; /* receiver index */
 	assert_int_equal(vh_veil_peer_read_resp(x->pa, m2, l2, pl, sizeof(pl), &plen), -ESRCH);
 	m2[8] ^= 1;
@@ -178,8 +180,8 @@ test_forged_resp(void **state)
 	}
 	/* IK is complete after RESP. */
 	assert_int_equal(vh_veil_peer_on_handshake_complete(x->pb, &r, 0), 0);
-	assert_int_equal(vh_veil_peer_on_handshake_complete(x->pa, NULL, 0),
-		VH_VEIL_ACT_SEND_KEEPALIVE);
+	assert_int_equal(
+		vh_veil_peer_on_handshake_complete(x->pa, NULL, 0), VH_VEIL_ACT_SEND_KEEPALIVE);
 	keys_match(x);
 	traffic(x, 1);
 }
@@ -197,12 +199,13 @@ test_forged_finish(void **state)
 	assert_int_equal(vh_veil_hs_read_init(&r, &x->b.hsc, m1, l1, 0, pl, sizeof(pl), &plen), 0);
 	assert_int_equal(vh_veil_hs_write_resp(&r, NULL, 0, m2, sizeof(m2), &l2), 0);
 	assert_int_equal(vh_veil_peer_read_resp(x->pa, m2, l2, pl, sizeof(pl), &plen), 0);
-	assert_int_equal(vh_veil_peer_write_finish(x->pa, (const uint8_t *)"AA", 2, 0, m3,
-				 sizeof(m3), &l3),
+	assert_int_equal(
+		vh_veil_peer_write_finish(x->pa, (const uint8_t *)"AA", 2, 0, m3, sizeof(m3), &l3),
 		0);
 	for (size_t i = 12; i < l3 - 32; i++) {
 		m3[i] ^= 0x01;
-		assert_int_equal(vh_veil_hs_read_finish(&r, m3, l3, pl, sizeof(pl), &plen), -EBADMSG);
+		assert_int_equal(
+			vh_veil_hs_read_finish(&r, m3, l3, pl, sizeof(pl), &plen), -EBADMSG);
 		m3[i] ^= 0x01;
 	}
 	m3[4] ^= 1; /* sender index must be the initiator's */
@@ -220,8 +223,8 @@ test_forged_finish(void **state)
 	assert_int_equal(vh_veil_hs_remote_static(&r, rs), 0);
 	assert_memory_equal(rs, x->a.s.pub, 32);
 	assert_int_equal(vh_veil_peer_on_handshake_complete(x->pb, &r, 0), 0);
-	assert_int_equal(vh_veil_peer_on_handshake_complete(x->pa, NULL, 0),
-		VH_VEIL_ACT_SEND_KEEPALIVE);
+	assert_int_equal(
+		vh_veil_peer_on_handshake_complete(x->pa, NULL, 0), VH_VEIL_ACT_SEND_KEEPALIVE);
 	keys_match(x);
 	traffic(x, 1);
 }
@@ -238,8 +241,8 @@ test_hash_mismatch(void **state)
 	tnode_init(&c, 3, VH_NOISE_BLAKE2B);
 	memset(&r, 0, sizeof(r));
 	assert_int_equal(vh_veil_peer_write_init(x->pa, NULL, 0, 0, m1, sizeof(m1), &l1), 0);
-	assert_int_equal(vh_veil_hs_read_init(&r, &c.hsc, m1, l1, 0, pl, sizeof(pl), &plen),
-		-EBADMSG);
+	assert_int_equal(
+		vh_veil_hs_read_init(&r, &c.hsc, m1, l1, 0, pl, sizeof(pl), &plen), -EBADMSG);
 	assert_int_equal(vh_veil_index_table_count(c.tab), 0);
 	tnode_fini(&c);
 }
@@ -274,16 +277,16 @@ test_ik_fallback(void **state)
 			assert_int_equal(vh_veil_macs_check(&b2.ck, VH_VEIL_HANDSHAKE_INIT, m1, l1,
 						 NULL, false, now),
 				-EBADMSG);
-			assert_int_equal(vh_veil_hs_read_init(&r, &b2.hsc, m1, l1, now, pl,
-						 sizeof(pl), &plen),
+			assert_int_equal(vh_veil_hs_read_init(
+						 &r, &b2.hsc, m1, l1, now, pl, sizeof(pl), &plen),
 				-EBADMSG);
 		} else {
 			xx++;
 			assert_int_equal(vh_veil_macs_check(&b2.ck, VH_VEIL_HANDSHAKE_INIT, m1, l1,
 						 NULL, false, now),
 				0);
-			assert_int_equal(vh_veil_hs_read_init(&r, &b2.hsc, m1, l1, now, pl,
-						 sizeof(pl), &plen),
+			assert_int_equal(vh_veil_hs_read_init(
+						 &r, &b2.hsc, m1, l1, now, pl, sizeof(pl), &plen),
 				0);
 			vh_veil_hs_wipe(&r);
 		}
@@ -316,8 +319,8 @@ test_low_order_e(void **state)
 	vh_veil_cookie_maker_init(&m, NULL);
 	assert_int_equal(vh_veil_hs_frame_encode(&fr, f, sizeof(f), &l), 0);
 	assert_int_equal(vh_veil_macs_stamp(&m, VH_VEIL_HANDSHAKE_INIT, f, l, 0), 0);
-	assert_int_equal(vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_INIT, f, l, NULL, false, 0),
-		0);
+	assert_int_equal(
+		vh_veil_macs_check(&x->b.ck, VH_VEIL_HANDSHAKE_INIT, f, l, NULL, false, 0), 0);
 	assert_int_equal(vh_veil_hs_read_init(&r, &x->b.hsc, f, l, 0, pl, sizeof(pl), &plen), 0);
 	assert_int_equal(vh_veil_hs_write_resp(&r, NULL, 0, out, sizeof(out), &ol), -EBADMSG);
 	assert_int_equal(vh_veil_hs_local_index(&r), 0);
@@ -337,25 +340,28 @@ test_args(void **state)
 	memset(&h, 0, sizeof(h));
 	vh_veil_cookie_maker_init(&m, NULL);
 	bad.index = NULL;
-	assert_int_equal(vh_veil_hs_write_init(&h, &bad, NULL, NULL, 0, &m, 0, out, sizeof(out), &l),
+	assert_int_equal(
+		vh_veil_hs_write_init(&h, &bad, NULL, NULL, 0, &m, 0, out, sizeof(out), &l),
 		-EINVAL);
-	assert_int_equal(vh_veil_hs_write_init(&h, &x->a.hsc, NULL, NULL, 1, &m, 0, out,
-				 sizeof(out), &l),
+	assert_int_equal(
+		vh_veil_hs_write_init(&h, &x->a.hsc, NULL, NULL, 1, &m, 0, out, sizeof(out), &l),
 		-EINVAL);
-	assert_int_equal(vh_veil_hs_write_init(&h, &x->a.hsc, NULL, NULL, 0, &m, 0, out, 40 + 31, &l),
+	assert_int_equal(
+		vh_veil_hs_write_init(&h, &x->a.hsc, NULL, NULL, 0, &m, 0, out, 40 + 31, &l),
 		-ENOBUFS);
 	assert_int_equal(vh_veil_index_table_count(x->a.tab), 0);
 	x->a.rng.fail = 1;
-	assert_int_equal(vh_veil_hs_write_init(&h, &x->a.hsc, NULL, NULL, 0, &m, 0, out,
-				 sizeof(out), &l),
+	assert_int_equal(
+		vh_veil_hs_write_init(&h, &x->a.hsc, NULL, NULL, 0, &m, 0, out, sizeof(out), &l),
 		-EIO);
 	x->a.rng.fail = 0;
-	assert_int_equal(vh_veil_hs_write_init(&h, &x->a.hsc, NULL, NULL, 0, &m, 0, out,
-				 sizeof(out), &l),
+	assert_int_equal(
+		vh_veil_hs_write_init(&h, &x->a.hsc, NULL, NULL, 0, &m, 0, out, sizeof(out), &l),
 		0);
 	assert_int_equal(l, 8 + 32 + 32);
 	assert_int_equal(vh_veil_index_table_count(x->a.tab), 1);
-	assert_int_equal(vh_veil_hs_write_finish(&h, NULL, 0, &m, 0, out, sizeof(out), &l), -EPROTO);
+	assert_int_equal(
+		vh_veil_hs_write_finish(&h, NULL, 0, &m, 0, out, sizeof(out), &l), -EPROTO);
 	assert_false(vh_veil_hs_is_complete(&h));
 	vh_veil_hs_wipe(&h);
 	assert_int_equal(vh_veil_index_table_count(x->a.tab), 0);
@@ -363,7 +369,8 @@ test_args(void **state)
 	/* peers */
 	assert_null(vh_veil_peer_new(NULL));
 	assert_int_equal(vh_veil_peer_read_resp(x->pa, out, l, NULL, 0, &l), -EPROTO);
-	assert_int_equal(vh_veil_peer_write_finish(x->pa, NULL, 0, 0, out, sizeof(out), &l), -EPROTO);
+	assert_int_equal(
+		vh_veil_peer_write_finish(x->pa, NULL, 0, 0, out, sizeof(out), &l), -EPROTO);
 }
 
 int

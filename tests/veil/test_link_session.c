@@ -137,8 +137,8 @@ send_keepalive(struct net *n, int from)
 	uint8_t out[64];
 	size_t l;
 
-	assert_int_equal(vh_veil_peer_encrypt(peer_of(n, from), NULL, 0, n->now, out, sizeof(out), &l),
-		0);
+	assert_int_equal(
+		vh_veil_peer_encrypt(peer_of(n, from), NULL, 0, n->now, out, sizeof(out), &l), 0);
 	enqueue(n, !from, VH_VEIL_LINK_DATA, out, l);
 }
 
@@ -151,8 +151,8 @@ act(struct net *n, int side)
 
 	assert_false(a & VH_VEIL_ACT_DEAD);
 	if (a & VH_VEIL_ACT_SEND_INIT) {
-		assert_int_equal(vh_veil_peer_write_init(peer_of(n, side), NULL, 0, n->now, out,
-					 sizeof(out), &l),
+		assert_int_equal(vh_veil_peer_write_init(
+					 peer_of(n, side), NULL, 0, n->now, out, sizeof(out), &l),
 			0);
 		enqueue(n, !side, VH_VEIL_HANDSHAKE_INIT, out, l);
 	}
@@ -169,11 +169,11 @@ on_init(struct net *n, struct pkt *p)
 	size_t l, plen;
 
 	assert_int_equal(p->to, 1);
-	assert_int_equal(vh_veil_macs_check(&x->b.ck, p->type, p->b, p->len, &x->a.ep, false, n->now),
-		0);
+	assert_int_equal(
+		vh_veil_macs_check(&x->b.ck, p->type, p->b, p->len, &x->a.ep, false, n->now), 0);
 	vh_veil_hs_wipe(&n->pend);
-	assert_int_equal(vh_veil_hs_read_init(&n->pend, &x->b.hsc, p->b, p->len, n->now, pl,
-				 sizeof(pl), &plen),
+	assert_int_equal(vh_veil_hs_read_init(
+				 &n->pend, &x->b.hsc, p->b, p->len, n->now, pl, sizeof(pl), &plen),
 		0);
 	assert_int_equal(vh_veil_hs_write_resp(&n->pend, NULL, 0, out, sizeof(out), &l), 0);
 	enqueue(n, 0, VH_VEIL_HANDSHAKE_RESP, out, l);
@@ -194,9 +194,8 @@ on_resp(struct net *n, struct pkt *p)
 		return; /* answer to an initiation we have replaced */
 	assert_int_equal(rc, 0);
 	if (!vh_veil_hs_is_complete(vh_veil_peer_handshake(x->pa))) {
-		assert_int_equal(vh_veil_peer_write_finish(x->pa, NULL, 0, n->now, out, sizeof(out),
-					 &l),
-			0);
+		assert_int_equal(
+			vh_veil_peer_write_finish(x->pa, NULL, 0, n->now, out, sizeof(out), &l), 0);
 		enqueue(n, 1, VH_VEIL_HANDSHAKE_FINISH, out, l);
 	}
 	assert_int_equal(vh_veil_peer_on_handshake_complete(x->pa, NULL, n->now),
@@ -223,8 +222,8 @@ on_data(struct net *n, struct pkt *p)
 	size_t l;
 	uint64_t seq;
 	const struct vh_veil_endpoint *src = p->to == 0 ? &n->x->b.ep : &n->x->a.ep;
-	int rc = vh_veil_peer_decrypt(peer_of(n, p->to), p->b, p->len, src, n->now, pt,
-		sizeof(pt), &l);
+	int rc = vh_veil_peer_decrypt(
+		peer_of(n, p->to), p->b, p->len, src, n->now, pt, sizeof(pt), &l);
 
 	if (rc == -EALREADY) {
 		n->dups_refused++;
@@ -442,17 +441,18 @@ test_rekey_by_count(void **state)
 	assert_int_equal(vh_veil_keypair_reserve(kp, 999, &first), 0);
 	assert_int_equal(first, 1000);
 	assert_int_equal(pass(x->pa, x->pb, &x->a.ep, "c", 1, 2), 0);
-	assert_int_equal(vh_veil_peer_encrypt(x->pa, (const uint8_t *)"c", 1, 2, out, sizeof(out), &l),
+	assert_int_equal(
+		vh_veil_peer_encrypt(x->pa, (const uint8_t *)"c", 1, 2, out, sizeof(out), &l),
 		-ENOKEY);
 	assert_int_equal(vh_veil_keypair_reserve(kp, 1, &first), -ENOKEY);
 	/* a receiver refuses counters at its limit too */
 	uint8_t fake[VH_VEIL_DATA_MIN_LEN] = {0};
 
-	vh_veil_data_hdr_encode(fake, vh_veil_keypair_local_index(
-				      vh_veil_peer_keypair(x->pb, VH_VEIL_SLOT_CURRENT)),
+	vh_veil_data_hdr_encode(fake,
+		vh_veil_keypair_local_index(vh_veil_peer_keypair(x->pb, VH_VEIL_SLOT_CURRENT)),
 		2000);
-	assert_int_equal(vh_veil_peer_decrypt(x->pb, fake, sizeof(fake), NULL, 2, out, sizeof(out),
-				 &l),
+	assert_int_equal(
+		vh_veil_peer_decrypt(x->pb, fake, sizeof(fake), NULL, 2, out, sizeof(out), &l),
 		-ERANGE);
 }
 
@@ -467,14 +467,14 @@ test_expiry_and_zero(void **state)
 	peers(x, false);
 	connect_at(x, t0);
 	assert_int_equal(vh_veil_index_table_count(x->a.tab), 1);
-	assert_int_equal(vh_veil_peer_encrypt(x->pb, (const uint8_t *)"late", 4, t0 + 1799, ct,
-				 sizeof(ct), &cl),
+	assert_int_equal(vh_veil_peer_encrypt(
+				 x->pb, (const uint8_t *)"late", 4, t0 + 1799, ct, sizeof(ct), &cl),
 		0);
 	/* not ticked yet: the keypair is there but expired */
 	assert_int_equal(vh_veil_peer_decrypt(x->pa, ct, cl, NULL, t0 + 1800, out, sizeof(out), &l),
 		-EKEYEXPIRED);
-	assert_int_equal(vh_veil_peer_encrypt(x->pa, (const uint8_t *)"x", 1, t0 + 1800, out,
-				 sizeof(out), &l),
+	assert_int_equal(vh_veil_peer_encrypt(
+				 x->pa, (const uint8_t *)"x", 1, t0 + 1800, out, sizeof(out), &l),
 		-ENOKEY);
 	assert_int_equal(vh_veil_peer_tick(x->pa, t0 + 1800), VH_VEIL_ACT_ZERO_KEYS);
 	assert_null(vh_veil_peer_keypair(x->pa, VH_VEIL_SLOT_CURRENT));
@@ -491,11 +491,12 @@ test_expiry_and_zero(void **state)
 	assert_int_equal(vh_veil_peer_tick(x->pa, t0 + 1800), VH_VEIL_ACT_ZERO_KEYS);
 	uint8_t big[TBUF];
 
-	assert_int_equal(vh_veil_peer_write_init(x->pa, NULL, 0, t0 + 5000, big, sizeof(big), &l), 0);
+	assert_int_equal(
+		vh_veil_peer_write_init(x->pa, NULL, 0, t0 + 5000, big, sizeof(big), &l), 0);
 	assert_int_equal(vh_veil_index_table_count(x->a.tab), 1);
 	assert_int_equal(vh_veil_peer_tick(x->pa, t0 + 5399) & VH_VEIL_ACT_ZERO_KEYS, 0);
-	assert_int_equal(vh_veil_peer_tick(x->pa, t0 + 5400) & VH_VEIL_ACT_ZERO_KEYS,
-		VH_VEIL_ACT_ZERO_KEYS);
+	assert_int_equal(
+		vh_veil_peer_tick(x->pa, t0 + 5400) & VH_VEIL_ACT_ZERO_KEYS, VH_VEIL_ACT_ZERO_KEYS);
 	assert_int_equal(vh_veil_index_table_count(x->a.tab), 0);
 }
 
@@ -525,8 +526,8 @@ test_dead_peer(void **state)
 		if (a & VH_VEIL_ACT_SEND_INIT) {
 			assert_true(n < 32);
 			sent_at[n++] = t;
-			assert_int_equal(vh_veil_peer_write_init(x->pa, NULL, 0, t, out, sizeof(out),
-						 &l),
+			assert_int_equal(
+				vh_veil_peer_write_init(x->pa, NULL, 0, t, out, sizeof(out), &l),
 				0);
 		}
 	}
@@ -563,8 +564,8 @@ test_keep_link_retries(void **state)
 				assert_int_equal(t - last, 400);
 			last = t;
 			n++;
-			assert_int_equal(vh_veil_peer_write_init(x->pa, NULL, 0, t, out, sizeof(out),
-						 &l),
+			assert_int_equal(
+				vh_veil_peer_write_init(x->pa, NULL, 0, t, out, sizeof(out), &l),
 				0);
 		}
 	}
@@ -588,16 +589,16 @@ test_backoff_jitter(void **state)
 	for (uint32_t k = 1; k <= 8; k++) {
 		uint64_t base = 50ULL << (k - 1) < 400 ? 50ULL << (k - 1) : 400;
 
-		assert_int_equal(vh_veil_peer_write_init(x->pa, NULL, 0, k * 1000, out, sizeof(out),
-					 &l),
-			0);
+		assert_int_equal(
+			vh_veil_peer_write_init(x->pa, NULL, 0, k * 1000, out, sizeof(out), &l), 0);
 		assert_true(vh_veil_peer_retry_delay(x->pa) >= base);
 		assert_true(vh_veil_peer_retry_delay(x->pa) <= base + 333);
 	}
 	/* spread of the jitter over many first attempts */
 	for (int i = 0; i < 400; i++) {
 		vh_veil_peer_clear(x->pa);
-		assert_int_equal(vh_veil_peer_write_init(x->pa, NULL, 0, 0, out, sizeof(out), &l), 0);
+		assert_int_equal(
+			vh_veil_peer_write_init(x->pa, NULL, 0, 0, out, sizeof(out), &l), 0);
 		uint64_t j = vh_veil_peer_retry_delay(x->pa) - 50;
 
 		assert_true(j <= 333);
@@ -624,20 +625,20 @@ test_roaming(void **state)
 	peers(x, false);
 	connect_at(x, 0);
 	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &x->b.ep));
-	assert_int_equal(vh_veil_peer_encrypt(x->pb, (const uint8_t *)"m", 1, 1, ct, sizeof(ct), &cl),
-		0);
+	assert_int_equal(
+		vh_veil_peer_encrypt(x->pb, (const uint8_t *)"m", 1, 1, ct, sizeof(ct), &cl), 0);
 	/* a forged packet from elsewhere does not move the peer */
 	ct[cl - 1] ^= 1;
-	assert_int_equal(vh_veil_peer_decrypt(x->pa, ct, cl, &moved, 1, out, sizeof(out), &l),
-		-EBADMSG);
+	assert_int_equal(
+		vh_veil_peer_decrypt(x->pa, ct, cl, &moved, 1, out, sizeof(out), &l), -EBADMSG);
 	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &x->b.ep));
 	ct[cl - 1] ^= 1;
 	/* an authenticated one does */
 	assert_int_equal(vh_veil_peer_decrypt(x->pa, ct, cl, &moved, 1, out, sizeof(out), &l), 0);
 	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &moved));
 	/* a replay of it from the old address does not move it back */
-	assert_int_equal(vh_veil_peer_decrypt(x->pa, ct, cl, &x->b.ep, 1, out, sizeof(out), &l),
-		-EALREADY);
+	assert_int_equal(
+		vh_veil_peer_decrypt(x->pa, ct, cl, &x->b.ep, 1, out, sizeof(out), &l), -EALREADY);
 	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &moved));
 	assert_int_equal(vh_veil_peer_on_authenticated(x->pa, &moved, 2), 0);
 	assert_int_equal(vh_veil_peer_on_authenticated(x->pa, &x->b.ep, 2), 1);
@@ -653,29 +654,31 @@ test_data_errors(void **state)
 
 	peers(x, false);
 	connect_at(x, 0);
-	assert_int_equal(vh_veil_peer_encrypt(x->pa, (const uint8_t *)"0123456789", 10, 1, ct,
-				 sizeof(ct), &cl),
+	assert_int_equal(vh_veil_peer_encrypt(
+				 x->pa, (const uint8_t *)"0123456789", 10, 1, ct, sizeof(ct), &cl),
 		0);
 	assert_int_equal(cl, 10 + VH_VEIL_DATA_MIN_LEN);
 	for (size_t t = 0; t < cl; t++) {
 		/* too short to decode, or failing the tag */
-		assert_int_equal(
-			vh_veil_peer_decrypt(x->pb, ct, t, NULL, 1, out, sizeof(out), &l), -EBADMSG);
+		assert_int_equal(vh_veil_peer_decrypt(x->pb, ct, t, NULL, 1, out, sizeof(out), &l),
+			-EBADMSG);
 	}
 	/* the header is authenticated: a changed (unseen) counter fails */
 	ct[11] ^= 2;
-	assert_int_equal(vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, sizeof(out), &l), -EBADMSG);
+	assert_int_equal(
+		vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, sizeof(out), &l), -EBADMSG);
 	ct[11] ^= 2;
 	ct[0] ^= 1;
-	assert_int_equal(vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, sizeof(out), &l), -ENOKEY);
+	assert_int_equal(
+		vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, sizeof(out), &l), -ENOKEY);
 	ct[0] ^= 1;
 	assert_int_equal(vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, 9, &l), -ENOBUFS);
 	assert_int_equal(vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, 10, &l), 0);
 	assert_memory_equal(out, "0123456789", 10);
 	/* in place */
 	memcpy(ct + VH_VEIL_DATA_HDR_LEN, "abc", 3);
-	assert_int_equal(vh_veil_peer_encrypt(x->pa, ct + VH_VEIL_DATA_HDR_LEN, 3, 1, ct, sizeof(ct),
-				 &cl),
+	assert_int_equal(
+		vh_veil_peer_encrypt(x->pa, ct + VH_VEIL_DATA_HDR_LEN, 3, 1, ct, sizeof(ct), &cl),
 		0);
 	assert_int_equal(vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, sizeof(out), &l), 0);
 	assert_memory_equal(out, "abc", 3);
