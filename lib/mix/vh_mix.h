@@ -263,6 +263,189 @@ int vh_mix_aez_decrypt(const uint8_t *key, size_t key_len, const uint8_t *nonce,
 	const uint8_t *const *ad, const size_t *ad_len, size_t nr_ad, size_t tau, const uint8_t *in,
 	size_t in_len, uint8_t *out);
 
+/*
+ * Mixnode data path: the per-worker delay wheel and the per-key replay filter
+ * (docs/mix-datapath.md). Pure C, no DPDK: objects are opaque pointers, time
+ * is whatever monotonic unit the caller picks (ns or TSC ticks), passed in.
+ * Neither structure locks unless a function says so.
+ */
+
+/** Slots per wheel level (8 bits of the tick number per level). */
+#define VH_MIX_WHEEL_SLOTS 256
+/** Most levels a wheel can have (a span of 2^32 ticks). */
+#define VH_MIX_WHEEL_MAX_LEVELS 4
+
+/** What to do with a due time beyond the wheel's span. */
+enum vh_mix_wheel_overflow {
+	VH_MIX_WHEEL_CLAMP = 0, /**< hold it for the longest delay the wheel has */
+	VH_MIX_WHEEL_REJECT,    /**< refuse it with -ERANGE */
+};
+
+/** Delay wheel configuration. */
+struct vh_mix_wheel_conf {
+	uint64_t tick;        /**< width of a level-0 slot, in the caller's time unit (> 0) */
+	unsigned int levels;  /**< 1..VH_MIX_WHEEL_MAX_LEVELS; span = tick * 256^levels */
+	uint32_t capacity;    /**< entries in the preallocated pool (1..2^31) */
+	uint64_t start;       /**< the caller's clock now */
+	enum vh_mix_wheel_overflow overflow;
+};
+
+/** Delay wheel counters (cumulative since creation). */
+struct vh_mix_wheel_stats {
+	uint64_t inserted;  /**< objects accepted */
+	uint64_t expired;   /**< objects returned by vh_mix_wheel_expire() */
+	uint64_t drained;   /**< objects returned by vh_mix_wheel_drain() */
+	uint64_t full;      /**< inserts refused because the pool was empty */
+	uint64_t clamped;   /**< due times beyond the span held for the span instead */
+	uint64_t too_far;   /**< due times beyond the span refused (VH_MIX_WHEEL_REJECT) */
+	uint64_t cascaded;  /**< entries moved down a level */
+};
+
+/** A hierarchical timing wheel holding objects until their due time. */
+struct vh_mix_wheel;
+
+/**
+ * Create a wheel; everything it needs is allocated here, never later.
+ * @return the wheel, or NULL with errno EINVAL (bad conf) or ENOMEM
+ */
+struct vh_mix_wheel *vh_mix_wheel_create(const struct vh_mix_wheel_conf *conf);
+
+/** Free a wheel (NULL is fine). Objects still inside are not touched: drain first. */
+void vh_mix_wheel_free(struct vh_mix_wheel *w);
+
+/**
+ * Hold obj until due (caller's time unit). A due time at or before the
+ * wheel's clock is returned by the next vh_mix_wheel_expire(). O(1).
+ * @return 0; -ENOSPC when the pool is full (counted); -ERANGE when due is
+ * beyond the span and the wheel rejects such times (counted); -EINVAL for a
+ * NULL wheel
+ */
+int vh_mix_wheel_insert(struct vh_mix_wheel *w, void *obj, uint64_t due);
+
+/**
+ * Advance the wheel's clock to now and return up to max objects whose due
+ * time is at or before now rounded down to a tick boundary. Objects come
+ * out in due-tick order (no object is returned before one of an earlier
+ * tick; within a tick, in arrival order). An object is never returned
+ * before its due time and at most one tick after it. When out fills up, the
+ * rest stays for the next call. A now before the wheel's clock is treated as
+ * the wheel's clock. Amortised O(1) per object plus O(levels) per call, also
+ * when now jumps far ahead.
+ * @return number of objects written to out
+ */
+unsigned int vh_mix_wheel_expire(struct vh_mix_wheel *w, uint64_t now, void **out,
+	unsigned int max);
+
+/**
+ * Remove up to max objects whatever their due time (shutdown: the caller
+ * frees them). Call until it returns 0.
+ * @return number of objects written to out
+ */
+unsigned int vh_mix_wheel_drain(struct vh_mix_wheel *w, void **out, unsigned int max);
+
+/** Objects held. */
+uint32_t vh_mix_wheel_count(const struct vh_mix_wheel *w);
+
+/** The longest delay the wheel holds without clamping, in the caller's time unit. */
+uint64_t vh_mix_wheel_span(const struct vh_mix_wheel *w);
+
+/** Bytes the wheel allocated (header, slots and entry pool). */
+size_t vh_mix_wheel_bytes(const struct vh_mix_wheel *w);
+
+/** Copy the wheel's counters. */
+void vh_mix_wheel_stats_get(const struct vh_mix_wheel *w, struct vh_mix_wheel_stats *st);
+
+/** Bits in one replay filter block: one 64-byte cache line. */
+#define VH_MIX_REPLAY_BLOCK_BITS 512
+/** Most bits a tag sets (24 indices of 9 bits fit beside the block index). */
+#define VH_MIX_REPLAY_MAX_K 24
+
+/** Replay filter sizing, as vh_mix_replay_plan() computes it. */
+struct vh_mix_replay_plan {
+	uint64_t nr_blocks;   /**< 64-byte blocks */
+	unsigned int k;       /**< bits set per tag, 1..VH_MIX_REPLAY_MAX_K */
+	double fp_at_capacity; /**< predicted false-positive rate holding capacity tags */
+};
+
+/** A blocked Bloom filter of replay tags, one per mix key epoch. */
+struct vh_mix_replay;
+
+/**
+ * Size a filter: the fewest blocks (and the k for them) whose predicted
+ * false-positive rate with capacity tags is at most fp_rate. The prediction
+ * accounts for the uneven load of blocks (docs/mix-datapath.md).
+ * @param capacity tags the epoch is expected to see (>= 1)
+ * @param fp_rate wanted false-positive rate at capacity, in [1e-12, 0.5]
+ * @return 0, -EINVAL, or -E2BIG (more than 2^32 blocks)
+ */
+int vh_mix_replay_plan(uint64_t capacity, double fp_rate, struct vh_mix_replay_plan *plan);
+
+/**
+ * Predicted false-positive rate of a filter of nr_blocks blocks and k bits
+ * per tag once it holds n tags.
+ */
+double vh_mix_replay_fp_predict(uint64_t nr_blocks, unsigned int k, uint64_t n);
+
+/**
+ * Create an empty filter sized by vh_mix_replay_plan().
+ * @return the filter, or NULL with errno EINVAL, E2BIG or ENOMEM
+ */
+struct vh_mix_replay *vh_mix_replay_create(uint64_t capacity, double fp_rate);
+
+/** Free a filter (NULL is fine). */
+void vh_mix_replay_free(struct vh_mix_replay *f);
+
+/**
+ * Look a tag up and record it. Single writer: use
+ * vh_mix_replay_test_and_set_mt() when several threads share the filter.
+ * @param tag a replay tag as vh_sphinx_unwrap() returns it
+ * @return 1 if the tag was (probably) seen before, 0 if it is new and is
+ * now recorded, -EINVAL for NULL arguments. Never 0 for a tag recorded
+ * before (no false negatives).
+ */
+int vh_mix_replay_test_and_set(struct vh_mix_replay *f, const uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN]);
+
+/**
+ * vh_mix_replay_test_and_set() for a filter shared by several threads: each
+ * block is updated under a striped spinlock, so of several threads
+ * submitting one new tag at once exactly one gets 0. Do not mix with the
+ * single-writer call on one filter.
+ */
+int vh_mix_replay_test_and_set_mt(
+	struct vh_mix_replay *f, const uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN]);
+
+/**
+ * Look a tag up without recording it (a cheap check before the unwrap).
+ * Not safe against concurrent writers.
+ * @return 1 if (probably) seen, 0 if not, -EINVAL for NULL arguments
+ */
+int vh_mix_replay_test(const struct vh_mix_replay *f, const uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN]);
+
+/** Tags recorded (calls that returned 0). */
+uint64_t vh_mix_replay_count(const struct vh_mix_replay *f);
+
+/** The capacity the filter was sized for. */
+uint64_t vh_mix_replay_capacity(const struct vh_mix_replay *f);
+
+/**
+ * True once more than capacity tags are recorded: the filter keeps working
+ * but its false-positive rate is above the configured one (see
+ * vh_mix_replay_fp_now()); the mix key rotates at the end of the epoch anyway.
+ */
+bool vh_mix_replay_saturated(const struct vh_mix_replay *f);
+
+/** Predicted false-positive rate at the current count. */
+double vh_mix_replay_fp_now(const struct vh_mix_replay *f);
+
+/** Bytes the filter allocated (bit array and locks). */
+size_t vh_mix_replay_bytes(const struct vh_mix_replay *f);
+
+/** The filter's sizing. */
+void vh_mix_replay_plan_get(const struct vh_mix_replay *f, struct vh_mix_replay_plan *plan);
+
+/** Forget every tag (a new epoch reusing the memory). Not thread safe. */
+void vh_mix_replay_reset(struct vh_mix_replay *f);
+
 #ifdef __cplusplus
 }
 #endif
