@@ -74,7 +74,7 @@ struct vh_dp {
 	unsigned int n_lcores;
 	struct dp_lcore *lcores; /* n_lcores, cache aligned */
 	struct dp_port ports[VH_DP_MAX_PORTS];
-	int8_t port_index[RTE_MAX_ETHPORTS];
+	int16_t port_index[RTE_MAX_ETHPORTS]; /* -1: not ours */
 	/* per-port: which graph lcore sends the control lcore's frames */
 	uint16_t inject_lcore[VH_DP_MAX_PORTS];
 	volatile bool running;

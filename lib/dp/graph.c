@@ -11,8 +11,9 @@ int
 dp_node_init(const struct rte_graph *graph, struct rte_node *node)
 {
 	RTE_SET_USED(graph);
-	RTE_BUILD_BUG_ON(sizeof(struct dp_lcore *) > RTE_NODE_CTX_SZ);
-	memcpy(node->ctx, &dp_lcore_creating, sizeof(dp_lcore_creating));
+	/* the ctx holds the pointer itself, not what it points to */
+	RTE_BUILD_BUG_ON(sizeof(dp_lcore_creating) > RTE_NODE_CTX_SZ); /* NOLINT */
+	memcpy(node->ctx, &dp_lcore_creating, sizeof(dp_lcore_creating)); /* NOLINT */
 	return 0;
 }
 

@@ -187,7 +187,7 @@ dp_ports_setup(struct vh_dp *dp)
 		rc = port_setup(dp, p);
 		if (rc != 0)
 			return rc;
-		dp->port_index[p->port_id] = (int8_t)i;
+		dp->port_index[p->port_id] = (int16_t)i;
 		assign_queues(dp, i);
 	}
 	return 0;
