@@ -122,7 +122,7 @@ vh_mix_replay_create(uint64_t capacity, double fp_rate)
 	f->k = plan.k;
 	f->fp_at_capacity = plan.fp_at_capacity;
 	f->capacity = capacity;
-	f->lock_mask = (plan.nr_blocks < MAX_LOCKS ? 1u : MAX_LOCKS) - 1;
+	f->lock_mask = MAX_LOCKS - 1;
 	f->bits = aligned_alloc(BLOCK_BYTES, plan.nr_blocks * BLOCK_BYTES);
 	f->locks = calloc(f->lock_mask + 1, 1);
 	if (f->bits == NULL || f->locks == NULL) {
