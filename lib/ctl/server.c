@@ -479,11 +479,12 @@ vh_ctl_mem_conn_feed(struct conn *c, const uint8_t *data, size_t len, bool eof)
 	while (!c->dead && !c->close_after && (len > 0 || (eof && !c->eof))) {
 		size_t n = in_room(c, len);
 
-		if (n > 0)
+		if (n > 0) {
 			memcpy(c->in + c->in_len, data, n);
-		c->in_len += n;
-		data += n;
-		len -= n;
+			c->in_len += n;
+			data += n; /* never on NULL: an empty input has n == 0 */
+			len -= n;
+		}
 		if (len == 0 && eof)
 			c->eof = true;
 		ctl_dispatch_lines(c, UINT32_MAX, SIZE_MAX);
