@@ -20,6 +20,12 @@ bifrost_payload_check(uint8_t type, uint32_t plen)
 		return VH_DROP_NONE;
 	case VH_BIFROST_DATA:
 	case VH_BIFROST_CONTROL:
+	case VH_BIFROST_HANDSHAKE_INIT:
+	case VH_BIFROST_HANDSHAKE_RESP:
+	case VH_BIFROST_COOKIE_REPLY:
+	case VH_BIFROST_LINK_DATA:
+	case VH_BIFROST_HANDSHAKE_FINISH:
+		/* link frames always carry at least their header (docs/veil.md) */
 		return plen == 0 ? VH_DROP_BIFROST_ZERO_LENGTH : VH_DROP_NONE;
 	case VH_BIFROST_ECHO_REQUEST:
 	case VH_BIFROST_ECHO_REPLY:
@@ -162,6 +168,16 @@ vh_bifrost_type_name(uint8_t type)
 		return "echo-request";
 	case VH_BIFROST_ECHO_REPLY:
 		return "echo-reply";
+	case VH_BIFROST_HANDSHAKE_INIT:
+		return "handshake-init";
+	case VH_BIFROST_HANDSHAKE_RESP:
+		return "handshake-resp";
+	case VH_BIFROST_COOKIE_REPLY:
+		return "cookie-reply";
+	case VH_BIFROST_LINK_DATA:
+		return "link-data";
+	case VH_BIFROST_HANDSHAKE_FINISH:
+		return "handshake-finish";
 	default:
 		break;
 	}

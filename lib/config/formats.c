@@ -11,6 +11,8 @@
 #include <sys/socket.h>
 
 #include "schema.h"
+#include "vh_bifrost.h"
+#include "vh_identity.h"
 
 static int
 refuse(char *why, size_t cap, const char *reason)
@@ -427,4 +429,35 @@ prefix6_contains(const struct vh_config_prefix6 *p, const uint8_t *addr)
 	if (rest == 0)
 		return true;
 	return ((p->addr[full] ^ addr[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int
+parse_peer_address(const struct field *f, const char *s, void *dst, char *why, size_t cap)
+{
+	struct vh_pathaddr pa;
+	char err[128] = "";
+
+	if (vh_pathaddr_parse(s, &pa, err, sizeof(err)) != 0)
+		return refuse(why, cap, err[0] != '\0' ? err : "not a PathAddr");
+	if (pa.kind != VH_PATHADDR_UDP)
+		return refuse(why, cap, "only /udp/ PathAddrs can be peers until the mesh layer exists");
+	snprintf(dst, f->size, "%s", s);
+	return 0;
+}
+
+int
+parse_node_id(const struct field *f, const char *s, void *dst, char *why, size_t cap)
+{
+	(void)f;
+	if (vh_identity_nodeid_parse(s, dst) != 0)
+		return refuse(why, cap, "not a NodeID (VH... text with a valid checksum)");
+	return 0;
+}
+
+void
+format_node_id(const struct field *f, const void *src, char *buf, size_t cap)
+{
+	(void)f;
+	if (vh_identity_nodeid_format(src, buf, cap) < 0 && cap > 0)
+		buf[0] = '\0';
 }

@@ -18,6 +18,7 @@ typedef __typeof__(((struct vh_config *)0)->overlay) overlay_t;
 typedef __typeof__(((struct vh_config *)0)->mempool) mempool_t;
 typedef __typeof__(((struct vh_config *)0)->telemetry) telemetry_t;
 typedef __typeof__(((struct vh_config *)0)->metrics) metrics_t;
+typedef __typeof__(((struct vh_config *)0)->veil) veil_t;
 
 #define SIZE(type, member) sizeof(((type *)0)->member)
 #define STR(s) #s
@@ -437,6 +438,104 @@ static const struct field metrics_fields[] = {
 	{0},
 };
 
+#define PEER(m) offsetof(struct vh_config_peer, m)
+
+static const struct field peer_fields[] = {
+	{.key = "address",
+		.kind = K_STRING,
+		.flags = F_REQUIRED,
+		.offset = PEER(address),
+		.size = SIZE(struct vh_config_peer, address),
+		.min = 1,
+		.max = VH_CONFIG_PEER_ADDR_LEN - 1,
+		.parse = parse_peer_address,
+		.format = format_text,
+		.type_doc = "PathAddr",
+		.allowed_doc = "a `/udp/` PathAddr (docs/protocol.md), unique among peers",
+		.doc = "Where the peer listens, e.g. `/udp/10.77.1.2:22088`."},
+	{.key = "node_id",
+		.kind = K_STRING,
+		.flags = F_HAS,
+		.offset = PEER(node_id),
+		.has_offset = PEER(has_node_id),
+		.min = 1,
+		.max = 64,
+		.parse = parse_node_id,
+		.format = format_node_id,
+		.def_doc = "learnt on first use (TOFU)",
+		.type_doc = "NodeID",
+		.allowed_doc = "`VH...` text (docs/identity.md)",
+		.doc = "The peer's NodeID; a handshake proving another one is refused."},
+	{.key = "name",
+		.kind = K_STRING,
+		.offset = PEER(name),
+		.size = SIZE(struct vh_config_peer, name),
+		.min = 1,
+		.max = VH_CONFIG_NODE_NAME_LEN - 1,
+		.parse = parse_node_name,
+		.format = format_text,
+		.def_doc = "none",
+		.allowed_doc = "`[a-z0-9][a-z0-9-]{0,31}`",
+		.doc = "A label for vhctl and the TOFU pin (else the address is the label)."},
+	{0},
+};
+
+static const struct field peer_value = {.kind = K_OBJECT, .sub = peer_fields};
+
+#define VEIL_INT(k, m, lo, hi, d, text)                                \
+	{.key = k, .kind = K_INT, .offset = offsetof(veil_t, m),       \
+		.size = SIZE(veil_t, m), .min = lo, .max = hi, .def = d, .doc = text}
+
+static const struct field veil_fields[] = {
+	{.key = "enabled",
+		.kind = K_BOOL,
+		.offset = offsetof(veil_t, enabled),
+		.def = "false",
+		.doc = "Run Veil link sessions (control lcore, this release) with the `peers`."},
+	VEIL_INT("rekey_after_s", rekey_after_s, 1, 86400, "120",
+		"Age at which a session's initiator starts a new handshake (WireGuard's REKEY_AFTER_TIME)."),
+	VEIL_INT("reject_after_s", reject_after_s, 2, 86400, "180",
+		"Age at which a session key is dropped; more than rekey_after_s."),
+	VEIL_INT("keepalive_s", keepalive_s, 1, 3600, "10",
+		"Received data is answered (keepalive) within this time; also dead-peer detection."),
+	VEIL_INT("rekey_timeout_ms", rekey_timeout_ms, 50, 60000, "5000",
+		"First retry delay of an unanswered handshake, doubling with jitter."),
+	VEIL_INT("backoff_max_s", backoff_max_s, 1, 3600, "60", "Cap on the retry delay."),
+	VEIL_INT("rekey_attempt_s", rekey_attempt_s, 1, 86400, "90",
+		"A peer failing handshakes this long is reported dead (configured peers keep retrying)."),
+	VEIL_INT("persistent_keepalive_s", persistent_keepalive_s, 0, 3600, "0",
+		"Send a keepalive when nothing was sent this long (NAT); 0 is off."),
+	{.key = "accept_unknown",
+		.kind = K_BOOL,
+		.offset = offsetof(veil_t, accept_unknown),
+		.def = "true",
+		.doc = "Answer handshakes from nodes that are not in `peers` (they are listed as peers)."},
+	{0},
+};
+
+static int
+peers_finish(struct walk *w, const struct vh_config *c)
+{
+	char sub[48];
+
+	for (unsigned int i = 0; i < c->n_peers; i++)
+		for (unsigned int j = 0; j < i; j++) {
+			if (strcmp(c->peers[i].address, c->peers[j].address) == 0) {
+				snprintf(sub, sizeof(sub), ".peers[%u].address", i);
+				return walk_fail(w, sub, "same address as peers[%u]", j);
+			}
+			if (c->peers[i].name[0] != '\0' &&
+				strcmp(c->peers[i].name, c->peers[j].name) == 0) {
+				snprintf(sub, sizeof(sub), ".peers[%u].name", i);
+				return walk_fail(w, sub, "same name as peers[%u]", j);
+			}
+		}
+	if (c->veil.reject_after_s <= c->veil.rekey_after_s)
+		return walk_fail(w, ".veil.reject_after_s", "must be more than rekey_after_s (%u)",
+			c->veil.rekey_after_s);
+	return 0;
+}
+
 static int
 root_finish(struct walk *w, void *obj)
 {
@@ -456,7 +555,7 @@ root_finish(struct walk *w, void *obj)
 				return walk_fail(w, sub, "same device as ports[%u]", j);
 			}
 		}
-	return 0;
+	return peers_finish(w, c);
 }
 
 #define ROOT(m) offsetof(struct vh_config, m)
@@ -523,6 +622,21 @@ static const struct field root_fields[] = {
 		.sub = metrics_fields,
 		.def_doc = "disabled",
 		.doc = "Prometheus metrics; absent: disabled."},
+	{.key = "peers",
+		.kind = K_ARRAY,
+		.offset = ROOT(peers),
+		.size = sizeof(struct vh_config_peer),
+		.count_offset = ROOT(n_peers),
+		.min = 0,
+		.max = VH_CONFIG_MAX_PEERS,
+		.sub = &peer_value,
+		.def_doc = "`[]`",
+		.doc = "Neighbours to keep Veil link sessions with (docs/operations.md)."},
+	{.key = "veil",
+		.kind = K_OBJECT,
+		.offset = ROOT(veil),
+		.sub = veil_fields,
+		.doc = "Veil link sessions: timers (WireGuard's defaults) and switches."},
 	{0},
 };
 
@@ -540,5 +654,7 @@ const char *const vh_config_rules[] = {
 	"or lies inside one of the port's `ipv6` prefixes.",
 	"A port with `ipv6` or `gateway6` needs `mtu` >= 1280.",
 	"`lcores.workers` ids are unique.",
+	"Peer addresses are unique, and so are peer names.",
+	"`veil.reject_after_s` is more than `veil.rekey_after_s`.",
 	NULL,
 };

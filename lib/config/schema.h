@@ -96,6 +96,9 @@ int parse_addr4(const struct field *f, const char *s, void *dst, char *why, size
 int parse_prefix6(const struct field *f, const char *s, void *dst, char *why, size_t cap);
 int parse_addr6(const struct field *f, const char *s, void *dst, char *why, size_t cap);
 int parse_endpoint(const struct field *f, const char *s, void *dst, char *why, size_t cap);
+int parse_peer_address(const struct field *f, const char *s, void *dst, char *why, size_t cap);
+int parse_node_id(const struct field *f, const char *s, void *dst, char *why, size_t cap);
+void format_node_id(const struct field *f, const void *src, char *buf, size_t cap);
 void format_text(const struct field *f, const void *src, char *buf, size_t cap);
 void format_mac(const struct field *f, const void *src, char *buf, size_t cap);
 void format_prefix4(const struct field *f, const void *src, char *buf, size_t cap);

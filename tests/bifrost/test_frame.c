@@ -24,7 +24,9 @@ static const char *vectors_path;
 static const char *doc_path;
 
 static const uint8_t known_types[] = {VH_BIFROST_DATA, VH_BIFROST_CONTROL, VH_BIFROST_KEEPALIVE,
-	VH_BIFROST_CLOSE, VH_BIFROST_ECHO_REQUEST, VH_BIFROST_ECHO_REPLY};
+	VH_BIFROST_CLOSE, VH_BIFROST_ECHO_REQUEST, VH_BIFROST_ECHO_REPLY, VH_BIFROST_HANDSHAKE_INIT,
+	VH_BIFROST_HANDSHAKE_RESP, VH_BIFROST_COOKIE_REPLY, VH_BIFROST_LINK_DATA,
+	VH_BIFROST_HANDSHAKE_FINISH};
 
 static bool
 may_be_empty(uint8_t type)
@@ -196,7 +198,7 @@ build_all_types(uint8_t *d, size_t cap, size_t *offsets)
 static void
 test_multiple_frames(void **state)
 {
-	uint8_t d[256], p[32];
+	uint8_t d[512], p[32];
 	size_t offsets[sizeof(known_types)], pos = 0, len;
 	struct vh_bifrost_frame f;
 
@@ -225,7 +227,7 @@ test_multiple_frames(void **state)
 static void
 test_truncated_at_every_offset(void **state)
 {
-	uint8_t d[256];
+	uint8_t d[512];
 	size_t offsets[sizeof(known_types) + 1], len;
 
 	(void)state;
@@ -333,15 +335,20 @@ test_unknown_types(void **state)
 
 	(void)state;
 	for (unsigned int t = 0; t < 256; t++) {
-		bool known = t >= 1 && t <= 6;
+		bool known = (t >= 1 && t <= 6) || (t >= 0x10 && t <= 0x14);
 
 		raw_header(d, 'V', 'H', 1, (uint8_t)t, 16);
 		expect_reason(d, sizeof(d), known ? VH_DROP_NONE : VH_DROP_BIFROST_UNKNOWN_TYPE);
 		unknown += !known;
 	}
-	assert_int_equal(unknown, 250);
-	/* the reserved ranges are unknown too, but named */
-	assert_string_equal(vh_bifrost_type_name(0x10), "link-reserved");
+	assert_int_equal(unknown, 245);
+	/* link frames are known and named; the rest of the reserved ranges is unknown but named */
+	assert_string_equal(vh_bifrost_type_name(0x10), "handshake-init");
+	assert_string_equal(vh_bifrost_type_name(0x11), "handshake-resp");
+	assert_string_equal(vh_bifrost_type_name(0x12), "cookie-reply");
+	assert_string_equal(vh_bifrost_type_name(0x13), "link-data");
+	assert_string_equal(vh_bifrost_type_name(0x14), "handshake-finish");
+	assert_string_equal(vh_bifrost_type_name(0x15), "link-reserved");
 	assert_string_equal(vh_bifrost_type_name(0x1f), "link-reserved");
 	assert_string_equal(vh_bifrost_type_name(0x20), "mix-reserved");
 	assert_string_equal(vh_bifrost_type_name(0x2f), "mix-reserved");

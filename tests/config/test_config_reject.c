@@ -37,7 +37,7 @@ static const struct bad bad[] = {
 	{WHOLE, "{'ports':[" OK_PORT "]}", "$.node", "missing required key"},
 	{EXTRA, "'bogus':1", "$.bogus",
 		"unknown key (expected one of: version, node, log, lcores, "
-		"overlay, mempool, ports, telemetry, metrics)"},
+		"overlay, mempool, ports, telemetry, metrics, peers, veil)"},
 	{EXTRA, "'we ird\\'':1", "$['we ird\\'']", "unknown key"},
 	{EXTRA, "'version':2", "$.version",
 		"unsupported config version (this build reads version 1): 2"},
@@ -258,6 +258,17 @@ static const struct bad bad[] = {
 		"multicast address not allowed"},
 	{EXTRA, "'metrics':{'listen':'127.0.0.1:9469','path':'/m'}", "$.metrics.path",
 		"unknown key (expected one of: listen)"},
+	/* peers, veil */
+	{EXTRA, "'peers':[{}]", "$.peers[0].address", "missing required key"},
+	{EXTRA, "'peers':[{'address':'10.0.0.2:22088'}]", "$.peers[0].address", ""},
+	{EXTRA, "'peers':[{'address':'/relay/x'}]", "$.peers[0].address", ""},
+	{EXTRA, "'peers':[{'address':'/udp/10.0.0.2','node_id':'VHnot-an-id'}]",
+		"$.peers[0].node_id", "not a NodeID"},
+	{EXTRA, "'peers':[{'address':'/udp/10.0.0.2'},{'address':'/udp/10.0.0.2'}]",
+		"$.peers[1].address", "same address as peers[0]"},
+	{EXTRA, "'veil':{'rekey_after_s':200}", "$.veil.reject_after_s",
+		"must be more than rekey_after_s (200)"},
+	{EXTRA, "'veil':{'keepalive_s':0}", "$.veil.keepalive_s", "out of range 1..3600: 0"},
 };
 
 /* ' in an expected text stands for ", \' for a real '. */
