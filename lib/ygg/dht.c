@@ -211,7 +211,7 @@ static uint32_t
 new_txid(struct vh_dht *d)
 {
 	for (;;) {
-		uint32_t t = dht_rand32(d);
+		uint32_t t = dht_rand32(d) & 0x7fffffff; /* returned as a positive int */
 		bool used = t == 0;
 
 		for (uint32_t i = 0; i < d->nrpc && !used; i++)
