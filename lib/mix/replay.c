@@ -150,7 +150,7 @@ static uint64_t *
 locate(const struct vh_mix_replay *f, const uint8_t *tag, uint64_t mask[BLOCK_WORDS])
 {
 	uint32_t b32 = (uint32_t)tag[0] | (uint32_t)tag[1] << 8 | (uint32_t)tag[2] << 16 |
-		(uint32_t)tag[3] << 24;
+		       (uint32_t)tag[3] << 24;
 	/* Multiply-shift maps 32 uniform bits onto [0, nr_blocks) evenly enough. */
 	uint64_t block = ((uint64_t)b32 * f->nr_blocks) >> 32;
 
@@ -210,8 +210,7 @@ lock(uint8_t *l)
 }
 
 int
-vh_mix_replay_test_and_set_mt(
-	struct vh_mix_replay *f, const uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN])
+vh_mix_replay_test_and_set_mt(struct vh_mix_replay *f, const uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN])
 {
 	uint64_t mask[BLOCK_WORDS];
 	uint64_t *blk;

@@ -283,22 +283,22 @@ enum vh_mix_wheel_overflow {
 
 /** Delay wheel configuration. */
 struct vh_mix_wheel_conf {
-	uint64_t tick;        /**< width of a level-0 slot, in the caller's time unit (> 0) */
-	unsigned int levels;  /**< 1..VH_MIX_WHEEL_MAX_LEVELS; span = tick * 256^levels */
-	uint32_t capacity;    /**< entries in the preallocated pool (1..2^31) */
-	uint64_t start;       /**< the caller's clock now */
+	uint64_t tick;       /**< width of a level-0 slot, in the caller's time unit (> 0) */
+	unsigned int levels; /**< 1..VH_MIX_WHEEL_MAX_LEVELS; span = tick * 256^levels */
+	uint32_t capacity;   /**< entries in the preallocated pool (1..2^31) */
+	uint64_t start;      /**< the caller's clock now */
 	enum vh_mix_wheel_overflow overflow;
 };
 
 /** Delay wheel counters (cumulative since creation). */
 struct vh_mix_wheel_stats {
-	uint64_t inserted;  /**< objects accepted */
-	uint64_t expired;   /**< objects returned by vh_mix_wheel_expire() */
-	uint64_t drained;   /**< objects returned by vh_mix_wheel_drain() */
-	uint64_t full;      /**< inserts refused because the pool was empty */
-	uint64_t clamped;   /**< due times beyond the span held for the span instead */
-	uint64_t too_far;   /**< due times beyond the span refused (VH_MIX_WHEEL_REJECT) */
-	uint64_t cascaded;  /**< entries moved down a level */
+	uint64_t inserted; /**< objects accepted */
+	uint64_t expired;  /**< objects returned by vh_mix_wheel_expire() */
+	uint64_t drained;  /**< objects returned by vh_mix_wheel_drain() */
+	uint64_t full;     /**< inserts refused because the pool was empty */
+	uint64_t clamped;  /**< due times beyond the span held for the span instead */
+	uint64_t too_far;  /**< due times beyond the span refused (VH_MIX_WHEEL_REJECT) */
+	uint64_t cascaded; /**< entries moved down a level */
 };
 
 /** A hierarchical timing wheel holding objects until their due time. */
@@ -326,15 +326,15 @@ int vh_mix_wheel_insert(struct vh_mix_wheel *w, void *obj, uint64_t due);
  * Advance the wheel's clock to now and return up to max objects whose due
  * time is at or before now rounded down to a tick boundary. Objects come
  * out in due-tick order (no object is returned before one of an earlier
- * tick; within a tick, in arrival order). An object is never returned
+ * tick; within a tick in no particular order). An object is never returned
  * before its due time and at most one tick after it. When out fills up, the
  * rest stays for the next call. A now before the wheel's clock is treated as
  * the wheel's clock. Amortised O(1) per object plus O(levels) per call, also
  * when now jumps far ahead.
  * @return number of objects written to out
  */
-unsigned int vh_mix_wheel_expire(struct vh_mix_wheel *w, uint64_t now, void **out,
-	unsigned int max);
+unsigned int vh_mix_wheel_expire(
+	struct vh_mix_wheel *w, uint64_t now, void **out, unsigned int max);
 
 /**
  * Remove up to max objects whatever their due time (shutdown: the caller
@@ -362,8 +362,8 @@ void vh_mix_wheel_stats_get(const struct vh_mix_wheel *w, struct vh_mix_wheel_st
 
 /** Replay filter sizing, as vh_mix_replay_plan() computes it. */
 struct vh_mix_replay_plan {
-	uint64_t nr_blocks;   /**< 64-byte blocks */
-	unsigned int k;       /**< bits set per tag, 1..VH_MIX_REPLAY_MAX_K */
+	uint64_t nr_blocks;    /**< 64-byte blocks */
+	unsigned int k;        /**< bits set per tag, 1..VH_MIX_REPLAY_MAX_K */
 	double fp_at_capacity; /**< predicted false-positive rate holding capacity tags */
 };
 
@@ -403,7 +403,8 @@ void vh_mix_replay_free(struct vh_mix_replay *f);
  * now recorded, -EINVAL for NULL arguments. Never 0 for a tag recorded
  * before (no false negatives).
  */
-int vh_mix_replay_test_and_set(struct vh_mix_replay *f, const uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN]);
+int vh_mix_replay_test_and_set(
+	struct vh_mix_replay *f, const uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN]);
 
 /**
  * vh_mix_replay_test_and_set() for a filter shared by several threads: each

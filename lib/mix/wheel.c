@@ -321,7 +321,7 @@ vh_mix_wheel_drain(struct vh_mix_wheel *w, void **out, unsigned int max)
 		for (unsigned int word = 0; word < MAP_WORDS && n < max; word++) {
 			while (w->lv[k].map[word] != 0 && n < max) {
 				unsigned int s = word * 64 +
-					(unsigned int)__builtin_ctzll(w->lv[k].map[word]);
+						 (unsigned int)__builtin_ctzll(w->lv[k].map[word]);
 
 				n += pop_slot(w, k, s, out + n, max - n);
 			}

@@ -92,8 +92,8 @@ fp_binomial(uint64_t blocks, unsigned int k, uint64_t n)
 
 	for (uint64_t i = 0; i <= n && i < 2000; i++) {
 		double lp = lgamma((double)n + 1) - lgamma((double)i + 1) -
-			lgamma((double)(n - i) + 1) + (double)i * log(q) +
-			(double)(n - i) * log1p(-q);
+			    lgamma((double)(n - i) + 1) + (double)i * log(q) +
+			    (double)(n - i) * log1p(-q);
 		double f = pow(1 - pow(1 - 1.0 / 512, (double)k * (double)i), k);
 
 		sum += exp(lp) * f;
@@ -107,8 +107,8 @@ test_sizing(void **state)
 	static const struct {
 		uint64_t n;
 		double p;
-	} cases[] = {{1000, 1e-2}, {100000, 1e-3}, {100000, 1e-6}, {10000000, 1e-6},
-		{123457, 0.3}, {50, 1e-9}};
+	} cases[] = {{1000, 1e-2}, {100000, 1e-3}, {100000, 1e-6}, {10000000, 1e-6}, {123457, 0.3},
+		{50, 1e-9}};
 
 	(void)state;
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
@@ -120,10 +120,10 @@ test_sizing(void **state)
 		/* meets the rate, and is the fewest blocks any k meets it with */
 		assert_true(plan.fp_at_capacity <= cases[c].p);
 		assert_true(plan.fp_at_capacity ==
-			vh_mix_replay_fp_predict(plan.nr_blocks, plan.k, cases[c].n));
+			    vh_mix_replay_fp_predict(plan.nr_blocks, plan.k, cases[c].n));
 		for (unsigned int k = 1; k <= VH_MIX_REPLAY_MAX_K && plan.nr_blocks > 1; k++)
 			assert_true(vh_mix_replay_fp_predict(plan.nr_blocks - 1, k, cases[c].n) >
-				cases[c].p);
+				    cases[c].p);
 		/* a blocked filter needs at least the unblocked filter's bits */
 		assert_true((double)plan.nr_blocks * 512 >= textbook * 0.999);
 		/* the Poisson load model agrees with the exact binomial one once
@@ -243,8 +243,8 @@ test_saturation(void **state)
 		assert_true(vh_mix_replay_test_and_set(f, tag) >= 0);
 	}
 	assert_true(vh_mix_replay_fp_now(f) > 10 * before);
-	printf("saturated at 4x capacity: predicted fp %.3g (was %.3g)\n",
-		vh_mix_replay_fp_now(f), before);
+	printf("saturated at 4x capacity: predicted fp %.3g (was %.3g)\n", vh_mix_replay_fp_now(f),
+		before);
 	for (uint64_t j = 0; j < i; j++) {
 		prng_tag(3, j, tag);
 		assert_int_equal(vh_mix_replay_test(f, tag), 1);

@@ -22,8 +22,7 @@
 #define OUT_MAX 4096
 
 static struct vh_mix_wheel *
-mk(uint64_t tick, unsigned int levels, uint32_t cap, uint64_t start,
-	enum vh_mix_wheel_overflow ov)
+mk(uint64_t tick, unsigned int levels, uint32_t cap, uint64_t start, enum vh_mix_wheel_overflow ov)
 {
 	struct vh_mix_wheel_conf c = {
 		.tick = tick, .levels = levels, .capacity = cap, .start = start, .overflow = ov};
@@ -156,9 +155,8 @@ static void
 test_levels_order(void **state)
 {
 	/* sorted; tick 1, so delays are ticks */
-	static const uint64_t d[] = {1, 2, 254, 255, 256, 257, 511, 512, 513, 65279, 65280,
-		65535, 65536, 65537, 65792, 65793, 131071, 131072, 1000000, 16776960, 16777214,
-		16777215};
+	static const uint64_t d[] = {1, 2, 254, 255, 256, 257, 511, 512, 513, 65279, 65280, 65535,
+		65536, 65537, 65792, 65793, 131071, 131072, 1000000, 16776960, 16777214, 16777215};
 	struct vh_mix_wheel *w = mk(1, 3, 64, 0, VH_MIX_WHEEL_REJECT);
 	struct vh_mix_wheel_stats st;
 
@@ -324,8 +322,10 @@ test_drain(void **state)
 			uintptr_t i = (uintptr_t)out[g];
 
 			assert_true(i >= 1 && i <= 1500);
-			assert_int_equal(seen[i], 0);
-			seen[i] = 1;
+			if (i <= 1500) {
+				assert_int_equal(seen[i], 0);
+				seen[i] = 1;
+			}
 		}
 		total += got;
 	}
@@ -426,7 +426,7 @@ random_run(uint64_t seed, const struct vh_mix_wheel_conf *c, unsigned int nr_ops
 				break;
 			default: /* exponential-ish, mean span / 64 */
 				delay = (uint64_t)((double)span / 64 *
-					-log(((x >> 11) + 1) * 0x1p-53));
+						   -log(((x >> 11) + 1) * 0x1p-53));
 				break;
 			}
 			due = (x >> 8) % 6 == 4 ? now - (x >> 16) % (now + 1) : now + delay;
@@ -440,7 +440,8 @@ random_run(uint64_t seed, const struct vh_mix_wheel_conf *c, unsigned int nr_ops
 			assert_int_equal(rc, want);
 			ins += rc == 0;
 		} else if (sel < 97) {
-			unsigned int max = (x >> 8) % 8 == 0 ? (unsigned int)((x >> 16) % 5) : OUT_MAX;
+			unsigned int max =
+				(x >> 8) % 8 == 0 ? (unsigned int)((x >> 16) % 5) : OUT_MAX;
 			unsigned int got;
 
 			switch ((x >> 24) % 10) {
@@ -456,14 +457,16 @@ random_run(uint64_t seed, const struct vh_mix_wheel_conf *c, unsigned int nr_ops
 			}
 			got = vh_mix_wheel_expire(w, now, out, max);
 			if (wref_expire(&r, now, out, got, max) != 0)
-				fail_msg("seed %llu op %u: %s", (unsigned long long)seed, op, r.why);
+				fail_msg(
+					"seed %llu op %u: %s", (unsigned long long)seed, op, r.why);
 			exp += got;
 		} else {
 			unsigned int max = (unsigned int)(x >> 8) % 50;
 			unsigned int got = vh_mix_wheel_drain(w, out, max);
 
 			if (wref_drain(&r, out, got, max) != 0)
-				fail_msg("seed %llu op %u: %s", (unsigned long long)seed, op, r.why);
+				fail_msg(
+					"seed %llu op %u: %s", (unsigned long long)seed, op, r.why);
 		}
 		assert_int_equal(vh_mix_wheel_count(w), r.live);
 	}
@@ -480,7 +483,10 @@ test_random(void **state)
 {
 	const struct vh_mix_wheel_conf confs[] = {
 		{.tick = 1, .levels = 2, .capacity = 5000, .start = 0},
-		{.tick = 1000, .levels = 3, .capacity = 3000, .start = 123456789,
+		{.tick = 1000,
+			.levels = 3,
+			.capacity = 3000,
+			.start = 123456789,
 			.overflow = VH_MIX_WHEEL_REJECT},
 		{.tick = 7, .levels = 1, .capacity = 100, .start = 1u << 31},
 		{.tick = 3, .levels = 4, .capacity = 2000, .start = (UINT64_C(1) << 32) * 3 - 40},

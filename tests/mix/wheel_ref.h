@@ -50,7 +50,9 @@ wref_fini(struct wref *r)
 static inline int
 wref_less(const struct wref *r, size_t a, size_t b)
 {
-	return r->eff[a] < r->eff[b] || (r->eff[a] == r->eff[b] && a < b);
+	uint64_t ea = r->eff[a], eb = r->eff[b];
+
+	return ea < eb || (ea == eb && a < b);
 }
 
 static inline int
