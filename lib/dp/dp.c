@@ -192,7 +192,7 @@ vh_dp_punt_dequeue(struct vh_dp *dp, struct rte_mbuf **pkts, unsigned int n)
 int
 vh_dp_inject(struct vh_dp *dp, struct rte_mbuf *m)
 {
-	int idx = dp->port_index[m->port];
+	int idx = m->port < RTE_MAX_ETHPORTS ? dp->port_index[m->port] : -1;
 	struct dp_lcore *lc;
 
 	if (idx < 0) {
