@@ -298,6 +298,23 @@ sum_objs(unsigned int lcore, const char *node, uint64_t calls, uint64_t objs, ui
 		s->classify += objs;
 }
 
+/* A frame for a port that is not ours is refused and freed, never sent. */
+static void
+test_inject_bad_port(void **state)
+{
+	uint8_t payload[16] = {0};
+	struct rte_mbuf *m = udp4_frame(ring_port(), peer_mac, PEER_IP, 1, 2, payload, 16);
+	unsigned int before = vh_dp_mbufs_in_use(dp);
+
+	(void)state;
+	m->port = 999;
+	assert_int_equal(vh_dp_inject(dp, m), -EINVAL);
+	assert_int_equal(vh_dp_mbufs_in_use(dp), before - 1);
+	m = udp4_frame(ring_port(), peer_mac, PEER_IP, 1, 2, payload, 16);
+	m->port = RTE_MAX_ETHPORTS - 1;
+	assert_int_equal(vh_dp_inject(dp, m), -EINVAL);
+}
+
 static void
 test_graph_counters(void **state)
 {
@@ -352,6 +369,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_malformed_dropped_by_reason),
 		cmocka_unit_test(test_arp_request_punted),
 		cmocka_unit_test(test_null_port_sends),
+		cmocka_unit_test(test_inject_bad_port),
 		cmocka_unit_test(test_graph_counters),
 	};
 	char prefix[64];
