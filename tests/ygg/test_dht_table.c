@@ -227,7 +227,7 @@ static void
 test_closest_order(void **state)
 {
 	struct ctx *c = *state;
-	uint8_t ids[300][32];
+	uint8_t ids[56 * 6][32];
 	unsigned n = 0;
 
 	for (int b = 200; b < 256; b++) {
