@@ -329,8 +329,8 @@ int vh_mix_wheel_insert(struct vh_mix_wheel *w, void *obj, uint64_t due);
  * tick; within a tick in no particular order). An object is never returned
  * before its due time and at most one tick after it. When out fills up, the
  * rest stays for the next call. A now before the wheel's clock is treated as
- * the wheel's clock. Amortised O(1) per object plus O(levels) per call, also
- * when now jumps far ahead.
+ * the wheel's clock. Amortised O(1) per object plus O(levels) per occupied
+ * slot reached: empty ticks cost nothing, however far now jumps.
  * @return number of objects written to out
  */
 unsigned int vh_mix_wheel_expire(
