@@ -533,6 +533,21 @@ report(struct sim *s, double wall)
 }
 
 static void
+sim_free(struct sim *s)
+{
+	for (size_t i = 0; i < s->nheap; i++)
+		free(s->heap[i].buf);
+	for (uint32_t i = 0; i < s->nnodes; i++) {
+		vh_dht_destroy(s->nodes[i]->dht);
+		free(s->nodes[i]);
+	}
+	free(s->heap);
+	free(s->nodes);
+	free(s->alive);
+	free(s->lk);
+}
+
+static void
 usage(void)
 {
 	fprintf(stderr,
@@ -610,6 +625,7 @@ main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	sm = report(&s, wall);
+	sim_free(&s);
 	if (s.o.expect_success >= 0 && sm.success < s.o.expect_success) {
 		printf("FAIL: success %.2f%% < %.2f%%\n", sm.success, s.o.expect_success);
 		return 1;
