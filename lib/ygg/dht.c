@@ -11,8 +11,8 @@
 #include "dht_internal.h"
 
 #define EXPIRE_SCAN_MS 60000
-#define FRESH_MS 30000    /* an oldest contact seen this recently is not pinged */
-#define PEX_PINGS 4       /* new contacts pinged per peer-exchange answer */
+#define FRESH_MS 30000 /* an oldest contact seen this recently is not pinged */
+#define PEX_PINGS 4    /* new contacts pinged per peer-exchange answer */
 #define REFRESH_PER_PASS 4
 
 static const uint8_t zero_id[VH_DHT_ID_LEN];
@@ -20,8 +20,8 @@ static const uint8_t zero_id[VH_DHT_ID_LEN];
 static void
 defaults(struct vh_dht_config *c)
 {
-#define DEF(f, v)                                                                                  \
-	if (c->f == 0)                                                                             \
+#define DEF(f, v)      \
+	if (c->f == 0) \
 	c->f = (v)
 	DEF(alpha, VH_DHT_ALPHA);
 	DEF(rpc_timeout_ms, 1000);
@@ -461,8 +461,8 @@ on_pex(struct vh_dht *d, const struct vh_dht_msg *m)
 }
 
 static void
-dispatch_response(struct vh_dht *d, const struct rpc *r, const uint8_t *from,
-	const struct vh_dht_msg *m)
+dispatch_response(
+	struct vh_dht *d, const struct rpc *r, const uint8_t *from, const struct vh_dht_msg *m)
 {
 	switch (r->kind) {
 	case RPC_LOOKUP:
@@ -596,8 +596,8 @@ random_in_bucket(struct vh_dht *d, int b, uint8_t *out)
 	/* Same prefix as self above bit b, differ at bit b, random below. */
 	for (int i = 0; i < byte; i++)
 		out[i] = d->self[i];
-	out[byte] = (uint8_t)((d->self[byte] & ~(bit | (bit - 1))) |
-		((d->self[byte] ^ bit) & bit) | (out[byte] & (bit - 1)));
+	out[byte] = (uint8_t)((d->self[byte] & ~(bit | (bit - 1))) | ((d->self[byte] ^ bit) & bit) |
+			      (out[byte] & (bit - 1)));
 }
 
 static void
@@ -742,7 +742,8 @@ local_value(struct vh_dht *d, const uint8_t *key, vh_dht_lookup_cb cb, void *arg
 
 	if (d->published && id_eq(key, d->self)) {
 		rec = d->own;
-	} else if (s == NULL || s->expires <= d->now || record_decode(s->bytes, s->len, &rec) != 0) {
+	} else if (s == NULL || s->expires <= d->now ||
+		   record_decode(s->bytes, s->len, &rec) != 0) {
 		return false;
 	}
 	res.record = &rec;
@@ -810,8 +811,8 @@ dht_store_to(struct vh_dht *d, const struct vh_dht_contact *to, size_t n)
 }
 
 int
-vh_dht_add_peer(struct vh_dht *d, const uint8_t *id, const uint8_t *addr, size_t addr_len,
-	uint64_t now)
+vh_dht_add_peer(
+	struct vh_dht *d, const uint8_t *id, const uint8_t *addr, size_t addr_len, uint64_t now)
 {
 	struct vh_dht_contact c;
 
@@ -835,15 +836,15 @@ vh_dht_bootstrap(struct vh_dht *d, uint64_t now)
 }
 
 size_t
-vh_dht_closest(const struct vh_dht *d, const uint8_t *target, struct vh_dht_contact *out,
-	size_t max)
+vh_dht_closest(
+	const struct vh_dht *d, const uint8_t *target, struct vh_dht_contact *out, size_t max)
 {
 	return table_closest(&d->t, target, out, max, NULL);
 }
 
 int
-vh_dht_get_record(const struct vh_dht *d, const uint8_t key[VH_DHT_ID_LEN],
-	struct vh_dht_record *rec)
+vh_dht_get_record(
+	const struct vh_dht *d, const uint8_t key[VH_DHT_ID_LEN], struct vh_dht_record *rec)
 {
 	const struct stored *s = store_get(&d->s, key);
 
@@ -853,8 +854,8 @@ vh_dht_get_record(const struct vh_dht *d, const uint8_t key[VH_DHT_ID_LEN],
 }
 
 int
-vh_dht_store_record(struct vh_dht *d, const uint8_t *source, const uint8_t *buf, size_t len,
-	uint64_t now)
+vh_dht_store_record(
+	struct vh_dht *d, const uint8_t *source, const uint8_t *buf, size_t len, uint64_t now)
 {
 	struct vh_dht_msg m = {.rec = buf, .rec_len = (uint16_t)len};
 

@@ -9,8 +9,8 @@
 
 #include "vh_ygg.h"
 
-#define REPL_MAX 8      /* replacement cache per bucket */
-#define CANDS_MAX 64    /* candidates a lookup keeps */
+#define REPL_MAX 8   /* replacement cache per bucket */
+#define CANDS_MAX 64 /* candidates a lookup keeps */
 #define DEPTH_MAX 255
 
 static inline uint64_t
@@ -60,11 +60,11 @@ struct entry {
 };
 
 struct bucket {
-	struct entry *e;         /* e[0] least recently seen; grows to k */
+	struct entry *e; /* e[0] least recently seen; grows to k */
 	uint8_t n, cap;
 	uint8_t nrepl;
-	struct entry *repl;      /* replacement cache, newest last; REPL_MAX */
-	uint32_t evict_txid;     /* ping of e[0] in flight, 0 if none */
+	struct entry *repl;  /* replacement cache, newest last; REPL_MAX */
+	uint32_t evict_txid; /* ping of e[0] in flight, 0 if none */
 	uint64_t last_lookup;
 };
 
@@ -75,17 +75,17 @@ struct table {
 };
 
 enum seen_result {
-	SEEN_UPDATED,   /* was there, now most recent */
+	SEEN_UPDATED, /* was there, now most recent */
 	SEEN_INSERTED,
-	SEEN_FULL,      /* bucket full: kept in the replacement cache; ping the oldest */
-	SEEN_IGNORED,   /* self, or no address */
+	SEEN_FULL,    /* bucket full: kept in the replacement cache; ping the oldest */
+	SEEN_IGNORED, /* self, or no address */
 	SEEN_NOMEM,
 };
 
 void table_init(struct table *t, const uint8_t *self);
 void table_free(struct table *t);
-enum seen_result table_seen(struct table *t, const struct vh_dht_contact *c, uint64_t now,
-	int *bucket);
+enum seen_result table_seen(
+	struct table *t, const struct vh_dht_contact *c, uint64_t now, int *bucket);
 struct entry *table_find(struct table *t, const uint8_t *id);
 /* Remove id (dead), promoting the newest replacement. */
 bool table_evict(struct table *t, const uint8_t *id);
@@ -129,8 +129,8 @@ unsigned store_expire(struct store *s, uint64_t now);
 int record_decode(const uint8_t *buf, size_t len, struct vh_dht_record *rec);
 /* Signature and NodeID of a decoded record: 0 or 1 + reject. */
 int record_verify_sig(const struct vh_dht_record *rec, const uint8_t *buf, size_t len);
-int record_check_time(const struct vh_dht_record *rec, uint64_t now, uint64_t max_age_ms,
-	uint64_t max_skew_ms);
+int record_check_time(
+	const struct vh_dht_record *rec, uint64_t now, uint64_t max_age_ms, uint64_t max_skew_ms);
 
 /* ---- lookups (dht_lookup.c) ---- */
 
@@ -139,13 +139,13 @@ enum cand_state { CAND_NEW, CAND_INFLIGHT, CAND_DONE, CAND_FAILED };
 struct cand {
 	struct vh_dht_contact c;
 	uint8_t state;
-	uint8_t depth;           /* 1 = from the own table */
+	uint8_t depth; /* 1 = from the own table */
 };
 
 enum lookup_kind { LK_NODE, LK_VALUE, LK_PUBLISH };
 
 struct lookup {
-	uint32_t id;             /* 0 = free slot */
+	uint32_t id; /* 0 = free slot */
 	uint8_t kind;
 	uint8_t flags;
 	uint8_t target[VH_DHT_ID_LEN];
@@ -154,7 +154,7 @@ struct lookup {
 	struct cand c[CANDS_MAX];
 	unsigned nc;
 	unsigned inflight, requests, responses, timeouts;
-	int hops;                /* -1 until the target is learned */
+	int hops; /* -1 until the target is learned */
 	bool found;
 	uint64_t started;
 	struct vh_dht_record rec;
@@ -163,21 +163,21 @@ struct lookup {
 /* ---- the instance (dht.c) ---- */
 
 enum rpc_kind {
-	RPC_LOOKUP,     /* FIND_NODE / FIND_VALUE of a lookup */
-	RPC_EVICT,      /* ping of a bucket's oldest contact */
-	RPC_PING,       /* discovery ping (bootstrap, pex result, beacon, add_peer) */
-	RPC_BOOT,       /* bootstrap ping: a reply starts the self lookup */
-	RPC_PEX,        /* FIND_NODE(self) to a random contact */
+	RPC_LOOKUP, /* FIND_NODE / FIND_VALUE of a lookup */
+	RPC_EVICT,  /* ping of a bucket's oldest contact */
+	RPC_PING,   /* discovery ping (bootstrap, pex result, beacon, add_peer) */
+	RPC_BOOT,   /* bootstrap ping: a reply starts the self lookup */
+	RPC_PEX,    /* FIND_NODE(self) to a random contact */
 	RPC_STORE,
 };
 
 struct rpc {
 	uint32_t txid;
 	uint8_t kind;
-	uint8_t type;            /* request type */
+	uint8_t type; /* request type */
 	bool has_id;
 	uint8_t id[VH_DHT_ID_LEN];
-	uint32_t lookup;         /* lookup id (RPC_LOOKUP) */
+	uint32_t lookup; /* lookup id (RPC_LOOKUP) */
 	uint64_t deadline;
 };
 
@@ -193,9 +193,9 @@ struct vh_dht {
 	struct table t;
 	struct store s;
 	struct store_limits lim;
-	struct rpc *rpc;         /* dense: rpc[0..nrpc), grows to max_pending */
+	struct rpc *rpc; /* dense: rpc[0..nrpc), grows to max_pending */
 	uint32_t nrpc, rpc_cap;
-	struct lookup **lk;      /* max_lookups slots, NULL when free */
+	struct lookup **lk; /* max_lookups slots, NULL when free */
 	uint32_t next_lookup_id;
 	uint64_t now;
 	uint64_t next_refresh, next_walk, next_pex, next_boot, next_beacon, next_expire;
@@ -210,16 +210,16 @@ struct vh_dht {
 };
 
 /* dht.c helpers used by dht_lookup.c */
-int dht_request(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *to,
-	bool has_id, const struct vh_dht_msg *m, uint32_t lookup);
+int dht_request(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *to, bool has_id,
+	const struct vh_dht_msg *m, uint32_t lookup);
 uint32_t dht_rand32(struct vh_dht *d);
 void dht_store_to(struct vh_dht *d, const struct vh_dht_contact *to, size_t n);
 
 /* dht_lookup.c */
 int lookup_start(struct vh_dht *d, uint8_t kind, const uint8_t *target, unsigned flags,
 	vh_dht_lookup_cb cb, void *arg);
-void lookup_response(struct vh_dht *d, uint32_t lookup, const uint8_t *from,
-	const struct vh_dht_msg *m);
+void lookup_response(
+	struct vh_dht *d, uint32_t lookup, const uint8_t *from, const struct vh_dht_msg *m);
 void lookup_timeout(struct vh_dht *d, uint32_t lookup, const uint8_t *from);
 struct lookup *lookup_get(struct vh_dht *d, uint32_t id);
 

@@ -47,8 +47,8 @@ sign_input(const uint8_t *body, size_t body_len, uint8_t *out)
 }
 
 int
-vh_dht_record_sign(struct vh_dht_record *rec, const uint8_t sk[VH_DHT_SEC_LEN], uint8_t *out,
-	size_t cap)
+vh_dht_record_sign(
+	struct vh_dht_record *rec, const uint8_t sk[VH_DHT_SEC_LEN], uint8_t *out, size_t cap)
 {
 	uint8_t msg[PREFIX_LEN + VH_DHT_REC_MAX];
 	size_t len, off = REC_HDR;
@@ -152,8 +152,8 @@ record_verify_sig(const struct vh_dht_record *rec, const uint8_t *buf, size_t le
 }
 
 int
-record_check_time(const struct vh_dht_record *rec, uint64_t now, uint64_t max_age_ms,
-	uint64_t max_skew_ms)
+record_check_time(
+	const struct vh_dht_record *rec, uint64_t now, uint64_t max_age_ms, uint64_t max_skew_ms)
 {
 	if (now == 0)
 		return 0;

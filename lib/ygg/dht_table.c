@@ -204,8 +204,8 @@ collect(const struct bucket *bk, struct vh_dht_contact *out, size_t *n, size_t m
  * only until max contacts are in hand.
  */
 size_t
-table_closest(const struct table *t, const uint8_t *target, struct vh_dht_contact *out,
-	size_t max, const uint8_t *exclude)
+table_closest(const struct table *t, const uint8_t *target, struct vh_dht_contact *out, size_t max,
+	const uint8_t *exclude)
 {
 	int b = vh_dht_bucket_index(t->self, target);
 	size_t n = 0;

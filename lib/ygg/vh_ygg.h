@@ -67,16 +67,16 @@ enum vh_dht_msg_type {
  * Why a location record was refused (by STORE, by a lookup or by import).
  * X(enum suffix, "operator-visible-name")
  */
-#define VH_DHT_REJECT_REASONS(X)                                                                   \
-	X(MALFORMED, "malformed")                                                                  \
-	X(OVERSIZED, "oversized")                                                                  \
-	X(BAD_NODEID, "nodeid-key-mismatch")                                                       \
-	X(BAD_SIG, "bad-signature")                                                                \
-	X(STALE_SEQ, "stale-sequence")                                                             \
-	X(EXPIRED, "expired")                                                                      \
-	X(FUTURE, "future-timestamp")                                                              \
-	X(STORE_FULL, "store-full")                                                                \
-	X(SOURCE_LIMIT, "source-limit")                                                            \
+#define VH_DHT_REJECT_REASONS(X)             \
+	X(MALFORMED, "malformed")            \
+	X(OVERSIZED, "oversized")            \
+	X(BAD_NODEID, "nodeid-key-mismatch") \
+	X(BAD_SIG, "bad-signature")          \
+	X(STALE_SEQ, "stale-sequence")       \
+	X(EXPIRED, "expired")                \
+	X(FUTURE, "future-timestamp")        \
+	X(STORE_FULL, "store-full")          \
+	X(SOURCE_LIMIT, "source-limit")      \
 	X(WRONG_KEY, "wrong-key")
 
 /** Record rejection reasons, indexes of vh_dht_stats.rec_rejected. */
@@ -84,13 +84,13 @@ enum vh_dht_reject {
 #define VH_DHT_X_ENUM(e, s) VH_DHT_REJ_##e,
 	VH_DHT_REJECT_REASONS(VH_DHT_X_ENUM)
 #undef VH_DHT_X_ENUM
-	VH_DHT_REJ_MAX
+		VH_DHT_REJ_MAX
 };
 
 /** A peer: NodeID and opaque address. */
 struct vh_dht_contact {
 	uint8_t id[VH_DHT_ID_LEN];
-	uint8_t addr_len;              /**< 1..VH_DHT_ADDR_MAX */
+	uint8_t addr_len; /**< 1..VH_DHT_ADDR_MAX */
 	uint8_t addr[VH_DHT_ADDR_MAX];
 };
 
@@ -98,9 +98,9 @@ struct vh_dht_contact {
 struct vh_dht_record {
 	uint8_t node_id[VH_DHT_ID_LEN];
 	uint8_t pub[VH_DHT_PUB_LEN];
-	uint64_t seq;                  /**< higher wins */
-	uint64_t timestamp_ms;         /**< Unix milliseconds, set by the signer */
-	uint8_t naddrs;                /**< 1..VH_DHT_REC_ADDRS */
+	uint64_t seq;          /**< higher wins */
+	uint64_t timestamp_ms; /**< Unix milliseconds, set by the signer */
+	uint8_t naddrs;        /**< 1..VH_DHT_REC_ADDRS */
 	uint8_t addr_len[VH_DHT_REC_ADDRS];
 	uint8_t addrs[VH_DHT_REC_ADDRS][VH_DHT_ADDR_MAX];
 	uint8_t sig[VH_DHT_SIG_LEN];
@@ -114,35 +114,35 @@ struct vh_dht_msg {
 	uint8_t status;                /**< STORED: 0 stored, else 1 + enum vh_dht_reject */
 	uint8_t ncontacts;             /**< NODES, VALUE (<= k); BEACON: 1 */
 	struct vh_dht_contact contacts[VH_DHT_K];
-	const uint8_t *rec;            /**< STORE, VALUE: encoded record or NULL */
+	const uint8_t *rec; /**< STORE, VALUE: encoded record or NULL */
 	uint16_t rec_len;
 };
 
 /** Counters; every rejection has one. */
 struct vh_dht_stats {
-	uint64_t rx[VH_DHT_MSG_TYPES];      /**< well-formed messages received, by type */
-	uint64_t tx[VH_DHT_MSG_TYPES];      /**< messages sent, by type */
-	uint64_t rx_malformed;              /**< failed to decode */
-	uint64_t rx_unsolicited;            /**< response with no matching request */
-	uint64_t rx_no_sender;              /**< non-beacon message without a NodeID */
-	uint64_t tx_failed;                 /**< send callback returned an error */
+	uint64_t rx[VH_DHT_MSG_TYPES]; /**< well-formed messages received, by type */
+	uint64_t tx[VH_DHT_MSG_TYPES]; /**< messages sent, by type */
+	uint64_t rx_malformed;         /**< failed to decode */
+	uint64_t rx_unsolicited;       /**< response with no matching request */
+	uint64_t rx_no_sender;         /**< non-beacon message without a NodeID */
+	uint64_t tx_failed;            /**< send callback returned an error */
 	uint64_t rpc_timeouts;
-	uint64_t pending_full;              /**< request not sent: pending table full */
+	uint64_t pending_full; /**< request not sent: pending table full */
 	uint64_t rec_rejected[VH_DHT_REJ_MAX];
-	uint64_t rec_stored;                /**< new key stored */
-	uint64_t rec_updated;               /**< higher sequence replaced a record */
-	uint64_t rec_refreshed;             /**< same record stored again */
+	uint64_t rec_stored;    /**< new key stored */
+	uint64_t rec_updated;   /**< higher sequence replaced a record */
+	uint64_t rec_refreshed; /**< same record stored again */
 	uint64_t rec_expired;
 	uint64_t lookups_started;
 	uint64_t lookups_found;
 	uint64_t lookups_not_found;
-	uint64_t lookups_refused;           /**< too many lookups running */
+	uint64_t lookups_refused; /**< too many lookups running */
 	uint64_t table_inserted;
-	uint64_t table_evicted;             /**< dead contact removed */
-	uint64_t table_replaced;            /**< replacement promoted into a bucket */
-	uint64_t table_kept;                /**< oldest answered its eviction ping */
+	uint64_t table_evicted;  /**< dead contact removed */
+	uint64_t table_replaced; /**< replacement promoted into a bucket */
+	uint64_t table_kept;     /**< oldest answered its eviction ping */
 	uint64_t beacons_heard;
-	uint64_t published;                 /**< own record STOREs acknowledged */
+	uint64_t published; /**< own record STOREs acknowledged */
 	uint32_t table_size;
 	uint32_t records;
 };
@@ -166,30 +166,30 @@ struct vh_dht_config {
 	const uint8_t *node_id;
 	vh_dht_send_fn send;
 	vh_dht_rand_fn rand;
-	void *ctx;                           /**< passed to send and rand */
-	const uint8_t *self_addr;            /**< own address, for beacons (may be NULL) */
+	void *ctx;                /**< passed to send and rand */
+	const uint8_t *self_addr; /**< own address, for beacons (may be NULL) */
 	size_t self_addr_len;
 	const struct vh_dht_contact *bootstrap; /**< an all-zero id means "unknown" */
 	size_t nbootstrap;
-	unsigned alpha;                      /**< requests in flight per lookup [3] */
-	uint32_t rpc_timeout_ms;             /**< [1000] */
-	uint32_t refresh_ms;                 /**< bucket refresh period [15 min] */
-	uint32_t walk_ms;                    /**< random walk period [10 min] */
-	uint32_t pex_ms;                     /**< peer exchange period [5 min] */
-	uint32_t rebootstrap_ms;             /**< retry while the table is empty [30 s] */
-	uint32_t record_ttl_ms;              /**< stored record lifetime [1 h] */
-	uint32_t record_max_age_ms;          /**< oldest timestamp accepted [24 h] */
-	uint32_t record_max_skew_ms;         /**< newest timestamp accepted, ahead [10 min] */
-	uint32_t republish_ms;               /**< own record re-signed and stored [30 min] */
-	uint32_t max_records;                /**< record store, total [4096] */
-	uint32_t max_records_per_source;     /**< records one sender may hold [64] */
-	uint32_t max_lookups;                /**< lookups at once [32] */
-	uint32_t max_pending;                /**< requests in flight [512] */
-	uint32_t max_fails;                  /**< timeouts before a contact is dropped [2] */
-	bool lan_discovery;                  /**< send and hear LAN beacons */
-	const uint8_t *lan_addr;             /**< beacon destination (multicast), opaque */
+	unsigned alpha;                  /**< requests in flight per lookup [3] */
+	uint32_t rpc_timeout_ms;         /**< [1000] */
+	uint32_t refresh_ms;             /**< bucket refresh period [15 min] */
+	uint32_t walk_ms;                /**< random walk period [10 min] */
+	uint32_t pex_ms;                 /**< peer exchange period [5 min] */
+	uint32_t rebootstrap_ms;         /**< retry while the table is empty [30 s] */
+	uint32_t record_ttl_ms;          /**< stored record lifetime [1 h] */
+	uint32_t record_max_age_ms;      /**< oldest timestamp accepted [24 h] */
+	uint32_t record_max_skew_ms;     /**< newest timestamp accepted, ahead [10 min] */
+	uint32_t republish_ms;           /**< own record re-signed and stored [30 min] */
+	uint32_t max_records;            /**< record store, total [4096] */
+	uint32_t max_records_per_source; /**< records one sender may hold [64] */
+	uint32_t max_lookups;            /**< lookups at once [32] */
+	uint32_t max_pending;            /**< requests in flight [512] */
+	uint32_t max_fails;              /**< timeouts before a contact is dropped [2] */
+	bool lan_discovery;              /**< send and hear LAN beacons */
+	const uint8_t *lan_addr;         /**< beacon destination (multicast), opaque */
 	size_t lan_addr_len;
-	uint32_t lan_interval_ms;            /**< [30 s] */
+	uint32_t lan_interval_ms; /**< [30 s] */
 };
 
 /** Lookup options. */
@@ -201,13 +201,13 @@ enum vh_dht_lookup_flags {
 /** What a finished lookup reports to its callback. */
 struct vh_dht_lookup_result {
 	const uint8_t *target;
-	bool found;            /**< FIND_NODE: target answered; FIND_VALUE: valid record */
-	unsigned hops;         /**< depth where the target (or value) was first learned; 0 = own table */
-	unsigned requests;     /**< requests sent */
+	bool found;    /**< FIND_NODE: target answered; FIND_VALUE: valid record */
+	unsigned hops; /**< depth where the target (or value) was first learned; 0 = own table */
+	unsigned requests; /**< requests sent */
 	unsigned responses;
 	unsigned timeouts;
 	uint64_t elapsed_ms;
-	size_t nclosest;       /**< responders, closest first, at most k */
+	size_t nclosest; /**< responders, closest first, at most k */
 	const struct vh_dht_contact *closest;
 	const struct vh_dht_record *record; /**< FIND_VALUE when found, else NULL */
 };
@@ -257,8 +257,8 @@ int vh_dht_msg_decode(const uint8_t *buf, size_t len, struct vh_dht_msg *m);
  * @p rec supplies seq, timestamp and addresses; its sig is filled in.
  * @return bytes written, or -EINVAL, -EMSGSIZE
  */
-int vh_dht_record_sign(struct vh_dht_record *rec, const uint8_t sk[VH_DHT_SEC_LEN], uint8_t *out,
-	size_t cap);
+int vh_dht_record_sign(
+	struct vh_dht_record *rec, const uint8_t sk[VH_DHT_SEC_LEN], uint8_t *out, size_t cap);
 
 /**
  * Decode and fully check a record: structure, SHA-256(pub) == node_id,
@@ -333,8 +333,8 @@ int vh_dht_publish(struct vh_dht *dht, const uint8_t *const *addrs, const size_t
  * table when it answers.
  * @return 0 or a negative errno
  */
-int vh_dht_add_peer(struct vh_dht *dht, const uint8_t *id, const uint8_t *addr, size_t addr_len,
-	uint64_t now);
+int vh_dht_add_peer(
+	struct vh_dht *dht, const uint8_t *id, const uint8_t *addr, size_t addr_len, uint64_t now);
 
 /** Ping the bootstrap list again and look up the own NodeID when it answers. */
 void vh_dht_bootstrap(struct vh_dht *dht, uint64_t now);
@@ -343,23 +343,23 @@ void vh_dht_bootstrap(struct vh_dht *dht, uint64_t now);
  * Up to @p max contacts of the routing table closest to @p target.
  * @return number written
  */
-size_t vh_dht_closest(const struct vh_dht *dht, const uint8_t *target, struct vh_dht_contact *out,
-	size_t max);
+size_t vh_dht_closest(
+	const struct vh_dht *dht, const uint8_t *target, struct vh_dht_contact *out, size_t max);
 
 /**
  * A record from the local store (not the own record).
  * @return 0, or -ENOENT
  */
-int vh_dht_get_record(const struct vh_dht *dht, const uint8_t key[VH_DHT_ID_LEN],
-	struct vh_dht_record *rec);
+int vh_dht_get_record(
+	const struct vh_dht *dht, const uint8_t key[VH_DHT_ID_LEN], struct vh_dht_record *rec);
 
 /**
  * Offer a record to the local store as if a STORE from @p source had brought
  * it (import, tests).
  * @return 0, or 1 + enum vh_dht_reject
  */
-int vh_dht_store_record(struct vh_dht *dht, const uint8_t *source, const uint8_t *buf, size_t len,
-	uint64_t now);
+int vh_dht_store_record(
+	struct vh_dht *dht, const uint8_t *source, const uint8_t *buf, size_t len, uint64_t now);
 
 /** Copy the counters. */
 void vh_dht_get_stats(const struct vh_dht *dht, struct vh_dht_stats *out);

@@ -75,7 +75,7 @@ struct sim {
 	size_t nheap, capheap;
 	struct node **nodes;
 	uint32_t nnodes, cap_nodes;
-	uint32_t *alive;  /* indexes of alive nodes */
+	uint32_t *alive; /* indexes of alive nodes */
 	uint32_t nalive;
 	struct lookup_rec *lk;
 	unsigned nlk, outstanding;
@@ -499,7 +499,8 @@ report(struct sim *s, double wall)
 					know++;
 			}
 			vh_dht_get_stats(s->nodes[r->dst]->dht, &st);
-			printf("fail src %u dst %u req %u: %u nodes know dst; dst table %u rx %lu\n",
+			printf("fail src %u dst %u req %u: %u nodes know dst; dst table %u rx "
+			       "%lu\n",
 				r->src, r->dst, r->requests, know, st.table_size,
 				(unsigned long)st.rx[VH_DHT_FIND_NODE]);
 		}
@@ -569,22 +570,45 @@ parse(int argc, char **argv, struct opts *o)
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		switch (c) {
-		case 'n': o->nodes = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'l': o->lookups = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'c': o->churn = strtod(optarg, NULL); break;
-		case 'b': o->boot = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'a': o->alpha = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'n':
+			o->nodes = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'l':
+			o->lookups = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'c':
+			o->churn = strtod(optarg, NULL);
+			break;
+		case 'b':
+			o->boot = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'a':
+			o->alpha = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		case 'L':
 			if (sscanf(optarg, "%u-%u", &o->lat_min, &o->lat_max) != 2)
 				return -1;
 			break;
-		case 'j': o->join_gap_ms = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 's': o->settle_s = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'w': o->window_s = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'S': o->seed = strtoull(optarg, NULL, 10); break;
-		case 'e': o->expect_success = strtod(optarg, NULL); break;
-		case 'H': o->expect_hops = strtod(optarg, NULL); break;
-		default: return -1;
+		case 'j':
+			o->join_gap_ms = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			o->settle_s = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			o->window_s = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'S':
+			o->seed = strtoull(optarg, NULL, 10);
+			break;
+		case 'e':
+			o->expect_success = strtod(optarg, NULL);
+			break;
+		case 'H':
+			o->expect_hops = strtod(optarg, NULL);
+			break;
+		default:
+			return -1;
 		}
 	}
 	if (o->nodes < 2 || o->lookups == 0 || o->lat_min == 0 || o->lat_max < o->lat_min ||
@@ -596,9 +620,17 @@ parse(int argc, char **argv, struct opts *o)
 int
 main(int argc, char **argv)
 {
-	struct sim s = {.o = {.nodes = 10000, .lookups = 2000, .boot = 3, .alpha = 3,
-				.lat_min = 10, .lat_max = 200, .join_gap_ms = 20, .settle_s = 60,
-				.window_s = 300, .seed = 1, .expect_success = -1,
+	struct sim s = {.o = {.nodes = 10000,
+				.lookups = 2000,
+				.boot = 3,
+				.alpha = 3,
+				.lat_min = 10,
+				.lat_max = 200,
+				.join_gap_ms = 20,
+				.settle_s = 60,
+				.window_s = 300,
+				.seed = 1,
+				.expect_success = -1,
 				.expect_hops = -1}};
 	struct timespec t0, t1;
 	struct summary sm;

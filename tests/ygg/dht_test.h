@@ -124,15 +124,15 @@ id_in_bucket(const uint8_t *self, int b, uint64_t *rng, uint8_t *out)
 	fill_rand(rng, out, VH_DHT_ID_LEN);
 	memcpy(out, self, (size_t)byte);
 	out[byte] = (uint8_t)((self[byte] & ~(bit | (bit - 1))) | ((self[byte] ^ bit) & bit) |
-		(out[byte] & (bit - 1)));
+			      (out[byte] & (bit - 1)));
 }
 
 static inline void
 contact_of(struct vh_dht_contact *c, const uint8_t *id, unsigned n)
 {
 	memcpy(c->id, id, VH_DHT_ID_LEN);
-	c->addr_len = (uint8_t)snprintf((char *)c->addr, sizeof(c->addr), "/udp/10.0.%u.%u:22088",
-		(n >> 8) & 255, n & 255);
+	c->addr_len = (uint8_t)snprintf(
+		(char *)c->addr, sizeof(c->addr), "/udp/10.0.%u.%u:22088", (n >> 8) & 255, n & 255);
 }
 
 /* ---- keys ---- */

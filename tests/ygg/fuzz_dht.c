@@ -100,8 +100,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	switch (data[0] & 3) {
 	case 0:
-		vh_dht_input(d, peer_id, peer_addr, sizeof(peer_addr) - 1, data + 1, size - 1,
-			NOW + 10);
+		vh_dht_input(
+			d, peer_id, peer_addr, sizeof(peer_addr) - 1, data + 1, size - 1, NOW + 10);
 		break;
 	case 1:
 		vh_dht_input(d, NULL, NULL, 0, data + 1, size - 1, NOW + 10);

@@ -60,8 +60,8 @@ assert_same(const struct vh_dht_msg *a, const struct vh_dht_msg *b)
 		for (unsigned i = 0; i < a->ncontacts; i++) {
 			assert_memory_equal(a->contacts[i].id, b->contacts[i].id, 32);
 			assert_int_equal(a->contacts[i].addr_len, b->contacts[i].addr_len);
-			assert_memory_equal(a->contacts[i].addr, b->contacts[i].addr,
-				a->contacts[i].addr_len);
+			assert_memory_equal(
+				a->contacts[i].addr, b->contacts[i].addr, a->contacts[i].addr_len);
 		}
 	}
 	if (a->type == VH_DHT_STORE || a->type == VH_DHT_VALUE) {

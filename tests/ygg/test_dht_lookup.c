@@ -15,9 +15,9 @@ struct uni {
 	uint8_t self[32];
 	uint8_t ids[UNIV][32];
 	bool silent[UNIV];
-	bool known[UNIV];        /* in the seed table or named in an answer */
-	int holder;              /* answers FIND_VALUE with rec, -1 none */
-	int forger;              /* answers FIND_VALUE with a forged record */
+	bool known[UNIV]; /* in the seed table or named in an answer */
+	int holder;       /* answers FIND_VALUE with rec, -1 none */
+	int forger;       /* answers FIND_VALUE with a forged record */
 	uint8_t rec[VH_DHT_REC_MAX], forged[VH_DHT_REC_MAX];
 	int rec_len;
 	struct vh_dht *d;
@@ -312,8 +312,8 @@ test_stop_at_target(void **state)
 
 	(void)state;
 	u->silent[t] = false;
-	assert_true(vh_dht_find_node(u->d, u->ids[t], VH_DHT_LOOKUP_STOP_AT_TARGET, on_done, u,
-			    T0) > 0);
+	assert_true(vh_dht_find_node(
+			    u->d, u->ids[t], VH_DHT_LOOKUP_STOP_AT_TARGET, on_done, u, T0) > 0);
 	run(u);
 	assert_true(u->res.found);
 	assert_true(u->res.hops >= 1);

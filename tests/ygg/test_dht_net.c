@@ -114,7 +114,8 @@ run_until(struct net *net, uint64_t until)
 			}
 		}
 		for (int i = 0; i < net->n; i++)
-			if (net->nodes[i].alive && vh_dht_next_deadline(net->nodes[i].d) <= net->now)
+			if (net->nodes[i].alive &&
+				vh_dht_next_deadline(net->nodes[i].d) <= net->now)
 				vh_dht_tick(net->nodes[i].d, net->now);
 	}
 }
@@ -190,7 +191,7 @@ knows(struct net *net, int i, int j)
 	struct vh_dht_contact c;
 
 	return vh_dht_closest(net->nodes[i].d, net->nodes[j].k.id, &c, 1) == 1 &&
-		memcmp(c.id, net->nodes[j].k.id, 32) == 0;
+	       memcmp(c.id, net->nodes[j].k.id, 32) == 0;
 }
 
 struct result {
@@ -272,8 +273,8 @@ test_publish_and_resolve(void **state)
 		holders += vh_dht_get_record(net->nodes[i].d, net->nodes[5].k.id, &r) == 0;
 	}
 	assert_int_equal(holders, stats(net, 5).published);
-	assert_true(vh_dht_find_value(net->nodes[20].d, net->nodes[5].k.id, on_done, &res,
-			    net->now) >= 0);
+	assert_true(vh_dht_find_value(
+			    net->nodes[20].d, net->nodes[5].k.id, on_done, &res, net->now) >= 0);
 	run_until(net, net->now + 5000);
 	assert_true(res.done && res.r.found);
 	assert_memory_equal(res.rec.addrs[0], addrs[0], 20);
@@ -334,8 +335,8 @@ test_departed_node_drops_out(void **state)
 		if (i == gone)
 			continue;
 		vh_dht_find_node(net->nodes[i].d, net->nodes[gone].k.id, 0, NULL, NULL, net->now);
-		vh_dht_find_node(net->nodes[i].d, net->nodes[gone].k.id, 0, NULL, NULL,
-			net->now + 3000);
+		vh_dht_find_node(
+			net->nodes[i].d, net->nodes[gone].k.id, 0, NULL, NULL, net->now + 3000);
 		run_until(net, net->now + 6000);
 	}
 	for (int i = 0; i < net->n; i++)

@@ -77,8 +77,8 @@ test_check_each_reason(void **state)
 	r[n - 1] ^= 1;
 	/* Right signature, but the NodeID is not SHA-256 of the key. */
 	memcpy(r + 1, other.id, 32);
-	assert_int_equal(vh_dht_record_check(r, (size_t)n, 0, 0, 0, &rec),
-		1 + VH_DHT_REJ_BAD_NODEID);
+	assert_int_equal(
+		vh_dht_record_check(r, (size_t)n, 0, 0, 0, &rec), 1 + VH_DHT_REJ_BAD_NODEID);
 	memcpy(r + 1, c->k.id, 32);
 	/* Expired, future. */
 	assert_int_equal(vh_dht_record_check(r, (size_t)n, T0 + day + 1, day, 600000, &rec),
@@ -87,21 +87,21 @@ test_check_each_reason(void **state)
 		1 + VH_DHT_REJ_FUTURE);
 	/* Oversized (length, address count), malformed (truncated, trailing, version). */
 	memset(big, 0, sizeof(big));
-	assert_int_equal(vh_dht_record_check(big, sizeof(big), 0, 0, 0, &rec),
-		1 + VH_DHT_REJ_OVERSIZED);
+	assert_int_equal(
+		vh_dht_record_check(big, sizeof(big), 0, 0, 0, &rec), 1 + VH_DHT_REJ_OVERSIZED);
 	r[81] = VH_DHT_REC_ADDRS + 1;
-	assert_int_equal(vh_dht_record_check(r, (size_t)n, 0, 0, 0, &rec),
-		1 + VH_DHT_REJ_OVERSIZED);
+	assert_int_equal(
+		vh_dht_record_check(r, (size_t)n, 0, 0, 0, &rec), 1 + VH_DHT_REJ_OVERSIZED);
 	r[81] = 1;
 	for (int cut = 0; cut < n; cut++)
 		assert_int_equal(vh_dht_record_check(r, (size_t)cut, 0, 0, 0, &rec),
 			1 + VH_DHT_REJ_MALFORMED);
 	r[n] = 0;
-	assert_int_equal(vh_dht_record_check(r, (size_t)n + 1, 0, 0, 0, &rec),
-		1 + VH_DHT_REJ_MALFORMED);
+	assert_int_equal(
+		vh_dht_record_check(r, (size_t)n + 1, 0, 0, 0, &rec), 1 + VH_DHT_REJ_MALFORMED);
 	r[0] = 2;
-	assert_int_equal(vh_dht_record_check(r, (size_t)n, 0, 0, 0, &rec),
-		1 + VH_DHT_REJ_MALFORMED);
+	assert_int_equal(
+		vh_dht_record_check(r, (size_t)n, 0, 0, 0, &rec), 1 + VH_DHT_REJ_MALFORMED);
 	/* The signer refuses bad input. */
 	rec.naddrs = 0;
 	assert_int_equal(vh_dht_record_sign(&rec, c->k.sk, r, sizeof(r)), -EINVAL);
@@ -117,7 +117,8 @@ static void
 test_store_counts_by_reason(void **state)
 {
 	struct ctx *c = make(0, 0);
-	uint8_t r1[VH_DHT_REC_MAX], r2[VH_DHT_REC_MAX], bad[VH_DHT_REC_MAX], big[VH_DHT_REC_MAX + 1];
+	uint8_t r1[VH_DHT_REC_MAX], r2[VH_DHT_REC_MAX], bad[VH_DHT_REC_MAX],
+		big[VH_DHT_REC_MAX + 1];
 	int n1 = make_record(&c->k, 10, T0, "/udp/192.0.2.1:22088", r1);
 	int n2 = make_record(&c->k, 11, T0 + 5, "/udp/192.0.2.2:22088", r2);
 	struct vh_dht_record got;
@@ -134,8 +135,8 @@ test_store_counts_by_reason(void **state)
 	assert_int_equal(vh_dht_store_record(c->d, src_a, r2, (size_t)n2, T0 + 2), 0);
 	assert_int_equal(vh_dht_get_record(c->d, c->k.id, &got), 0);
 	assert_int_equal(got.seq, 11);
-	assert_int_equal(vh_dht_store_record(c->d, src_a, r1, (size_t)n1, T0 + 3),
-		1 + VH_DHT_REJ_STALE_SEQ);
+	assert_int_equal(
+		vh_dht_store_record(c->d, src_a, r1, (size_t)n1, T0 + 3), 1 + VH_DHT_REJ_STALE_SEQ);
 	/* Same sequence, other content: refused as stale too. */
 	make_record(&c->k, 11, T0 + 6, "/udp/192.0.2.3:22088", bad);
 	assert_int_equal(vh_dht_store_record(c->d, src_a, bad, (size_t)n2, T0 + 3),
@@ -143,21 +144,21 @@ test_store_counts_by_reason(void **state)
 	/* Forged, wrong NodeID, expired, future, oversized, malformed. */
 	make_record(&other, 1, T0, "/udp/192.0.2.9:22088", bad);
 	bad[n1 - 5] ^= 1;
-	assert_int_equal(vh_dht_store_record(c->d, src_a, bad, (size_t)n1, T0),
-		1 + VH_DHT_REJ_BAD_SIG);
+	assert_int_equal(
+		vh_dht_store_record(c->d, src_a, bad, (size_t)n1, T0), 1 + VH_DHT_REJ_BAD_SIG);
 	make_record(&other, 1, T0, "/udp/192.0.2.9:22088", bad);
 	bad[1] ^= 1;
-	assert_int_equal(vh_dht_store_record(c->d, src_a, bad, (size_t)n1, T0),
-		1 + VH_DHT_REJ_BAD_NODEID);
+	assert_int_equal(
+		vh_dht_store_record(c->d, src_a, bad, (size_t)n1, T0), 1 + VH_DHT_REJ_BAD_NODEID);
 	make_record(&other, 1, T0 - 25ULL * 3600 * 1000, "/udp/192.0.2.9:22088", bad);
-	assert_int_equal(vh_dht_store_record(c->d, src_a, bad, (size_t)n1, T0),
-		1 + VH_DHT_REJ_EXPIRED);
+	assert_int_equal(
+		vh_dht_store_record(c->d, src_a, bad, (size_t)n1, T0), 1 + VH_DHT_REJ_EXPIRED);
 	make_record(&other, 1, T0 + 3600 * 1000, "/udp/192.0.2.9:22088", bad);
-	assert_int_equal(vh_dht_store_record(c->d, src_a, bad, (size_t)n1, T0),
-		1 + VH_DHT_REJ_FUTURE);
+	assert_int_equal(
+		vh_dht_store_record(c->d, src_a, bad, (size_t)n1, T0), 1 + VH_DHT_REJ_FUTURE);
 	memset(big, 1, sizeof(big));
-	assert_int_equal(vh_dht_store_record(c->d, src_a, big, sizeof(big), T0),
-		1 + VH_DHT_REJ_OVERSIZED);
+	assert_int_equal(
+		vh_dht_store_record(c->d, src_a, big, sizeof(big), T0), 1 + VH_DHT_REJ_OVERSIZED);
 	assert_int_equal(vh_dht_store_record(c->d, src_a, r1, 10, T0), 1 + VH_DHT_REJ_MALFORMED);
 	st = stats(c);
 	assert_int_equal(st.rec_stored, 1);
@@ -192,8 +193,8 @@ test_store_over_wire(void **state)
 	m.rec = r;
 	m.rec_len = (uint16_t)n;
 	len = vh_dht_msg_encode(&m, buf, sizeof(buf));
-	assert_int_equal(vh_dht_input(c->d, src_a, (const uint8_t *)"/x", 2, buf, (size_t)len, T0),
-		0);
+	assert_int_equal(
+		vh_dht_input(c->d, src_a, (const uint8_t *)"/x", 2, buf, (size_t)len, T0), 0);
 	assert_int_equal(c->f.n, 1);
 	assert_int_equal(vh_dht_msg_decode(c->f.q[0].msg, c->f.q[0].len, &reply), 0);
 	assert_int_equal(reply.type, VH_DHT_STORED);

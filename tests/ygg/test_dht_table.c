@@ -267,10 +267,10 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_insert_and_pong, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_bucket_evicts_silent_oldest, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(test_full_bucket_keeps_answering_oldest, setup,
-			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_full_bucket_evicts_silent_oldest, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_full_bucket_keeps_answering_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replacement_cache_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closest_order, setup, teardown),
 	};
