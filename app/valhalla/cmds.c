@@ -50,15 +50,15 @@ cmd_status(void *arg, const json_t *args, struct vh_ctl_req *req)
 	RTE_SET_USED(args);
 	for (unsigned int i = 0; i < n->cfg.lcores.n_workers; i++)
 		json_array_append_new(workers, json_integer(n->cfg.lcores.workers[i]));
-	vh_ctl_reply(req,
-		json_pack("{s:s, s:s, s:s, s:i, s:f, s:s, s:s, s:i, s:o, s:i, s:i}", "name",
-			n->cfg.node.name, "node_id", n->node_id, "version", VH_VERSION_STRING, "pid", (json_int_t)getpid(),
-			"uptime_s", (double)(node_now_ms() - n->start_ms) / 1000.0, "mode",
-			vh_dp_is_single(n->dp) ? "single" : "multi", "idle",
-			n->cfg.lcores.idle == VH_CONFIG_IDLE_POLL ? "poll" : "adaptive",
-			"control_lcore", (json_int_t)rte_get_main_lcore(), "workers", workers,
-			"ports", (json_int_t)vh_dp_port_count(n->dp), "udp_port",
-			(json_int_t)n->cfg.overlay.udp_port));
+	vh_ctl_reply(req, json_pack("{s:s, s:s, s:s, s:i, s:f, s:s, s:s, s:i, s:o, s:i, s:i}",
+				  "name", n->cfg.node.name, "node_id", n->node_id, "version",
+				  VH_VERSION_STRING, "pid", (json_int_t)getpid(), "uptime_s",
+				  (double)(node_now_ms() - n->start_ms) / 1000.0, "mode",
+				  vh_dp_is_single(n->dp) ? "single" : "multi", "idle",
+				  n->cfg.lcores.idle == VH_CONFIG_IDLE_POLL ? "poll" : "adaptive",
+				  "control_lcore", (json_int_t)rte_get_main_lcore(), "workers",
+				  workers, "ports", (json_int_t)vh_dp_port_count(n->dp), "udp_port",
+				  (json_int_t)n->cfg.overlay.udp_port));
 }
 
 static void
@@ -71,8 +71,9 @@ cmd_show_identity(void *arg, const json_t *args, struct vh_ctl_req *req)
 	for (unsigned int i = 0; i < VH_IDENTITY_PUB_LEN; i++)
 		snprintf(pub + 2 * i, 3, "%02x", n->id.ed_pub[i]);
 	vh_identity_nodeid_short(n->id.nodeid, short_id, sizeof(short_id));
-	vh_ctl_reply(req, json_pack("{s:s, s:s, s:s, s:s}", "node_id", n->node_id, "short",
-		short_id, "ed25519_public", pub, "key_file", n->cfg.node.key_file));
+	vh_ctl_reply(
+		req, json_pack("{s:s, s:s, s:s, s:s}", "node_id", n->node_id, "short", short_id,
+			     "ed25519_public", pub, "key_file", n->cfg.node.key_file));
 }
 
 static json_t *
@@ -201,5 +202,6 @@ cmds_register(struct node *n)
 		"counters: ports, lcores, graph nodes, drop reasons, control lcore, mempool",
 		cmd_stats, n);
 	rc |= ping_register(n);
+	rc |= link_register(n);
 	return rc != 0 ? -EINVAL : 0;
 }

@@ -17,6 +17,8 @@
 #include "vh_identity.h"
 #include "vh_net.h"
 
+#include "link.h"
+
 /* Counters of the control lcore, by name; one list feeds struct and output. */
 #define NODE_COUNTERS(X)           \
 	X(punt_rx)                 \
@@ -41,7 +43,27 @@
 	X(ping_received)           \
 	X(ping_unmatched)          \
 	X(ping_timeouts)           \
-	X(inject_failed)
+	X(inject_failed)           \
+	X(link_hs_rx)              \
+	X(link_hs_tx)              \
+	X(link_data_rx)            \
+	X(link_data_tx)            \
+	X(link_handshakes)         \
+	X(link_hs_failed)          \
+	X(link_drop_malformed)     \
+	X(link_drop_no_session)    \
+	X(link_drop_replay)        \
+	X(link_drop_auth)          \
+	X(link_drop_mac)           \
+	X(link_key_rejected)       \
+	X(link_identity_bad)       \
+	X(link_unknown_refused)    \
+	X(link_disabled_rx)        \
+	X(link_inner_bad)          \
+	X(link_echo_answered)      \
+	X(link_peers_dead)         \
+	X(link_tx_no_key)          \
+	X(link_tx_staged)
 
 struct node_counters {
 #define X(n) uint64_t n;
@@ -62,6 +84,7 @@ struct pending {
 };
 
 struct ping;
+struct link;
 
 struct node {
 	struct vh_config cfg;
@@ -72,6 +95,7 @@ struct node {
 	struct vh_net_neigh *neigh[VH_DP_MAX_PORTS];
 	struct pending pending[NODE_PENDING_MAX];
 	struct ping *pings[NODE_PINGS_MAX];
+	struct link *link; /* NULL: veil disabled */
 	struct rte_timer housekeeping;
 	bool timer_on;
 	struct node_counters cnt;

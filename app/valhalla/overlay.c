@@ -37,16 +37,31 @@ count_type(struct node *n, uint8_t type)
 	}
 }
 
+static bool
+is_link_type(uint8_t type)
+{
+	return type >= VH_BIFROST_HANDSHAKE_INIT && type <= VH_BIFROST_HANDSHAKE_FINISH;
+}
+
 void
 overlay_input(struct node *n, struct rte_mbuf *m)
 {
 	const struct vh_net_pkt *pkt = &vh_dp_meta(m)->pkt;
 	const uint8_t *dgram = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->payload_off);
+	struct vh_veil_endpoint src;
 	struct vh_bifrost_frame f;
 	size_t pos = 0;
 
+	if (pkt->ip_ver == 4)
+		vh_veil_endpoint_ipv4(&src, pkt->src, pkt->sport);
+	else
+		vh_veil_endpoint_ipv6(&src, pkt->src, pkt->sport);
 	/* the worker validated the datagram; the iterator re-checks every bound */
 	while (vh_bifrost_next(dgram, pkt->payload_len, &pos, &f) == 1) {
+		if (is_link_type(f.type)) {
+			link_input(n, f.type, f.payload, f.length, &src);
+			continue;
+		}
 		count_type(n, f.type);
 		if (f.type == VH_BIFROST_ECHO_REPLY)
 			ping_echo_reply(n, f.payload, f.length);

@@ -26,6 +26,9 @@ struct ping {
 	uint64_t timeout_ms;
 	uint64_t next_ms;
 	uint64_t last_sent_ms;
+	bool via_link; /* target is a NodeID: over its Veil session */
+	uint8_t nodeid[VH_IDENTITY_NODEID_LEN];
+	char pattern[33]; /* repeated over the echo padding; "" = zeros */
 	uint64_t sent_ns[PING_MAX_COUNT];
 	double rtt_ms[PING_MAX_COUNT];
 	bool got[PING_MAX_COUNT];
@@ -46,6 +49,16 @@ int_arg(const json_t *args, const char *key, int def, int lo, int hi, int *out)
 	return 0;
 }
 
+/* An operator-chosen marker in the padding, e.g. to check a capture for it. */
+static void
+fill_pattern(const struct ping *p, uint8_t *buf, size_t len)
+{
+	size_t k = strlen(p->pattern);
+
+	for (size_t i = VH_BIFROST_HDR_LEN + VH_BIFROST_ECHO_MIN; k > 0 && i < len; i++)
+		buf[i] = (uint8_t)p->pattern[(i - VH_BIFROST_HDR_LEN - VH_BIFROST_ECHO_MIN) % k];
+}
+
 static void
 ping_send(struct node *n, struct ping *p, uint64_t now_ms)
 {
@@ -60,8 +73,13 @@ ping_send(struct node *n, struct ping *p, uint64_t now_ms)
 	p->next_ms = now_ms + p->interval_ms;
 	if (len < 0)
 		return;
+	fill_pattern(p, buf, (size_t)len);
 	n->cnt.ping_sent++;
-	hoststack_send_udp(n, p->target.family, p->target.addr, p->target.port, buf, (uint16_t)len);
+	if (p->via_link)
+		link_send_datagram(n, p->nodeid, buf, (size_t)len);
+	else
+		hoststack_send_udp(
+			n, p->target.family, p->target.addr, p->target.port, buf, (uint16_t)len);
 }
 
 static void
@@ -133,21 +151,43 @@ ping_echo_reply(struct node *n, const uint8_t *payload, uint32_t len)
 }
 
 static int
-ping_args(struct ping *p, const json_t *args, struct vh_ctl_req *req)
+ping_args(struct node *n, struct ping *p, const json_t *args, struct vh_ctl_req *req)
 {
 	const char *target = args ? json_string_value(json_object_get(args, "target")) : NULL;
+	const char *node_id = args ? json_string_value(json_object_get(args, "node_id")) : NULL;
+	const char *pattern = args ? json_string_value(json_object_get(args, "pattern")) : NULL;
 	char err[128] = "";
 	int count, interval, timeout, size;
 
+	if (target == NULL)
+		target = node_id;
 	if (target == NULL) {
-		vh_ctl_error(req, "ctl", "bad-request", false, "ping needs a 'target' PathAddr");
+		vh_ctl_error(req, "ctl", "bad-request", false,
+			"ping needs a 'target' PathAddr or a 'node_id'");
 		return -EINVAL;
 	}
-	if (vh_pathaddr_parse(target, &p->target, err, sizeof(err)) != 0) {
+	if (pattern != NULL && (strlen(pattern) == 0 || strlen(pattern) >= sizeof(p->pattern))) {
+		vh_ctl_error(req, "ctl", "bad-request", false, "pattern: 1..32 characters");
+		return -EINVAL;
+	}
+	snprintf(p->pattern, sizeof(p->pattern), "%s", pattern != NULL ? pattern : "");
+	if (strncmp(target, VH_IDENTITY_NODEID_PREFIX, 2) == 0) {
+		if (vh_identity_nodeid_parse(target, p->nodeid) != 0) {
+			vh_ctl_error(
+				req, "identity", "bad-node-id", false, "%s: not a NodeID", target);
+			return -EINVAL;
+		}
+		if (!link_has_session(n, p->nodeid)) {
+			vh_ctl_error(req, "veil", "no-session", true,
+				"no Veil session with %s (see vhctl peers)", target);
+			return -ENOTCONN;
+		}
+		p->via_link = true;
+	} else if (vh_pathaddr_parse(target, &p->target, err, sizeof(err)) != 0) {
 		vh_ctl_error(req, "bifrost", "bad-address", false, "%s: %s", target, err);
 		return -EINVAL;
 	}
-	if (p->target.kind != VH_PATHADDR_UDP) {
+	if (!p->via_link && p->target.kind != VH_PATHADDR_UDP) {
 		vh_ctl_error(req, "bifrost", "unsupported", false,
 			"%s: only /udp/ addresses can be pinged until the mesh layer exists",
 			target);
@@ -187,7 +227,7 @@ cmd_ping(void *arg, const json_t *args, struct vh_ctl_req *req)
 		vh_ctl_error(req, "ctl", "no-memory", true, "out of memory");
 		return;
 	}
-	if (ping_args(p, args, req) != 0) {
+	if (ping_args(n, p, args, req) != 0) {
 		free(p);
 		return;
 	}
@@ -202,8 +242,8 @@ int
 ping_register(struct node *n)
 {
 	return vh_ctl_register(n->ctl, "ping",
-		"ping <PathAddr>: Bifrost ECHO round trips (args: target, count, interval_ms, "
-		"timeout_ms, size)",
+		"ping <PathAddr|NodeID>: Bifrost ECHO round trips, to a NodeID over its Veil "
+		"session (args: target or node_id, count, interval_ms, timeout_ms, size, pattern)",
 		cmd_ping, n);
 }
 

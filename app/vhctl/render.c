@@ -133,6 +133,50 @@ fmt_speed(const json_t *v, char *buf, size_t n)
 		snprintf(buf, n, "%" JSON_INTEGER_FORMAT "M", mbps);
 }
 
+/* add-peer / remove-peer: the node's answer as JSON. */
+int
+render_raw(const json_t *r, const struct render_opts *o)
+{
+	(void)o;
+	return render_json(r);
+}
+
+int
+render_peers(const json_t *r, const struct render_opts *o)
+{
+	static const char *const head[] = {"NODE ID", "NAME", "ADDRESS", "ENDPOINT", "STATE",
+		"HANDSHAKE", "RX PKT", "RX BYTES", "TX PKT", "TX BYTES", "REKEYS", "DROPS", NULL};
+	static const char *const keys[] = {"name", "address", "endpoint", "state"};
+	static const char *const tail[] = {
+		"rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "rekeys", "drops"};
+	const json_t *peers = json_object_get(r, "peers"), *p, *age;
+	struct table *t = table_new(12, "lllllrrrrrrr");
+	size_t i;
+
+	(void)o;
+	if (json_is_false(json_object_get(r, "enabled")))
+		printf("(link sessions are off: veil.enabled is false)\n");
+	header(t, head);
+	json_array_foreach(peers, i, p)
+	{
+		table_row(t);
+		cell(t, p, "node_id");
+		for (size_t k = 0; k < 4; k++)
+			cell(t, p, keys[k]);
+		age = json_object_get(p, "last_handshake_s");
+		if (json_is_number(age))
+			table_cell(t, "%.0fs ago", json_number_value(age));
+		else
+			table_cell(t, "never");
+		for (size_t k = 0; k < 6; k++)
+			cell(t, p, tail[k]);
+	}
+	table_print(t, stdout, "");
+	if (json_array_size(peers) == 0)
+		printf("(no peers)\n");
+	return 0;
+}
+
 int
 render_ports(const json_t *r, const struct render_opts *o)
 {

@@ -18,6 +18,8 @@ int render_stats(const json_t *r, const struct render_opts *o);
 int render_version(const json_t *r, const struct render_opts *o);
 int render_help(const json_t *r, const struct render_opts *o);
 /* Exit code 1 when no echo came back, like ping(8). */
+int render_raw(const json_t *r, const struct render_opts *o);
+int render_peers(const json_t *r, const struct render_opts *o);
 int render_ping(const json_t *r, const struct render_opts *o);
 /* Pretty JSON, one document. */
 int render_json(const json_t *r);

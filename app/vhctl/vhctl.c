@@ -126,7 +126,7 @@ parse_ping(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
 {
 	long val[4] = {3, 200, 1000, 16};
 	bool given[4] = {false};
-	const char *target = NULL;
+	const char *target = NULL, *pattern = NULL;
 
 	(void)o;
 	for (int i = 0; i < argc; i++) {
@@ -134,7 +134,11 @@ parse_ping(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
 
 		for (f = 0; f < 4 && strcmp(argv[i], ping_flags[f].flag) != 0; f++)
 			;
-		if (f < 4) {
+		if (strcmp(argv[i], "-p") == 0) {
+			if (i + 1 == argc)
+				return usage_error("ping: %s needs a pattern", argv[i]);
+			pattern = argv[++i];
+		} else if (f < 4) {
 			if (i + 1 == argc || !parse_long(argv[i + 1], &val[f]))
 				return usage_error("ping: %s needs an integer", argv[i]);
 			given[f] = true;
@@ -148,9 +152,11 @@ parse_ping(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
 		}
 	}
 	if (target == NULL)
-		return usage_error(
-			"%s", "ping: which PathAddr? e.g. vhctl ping /udp/10.0.0.2:22088");
+		return usage_error("%s",
+			"ping: which PathAddr or NodeID? e.g. vhctl ping /udp/10.0.0.2:22088");
 	*args = json_pack("{s:s}", "target", target);
+	if (pattern != NULL)
+		json_object_set_new(*args, "pattern", json_string(pattern));
 	for (size_t f = 0; f < 4; f++)
 		if (given[f])
 			json_object_set_new(*args, ping_flags[f].key, json_integer(val[f]));
@@ -159,6 +165,39 @@ parse_ping(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
 		val[2] <= 600000)
 		*extra_ms = val[0] * val[1] + val[2];
 	return 0;
+}
+
+/* add-peer <PathAddr> [NodeID]; remove-peer <PathAddr|NodeID> */
+static int
+parse_peer_args(int argc, char **argv, json_t **args, bool add)
+{
+	if (argc < 1 || argc > (add ? 2 : 1) || argv[0][0] == '-')
+		return usage_error("%s", add ? "usage: vhctl add-peer <PathAddr> [NodeID]"
+					     : "usage: vhctl remove-peer <PathAddr|NodeID>");
+	*args = json_object();
+	if (!add && strncmp(argv[0], "VH", 2) == 0)
+		json_object_set_new(*args, "node_id", json_string(argv[0]));
+	else
+		json_object_set_new(*args, "address", json_string(argv[0]));
+	if (argc == 2)
+		json_object_set_new(*args, "node_id", json_string(argv[1]));
+	return 0;
+}
+
+static int
+parse_add_peer(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
+{
+	(void)o;
+	(void)extra_ms;
+	return parse_peer_args(argc, argv, args, true);
+}
+
+static int
+parse_remove_peer(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
+{
+	(void)o;
+	(void)extra_ms;
+	return parse_peer_args(argc, argv, args, false);
 }
 
 /* key=value words; values that parse as integers become integers. */
@@ -203,12 +242,26 @@ static const struct cmd cmds[] = {
 		render_version},
 	{"help", "vhctl help", "The commands the node understands, with one line each.", parse_none,
 		render_help},
-	{"ping", "vhctl ping <PathAddr> [-c COUNT] [-i INTERVAL_MS] [-W TIMEOUT_MS] [-s SIZE]",
-		"Bifrost echo round trips to PathAddr (e.g. /udp/10.0.0.2:22088).\n"
+	{"peers", "vhctl peers",
+		"Veil link peers: NodeID, name, address, endpoint, state, last handshake, rx/tx\n"
+		"packets and bytes, rekeys, drops.",
+		parse_none, render_peers},
+	{"add-peer", "vhctl add-peer <PathAddr> [NodeID]",
+		"Keep a Veil link session with the node at PathAddr (optionally pinned to NodeID).",
+		parse_add_peer, render_raw},
+	{"remove-peer", "vhctl remove-peer <PathAddr|NodeID>",
+		"Drop a peer, its session and its TOFU pin.", parse_remove_peer, render_raw},
+	{"ping",
+		"vhctl ping <PathAddr|NodeID> [-c COUNT] [-i INTERVAL_MS] [-W TIMEOUT_MS] [-s "
+		"SIZE] "
+		"[-p PATTERN]",
+		"Bifrost echo round trips to PathAddr (e.g. /udp/10.0.0.2:22088), or to a NodeID\n"
+		"over its Veil link session.\n"
 		"  -c COUNT        echoes to send, 1..100 (default 3)\n"
 		"  -i INTERVAL_MS  between echoes (default 200)\n"
 		"  -W TIMEOUT_MS   wait for the last echo (default 1000)\n"
 		"  -s SIZE         frame payload bytes, 16..1400 (default 16)\n"
+		"  -p PATTERN      1..32 characters repeated over the echo padding\n"
 		"Exits 1 when no echo came back.",
 		parse_ping, render_ping},
 };

@@ -52,10 +52,10 @@ enum vh_bifrost_type {
 	VH_BIFROST_ECHO_REQUEST = 5, /**< overlay ping; payload >= VH_BIFROST_ECHO_MIN */
 	VH_BIFROST_ECHO_REPLY = 6,   /**< the request's payload, unchanged */
 	/* Veil link frames (docs/veil.md); each needs a non-empty payload */
-	VH_BIFROST_HANDSHAKE_INIT = 0x10,   /**< Noise message 1 */
-	VH_BIFROST_HANDSHAKE_RESP = 0x11,   /**< Noise message 2 */
-	VH_BIFROST_COOKIE_REPLY = 0x12,     /**< cookie for MAC2 */
-	VH_BIFROST_LINK_DATA = 0x13,        /**< sealed transport data (keepalive: empty plaintext) */
+	VH_BIFROST_HANDSHAKE_INIT = 0x10, /**< Noise message 1 */
+	VH_BIFROST_HANDSHAKE_RESP = 0x11, /**< Noise message 2 */
+	VH_BIFROST_COOKIE_REPLY = 0x12,   /**< cookie for MAC2 */
+	VH_BIFROST_LINK_DATA = 0x13,      /**< sealed transport data (keepalive: empty plaintext) */
 	VH_BIFROST_HANDSHAKE_FINISH = 0x14, /**< Noise message 3 (XX) */
 	/** Reserved for link-layer handshake and transport frames (unknown until implemented). */
 	VH_BIFROST_LINK_FIRST = 0x10,

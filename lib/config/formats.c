@@ -440,7 +440,8 @@ parse_peer_address(const struct field *f, const char *s, void *dst, char *why, s
 	if (vh_pathaddr_parse(s, &pa, err, sizeof(err)) != 0)
 		return refuse(why, cap, err[0] != '\0' ? err : "not a PathAddr");
 	if (pa.kind != VH_PATHADDR_UDP)
-		return refuse(why, cap, "only /udp/ PathAddrs can be peers until the mesh layer exists");
+		return refuse(
+			why, cap, "only /udp/ PathAddrs can be peers until the mesh layer exists");
 	snprintf(dst, f->size, "%s", s);
 	return 0;
 }

@@ -468,7 +468,9 @@ static const struct field peer_fields[] = {
 		.doc = "The peer's NodeID; a handshake proving another one is refused."},
 	{.key = "name",
 		.kind = K_STRING,
+		.flags = F_HAS,
 		.offset = PEER(name),
+		.has_offset = PEER(has_name),
 		.size = SIZE(struct vh_config_peer, name),
 		.min = 1,
 		.max = VH_CONFIG_NODE_NAME_LEN - 1,
@@ -482,9 +484,11 @@ static const struct field peer_fields[] = {
 
 static const struct field peer_value = {.kind = K_OBJECT, .sub = peer_fields};
 
-#define VEIL_INT(k, m, lo, hi, d, text)                                \
-	{.key = k, .kind = K_INT, .offset = offsetof(veil_t, m),       \
-		.size = SIZE(veil_t, m), .min = lo, .max = hi, .def = d, .doc = text}
+#define VEIL_INT(k, m, lo, hi, d, text)                                                          \
+	{                                                                                        \
+		.key = k, .kind = K_INT, .offset = offsetof(veil_t, m), .size = SIZE(veil_t, m), \
+		.min = lo, .max = hi, .def = d, .doc = text                                      \
+	}
 
 static const struct field veil_fields[] = {
 	{.key = "enabled",
@@ -493,23 +497,27 @@ static const struct field veil_fields[] = {
 		.def = "false",
 		.doc = "Run Veil link sessions (control lcore, this release) with the `peers`."},
 	VEIL_INT("rekey_after_s", rekey_after_s, 1, 86400, "120",
-		"Age at which a session's initiator starts a new handshake (WireGuard's REKEY_AFTER_TIME)."),
+		"Age at which a session's initiator starts a new handshake (WireGuard's "
+		"REKEY_AFTER_TIME)."),
 	VEIL_INT("reject_after_s", reject_after_s, 2, 86400, "180",
 		"Age at which a session key is dropped; more than rekey_after_s."),
 	VEIL_INT("keepalive_s", keepalive_s, 1, 3600, "10",
-		"Received data is answered (keepalive) within this time; also dead-peer detection."),
+		"Received data is answered (keepalive) within this time; also dead-peer "
+		"detection."),
 	VEIL_INT("rekey_timeout_ms", rekey_timeout_ms, 50, 60000, "5000",
 		"First retry delay of an unanswered handshake, doubling with jitter."),
 	VEIL_INT("backoff_max_s", backoff_max_s, 1, 3600, "60", "Cap on the retry delay."),
 	VEIL_INT("rekey_attempt_s", rekey_attempt_s, 1, 86400, "90",
-		"A peer failing handshakes this long is reported dead (configured peers keep retrying)."),
+		"A peer failing handshakes this long is reported dead (configured peers keep "
+		"retrying)."),
 	VEIL_INT("persistent_keepalive_s", persistent_keepalive_s, 0, 3600, "0",
 		"Send a keepalive when nothing was sent this long (NAT); 0 is off."),
 	{.key = "accept_unknown",
 		.kind = K_BOOL,
 		.offset = offsetof(veil_t, accept_unknown),
 		.def = "true",
-		.doc = "Answer handshakes from nodes that are not in `peers` (they are listed as peers)."},
+		.doc = "Answer handshakes from nodes that are not in `peers` (they are listed as "
+		       "peers)."},
 	{0},
 };
 

@@ -40,9 +40,9 @@ extern "C" {
 #define VH_CONFIG_PORT_NAME_LEN 16    /**< 15 characters + NUL */
 #define VH_CONFIG_DEVARGS_LEN 256     /**< 255 characters + NUL */
 #define VH_CONFIG_LIB_NAME_LEN 16
-#define VH_CONFIG_MAX_PEERS 64        /**< entries in "peers" */
-#define VH_CONFIG_PEER_ADDR_LEN 128   /**< PathAddr text, NUL included */
-#define VH_CONFIG_NODE_ID_LEN 32      /**< binary NodeID (SHA-256 of the Ed25519 key) */
+#define VH_CONFIG_MAX_PEERS 64      /**< entries in "peers" */
+#define VH_CONFIG_PEER_ADDR_LEN 128 /**< PathAddr text, NUL included */
+#define VH_CONFIG_NODE_ID_LEN 32    /**< binary NodeID (SHA-256 of the Ed25519 key) */
 
 /** Log levels, numbered as syslog and rte_log (RTE_LOG_EMERG == 1 ...). */
 enum vh_config_log_level {
@@ -109,10 +109,11 @@ struct vh_config_port {
 /** The whole node configuration, every default applied. */
 /** A neighbour to keep a Veil link session with. */
 struct vh_config_peer {
-	char address[VH_CONFIG_PEER_ADDR_LEN]; /**< PathAddr text (a /udp/ address) */
-	bool has_node_id;                      /**< false: learnt on first use (TOFU) */
+	char address[VH_CONFIG_PEER_ADDR_LEN];  /**< PathAddr text (a /udp/ address) */
+	bool has_node_id;                       /**< false: learnt on first use (TOFU) */
 	uint8_t node_id[VH_CONFIG_NODE_ID_LEN]; /**< pinned NodeID */
-	char name[VH_CONFIG_NODE_NAME_LEN];    /**< "" when absent */
+	bool has_name;                          /**< name is set */
+	char name[VH_CONFIG_NODE_NAME_LEN];     /**< "" when absent */
 };
 
 struct vh_config {
@@ -149,15 +150,15 @@ struct vh_config {
 	unsigned int n_peers;
 	struct vh_config_peer peers[VH_CONFIG_MAX_PEERS];
 	struct {
-		bool enabled;                   /**< run link sessions on the control lcore */
-		uint32_t rekey_after_s;         /**< initiator starts a new handshake */
-		uint32_t reject_after_s;        /**< a keypair is dropped */
-		uint32_t keepalive_s;           /**< received data is answered within this */
-		uint32_t rekey_timeout_ms;      /**< first retry delay of an initiation */
-		uint32_t backoff_max_s;         /**< cap on the retry delay */
-		uint32_t rekey_attempt_s;       /**< peer declared dead after failing this long */
+		bool enabled;                    /**< run link sessions on the control lcore */
+		uint32_t rekey_after_s;          /**< initiator starts a new handshake */
+		uint32_t reject_after_s;         /**< a keypair is dropped */
+		uint32_t keepalive_s;            /**< received data is answered within this */
+		uint32_t rekey_timeout_ms;       /**< first retry delay of an initiation */
+		uint32_t backoff_max_s;          /**< cap on the retry delay */
+		uint32_t rekey_attempt_s;        /**< peer declared dead after failing this long */
 		uint32_t persistent_keepalive_s; /**< 0: off */
-		bool accept_unknown;            /**< accept handshakes from unconfigured nodes */
+		bool accept_unknown;             /**< accept handshakes from unconfigured nodes */
 	} veil;
 	struct {
 		bool enabled; /**< false when "metrics" is absent */

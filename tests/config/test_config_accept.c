@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "config_test.h"
+#include "vh_identity.h"
 #include "vh_core.h"
 
 static void
@@ -335,6 +336,54 @@ test_to_json_values(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "ports")), VH_CONFIG_MAX_PORTS);
 	json_decref(j);
 }
+/* peers[] and veil: values stored, NodeID parsed and printed back, defaults. */
+static void
+test_peers(void **state)
+{
+	uint8_t id[VH_IDENTITY_NODEID_LEN];
+	char id_text[VH_IDENTITY_NODEID_TEXT_MAX + 1], text[1024], *s;
+	struct vh_config c;
+	json_t *j, *p0;
+
+	(void)state;
+	for (unsigned int i = 0; i < sizeof(id); i++)
+		id[i] = (uint8_t)(i * 7 + 1);
+	assert_true(vh_identity_nodeid_format(id, id_text, sizeof(id_text)) > 0);
+	snprintf(text, sizeof(text),
+		"'peers':[{'address':'/udp/10.0.0.2:22089','node_id':'%s','name':'n2'},"
+		"{'address':'/udp/[fd00::2]'}],'veil':{'enabled':true,'rekey_after_s':5,"
+		"'reject_after_s':9,'rekey_timeout_ms':100}",
+		id_text);
+	load_ok(EXTRA, text, &c);
+	assert_int_equal(c.n_peers, 2);
+	assert_string_equal(c.peers[0].address, "/udp/10.0.0.2:22089");
+	assert_true(c.peers[0].has_node_id);
+	assert_memory_equal(c.peers[0].node_id, id, sizeof(id));
+	assert_string_equal(c.peers[0].name, "n2");
+	assert_false(c.peers[1].has_node_id);
+	assert_string_equal(c.peers[1].name, "");
+	assert_true(c.veil.enabled);
+	assert_int_equal(c.veil.rekey_after_s, 5);
+	assert_int_equal(c.veil.reject_after_s, 9);
+	assert_int_equal(c.veil.keepalive_s, 10);
+	assert_int_equal(c.veil.rekey_timeout_ms, 100);
+	assert_true(c.veil.accept_unknown);
+	j = vh_config_to_json(&c);
+	p0 = json_array_get(json_object_get(j, "peers"), 0);
+	assert_string_equal(json_string_value(json_object_get(p0, "node_id")), id_text);
+	assert_null(json_object_get(json_array_get(json_object_get(j, "peers"), 1), "node_id"));
+	json_decref(j);
+	s = build(EXTRA, text);
+	assert_round_trip(s);
+	free(s);
+	/* absent: no peers, link sessions off, WireGuard's timers */
+	load_ok(WHOLE, "{'node':{'name':'n1'},'ports':[" OK_PORT "]}", &c);
+	assert_int_equal(c.n_peers, 0);
+	assert_false(c.veil.enabled);
+	assert_int_equal(c.veil.rekey_after_s, 120);
+	assert_int_equal(c.veil.reject_after_s, 180);
+}
+
 static void
 test_reference(void **state)
 {
@@ -377,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_to_json_values),
 		cmocka_unit_test(test_reference),
+		cmocka_unit_test(test_peers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,650 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Veil link sessions on the control lcore: handshakes (XX on first contact,
+ * IK once the peer's static key is known), the identity payload that binds
+ * the Noise static key to the NodeID, and LINK_DATA whose plaintext is a
+ * Bifrost datagram. The workers punt every link frame here; keys never
+ * leave this lcore in this release (docs/veil.md, "In the node").
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "vh_bifrost.h"
+
+#include "link_priv.h"
+
+#define LINK_BUF (VH_BIFROST_HDR_LEN + VH_VEIL_RESP_HDR_LEN + 512 + VH_IDENTITY_PAYLOAD_MAX)
+#define LINK_VERSION 1
+
+static const uint8_t link_versions[] = {LINK_VERSION};
+
+static int
+send_frame(
+	struct node *n, const struct vh_veil_endpoint *ep, uint8_t type, uint8_t *buf, size_t plen)
+{
+	if (ep == NULL || ep->family == 0)
+		return -EDESTADDRREQ;
+	if (vh_bifrost_encode_header(buf, VH_BIFROST_HDR_LEN + plen, type, (uint32_t)plen) < 0)
+		return -EINVAL;
+	if (type == VH_BIFROST_LINK_DATA)
+		n->cnt.link_data_tx++;
+	else
+		n->cnt.link_hs_tx++;
+	return hoststack_send_udp(
+		n, ep->family, ep->addr, ep->port, buf, (uint16_t)(VH_BIFROST_HDR_LEN + plen));
+}
+
+/* Seal pt (a Bifrost datagram, or nothing for a keepalive) to lp now. */
+static int
+seal_now(struct node *n, struct link_peer *lp, const uint8_t *pt, size_t plen)
+{
+	uint8_t buf[VH_BIFROST_HDR_LEN + VH_VEIL_DATA_MIN_LEN + LINK_DATA_MAX];
+	size_t len;
+	int rc;
+
+	if (plen > LINK_DATA_MAX)
+		return -EMSGSIZE;
+	rc = vh_veil_peer_encrypt(lp->vp, pt, plen, node_now_ms(), buf + VH_BIFROST_HDR_LEN,
+		sizeof(buf) - VH_BIFROST_HDR_LEN, &len);
+	if (rc != 0)
+		return rc;
+	lp->tx_packets++;
+	lp->tx_bytes += plen;
+	return send_frame(n, vh_veil_peer_endpoint(lp->vp), VH_BIFROST_LINK_DATA, buf, len);
+}
+
+static void
+staged_drop_first(struct node *n, struct link_peer *lp, unsigned int k)
+{
+	sodium_memzero(lp->staged, k * sizeof(*lp->staged));
+	memmove(lp->staged, lp->staged + k, (lp->n_staged - k) * sizeof(*lp->staged));
+	lp->n_staged -= k;
+	RTE_SET_USED(n);
+}
+
+/*
+ * No usable key (between the expiry of one keypair and the confirmation of
+ * the next): hold the datagram, as WireGuard does, and send it once a
+ * handshake completes; the oldest goes when the queue is full.
+ */
+static int
+stage(struct node *n, struct link_peer *lp, const uint8_t *pt, size_t plen)
+{
+	struct link_staged *e;
+
+	if (lp->staged == NULL) {
+		lp->staged = calloc(LINK_STAGED, sizeof(*lp->staged));
+		if (lp->staged == NULL)
+			return -ENOMEM;
+	}
+	if (lp->n_staged == LINK_STAGED) {
+		staged_drop_first(n, lp, 1);
+		n->cnt.link_tx_no_key++;
+		lp->drops++;
+	}
+	e = &lp->staged[lp->n_staged++];
+	e->t_ms = node_now_ms();
+	e->len = (uint16_t)plen;
+	memcpy(e->buf, pt, plen);
+	n->cnt.link_tx_staged++;
+	return 0;
+}
+
+/* Send what was staged, in order, while the peer has a usable key. */
+static void
+flush_staged(struct node *n, struct link_peer *lp, uint64_t now)
+{
+	unsigned int k = 0;
+
+	while (k < lp->n_staged && seal_now(n, lp, lp->staged[k].buf, lp->staged[k].len) == 0)
+		k++;
+	/* what is still here after LINK_STAGED_MS is given up */
+	while (k < lp->n_staged && now - lp->staged[k].t_ms > LINK_STAGED_MS) {
+		n->cnt.link_tx_no_key++;
+		lp->drops++;
+		k++;
+	}
+	if (k > 0)
+		staged_drop_first(n, lp, k);
+}
+
+static int
+seal_send(struct node *n, struct link_peer *lp, const uint8_t *pt, size_t plen)
+{
+	int rc;
+
+	if (lp->n_staged > 0 && plen > 0)
+		return stage(n, lp, pt, plen); /* keep the order */
+	rc = seal_now(n, lp, pt, plen);
+	if (rc == -ENOKEY && plen > 0)
+		return stage(n, lp, pt, plen);
+	return rc;
+}
+
+/* Initiation: the identity goes only into encrypted messages (IK's first). */
+static void
+send_init(struct node *n, struct link_peer *lp, uint64_t now)
+{
+	struct link *l = n->link;
+	uint8_t buf[LINK_BUF];
+	uint8_t *out = buf + VH_BIFROST_HDR_LEN;
+	size_t cap = sizeof(buf) - VH_BIFROST_HDR_LEN, len;
+	int rc;
+
+	rc = vh_veil_peer_write_init(lp->vp, NULL, 0, now, out, cap, &len);
+	/* IK encrypts message 1: write it again, now with our identity */
+	if (rc == 0 && out[0] == VH_VEIL_WIRE_IK)
+		rc = vh_veil_peer_write_init(lp->vp, l->idpl, l->idpl_len, now, out, cap, &len);
+	if (rc != 0) {
+		NODE_LOG(WARNING, "handshake to %s not written: %s", lp->address, strerror(-rc));
+		return;
+	}
+	send_frame(n, vh_veil_peer_endpoint(lp->vp), VH_BIFROST_HANDSHAKE_INIT, buf, len);
+}
+
+static void
+peer_do(struct node *n, struct link_peer *lp, unsigned int act, uint64_t now)
+{
+	if (act & VH_VEIL_ACT_SEND_INIT)
+		send_init(n, lp, now);
+	if (act & VH_VEIL_ACT_SEND_KEEPALIVE)
+		seal_send(n, lp, NULL, 0);
+	if (act & VH_VEIL_ACT_DEAD) {
+		n->cnt.link_peers_dead++;
+		NODE_LOG(NOTICE, "peer %s: no handshake answered, marked dead",
+			peer_label(lp) != NULL ? peer_label(lp) : "(inbound)");
+	}
+}
+
+static void
+pending_drop(struct link_pending *pd)
+{
+	vh_veil_hs_wipe(&pd->hs);
+	pd->used = false;
+}
+
+void
+link_tick(struct node *n, uint64_t now_ms)
+{
+	struct link *l = n->link;
+
+	if (l == NULL)
+		return;
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
+		struct link_peer *lp = l->peers[i];
+		unsigned int act;
+
+		if (lp == NULL)
+			continue;
+		act = vh_veil_peer_tick(lp->vp, now_ms);
+		peer_do(n, lp, act, now_ms);
+		if (lp->n_staged > 0)
+			flush_staged(n, lp, now_ms);
+		/* an inbound peer that went quiet and lost its keys is forgotten */
+		if ((act & VH_VEIL_ACT_ZERO_KEYS) && !lp->configured)
+			peer_free(n, lp);
+	}
+	for (unsigned int i = 0; i < LINK_MAX_PENDING; i++)
+		if (l->pend[i].used && now_ms - l->pend[i].created_ms > l->timing.rekey_timeout)
+			pending_drop(&l->pend[i]);
+}
+
+/* Decode and verify an identity payload against the static key Noise proved. */
+static int
+identity_check(struct node *n, const uint8_t *pl, size_t plen, const uint8_t *remote_static,
+	uint8_t *nodeid)
+{
+	struct vh_identity_payload p;
+	int rc;
+
+	rc = vh_identity_payload_decode(pl, plen, &p);
+	if (rc == 0)
+		rc = vh_identity_payload_verify(&p, remote_static, nodeid);
+	if (rc == 0 && vh_identity_version_select(
+			       link_versions, sizeof(link_versions), p.versions, p.n_versions) < 0)
+		rc = -EPROTONOSUPPORT;
+	if (rc != 0) {
+		n->cnt.link_identity_bad++;
+		return rc;
+	}
+	if (memcmp(nodeid, n->id.nodeid, VH_IDENTITY_NODEID_LEN) == 0) {
+		n->cnt.link_identity_bad++;
+		return -ELOOP; /* our own address in the config */
+	}
+	return 0;
+}
+
+static void
+completed(struct node *n, struct link_peer *lp, struct vh_veil_handshake *hs,
+	const struct vh_veil_endpoint *src, uint64_t now)
+{
+	char id[VH_IDENTITY_NODEID_TEXT_MAX + 1] = "";
+	int act = vh_veil_peer_on_handshake_complete(lp->vp, hs, now);
+
+	if (act < 0) {
+		n->cnt.link_hs_failed++;
+		return;
+	}
+	vh_veil_peer_on_authenticated(lp->vp, src, now);
+	lp->handshakes++;
+	lp->last_handshake_ms = now;
+	n->cnt.link_handshakes++;
+	vh_identity_nodeid_format(lp->nodeid, id, sizeof(id));
+	rte_log(lp->handshakes == 1 ? RTE_LOG_NOTICE : RTE_LOG_INFO, vh_node_logtype,
+		"valhalla: session with %s (%s) %s\n", id,
+		peer_label(lp) != NULL ? peer_label(lp) : "inbound",
+		lp->handshakes == 1 ? "established" : "rekeyed");
+	peer_do(n, lp, (unsigned int)act, now);
+	if (lp->n_staged > 0)
+		flush_staged(n, lp, now);
+}
+
+static struct link_pending *
+pending_slot(struct link *l)
+{
+	struct link_pending *oldest = &l->pend[0];
+
+	for (unsigned int i = 0; i < LINK_MAX_PENDING; i++) {
+		if (!l->pend[i].used)
+			return &l->pend[i];
+		if (l->pend[i].created_ms < oldest->created_ms)
+			oldest = &l->pend[i];
+	}
+	pending_drop(oldest);
+	return oldest;
+}
+
+/* IK responder: message 1 carried the initiator's identity. */
+static int
+init_ik(struct node *n, struct link_pending *pd, const uint8_t *pl, size_t plen,
+	struct link_peer **lpp)
+{
+	uint8_t rs[VH_NOISE_KEY_LEN], nodeid[VH_IDENTITY_NODEID_LEN];
+
+	if (vh_veil_hs_remote_static(&pd->hs, rs) != 0 ||
+		identity_check(n, pl, plen, rs, nodeid) != 0)
+		return -EKEYREJECTED;
+	*lpp = peer_match(n, nodeid, &pd->src);
+	return *lpp != NULL ? 0 : -EKEYREJECTED;
+}
+
+static void
+input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
+	uint64_t now)
+{
+	struct link *l = n->link;
+	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], buf[LINK_BUF];
+	struct link_pending *pd;
+	struct link_peer *lp = NULL;
+	size_t plen, olen;
+
+	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_INIT, p, len, src, false, now) != 0) {
+		n->cnt.link_drop_mac++;
+		return;
+	}
+	pd = pending_slot(l);
+	if (vh_veil_hs_read_init(&pd->hs, &l->hsc, p, len, now, pl, sizeof(pl), &plen) != 0) {
+		n->cnt.link_drop_auth++;
+		vh_veil_hs_wipe(&pd->hs);
+		return;
+	}
+	pd->src = *src;
+	pd->created_ms = now;
+	pd->used = true;
+	if (p[0] == VH_VEIL_WIRE_IK && init_ik(n, pd, pl, plen, &lp) != 0) {
+		pending_drop(pd);
+		return;
+	}
+	if (vh_veil_hs_write_resp(&pd->hs, l->idpl, l->idpl_len, buf + VH_BIFROST_HDR_LEN,
+		    sizeof(buf) - VH_BIFROST_HDR_LEN, &olen) != 0) {
+		n->cnt.link_hs_failed++;
+		pending_drop(pd);
+		return;
+	}
+	send_frame(n, src, VH_BIFROST_HANDSHAKE_RESP, buf, olen);
+	if (lp != NULL) {
+		completed(n, lp, &pd->hs, src, now);
+		pending_drop(pd);
+	}
+}
+
+static void
+input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
+	uint64_t now)
+{
+	struct link *l = n->link;
+	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], buf[LINK_BUF], rs[VH_NOISE_KEY_LEN];
+	uint8_t nodeid[VH_IDENTITY_NODEID_LEN];
+	struct link_peer *lp;
+	uint32_t idx;
+	size_t plen, olen;
+
+	if (vh_veil_frame_receiver(VH_VEIL_HANDSHAKE_RESP, p, len, &idx) != 0 ||
+		(lp = peer_by_hs_index(n, idx)) == NULL) {
+		n->cnt.link_drop_no_session++;
+		return;
+	}
+	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_RESP, p, len, src, false, now) != 0) {
+		n->cnt.link_drop_mac++;
+		return;
+	}
+	if (vh_veil_peer_read_resp(lp->vp, p, len, pl, sizeof(pl), &plen) != 0) {
+		n->cnt.link_drop_auth++;
+		lp->drops++;
+		return;
+	}
+	if (vh_veil_hs_remote_static(vh_veil_peer_handshake(lp->vp), rs) != 0 ||
+		identity_check(n, pl, plen, rs, nodeid) != 0 || peer_match(n, nodeid, src) != lp) {
+		/* refused (logged); the initiation retries on its timer */
+		lp->drops++;
+		return;
+	}
+	if (!vh_veil_hs_is_complete(vh_veil_peer_handshake(lp->vp))) {
+		if (vh_veil_peer_write_finish(lp->vp, l->idpl, l->idpl_len, now,
+			    buf + VH_BIFROST_HDR_LEN, sizeof(buf) - VH_BIFROST_HDR_LEN,
+			    &olen) != 0) {
+			n->cnt.link_hs_failed++;
+			return;
+		}
+		send_frame(n, src, VH_BIFROST_HANDSHAKE_FINISH, buf, olen);
+	}
+	completed(n, lp, NULL, src, now);
+}
+
+static struct link_pending *
+pending_by_index(struct link *l, uint32_t idx)
+{
+	for (unsigned int i = 0; i < LINK_MAX_PENDING; i++)
+		if (l->pend[i].used && vh_veil_hs_local_index(&l->pend[i].hs) == idx)
+			return &l->pend[i];
+	return NULL;
+}
+
+static void
+input_finish(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
+	uint64_t now)
+{
+	struct link *l = n->link;
+	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], rs[VH_NOISE_KEY_LEN];
+	uint8_t nodeid[VH_IDENTITY_NODEID_LEN];
+	struct link_pending *pd;
+	struct link_peer *lp;
+	uint32_t idx;
+	size_t plen;
+
+	if (vh_veil_frame_receiver(VH_VEIL_HANDSHAKE_FINISH, p, len, &idx) != 0 ||
+		(pd = pending_by_index(l, idx)) == NULL) {
+		n->cnt.link_drop_no_session++;
+		return;
+	}
+	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_FINISH, p, len, src, false, now) != 0) {
+		n->cnt.link_drop_mac++;
+		return;
+	}
+	if (vh_veil_hs_read_finish(&pd->hs, p, len, pl, sizeof(pl), &plen) != 0) {
+		n->cnt.link_drop_auth++;
+		return;
+	}
+	if (vh_veil_hs_remote_static(&pd->hs, rs) == 0 &&
+		identity_check(n, pl, plen, rs, nodeid) == 0 &&
+		(lp = peer_match(n, nodeid, src)) != NULL)
+		completed(n, lp, &pd->hs, src, now);
+	pending_drop(pd);
+}
+
+static void
+input_cookie(struct node *n, const uint8_t *p, uint32_t len, uint64_t now)
+{
+	struct link_peer *lp;
+	uint32_t idx;
+
+	if (vh_veil_frame_receiver(VH_VEIL_COOKIE_REPLY, p, len, &idx) != 0 ||
+		(lp = peer_by_hs_index(n, idx)) == NULL) {
+		n->cnt.link_drop_no_session++;
+		return;
+	}
+	if (vh_veil_peer_read_cookie_reply(lp->vp, p, len, now) != 0)
+		n->cnt.link_drop_auth++;
+}
+
+/* The plaintext of LINK_DATA: a Bifrost datagram of its own. */
+static void
+inner_input(struct node *n, struct link_peer *lp, uint8_t *dgram, size_t len)
+{
+	struct vh_bifrost_frame f;
+	size_t pos = 0;
+
+	if (vh_bifrost_validate(dgram, len) != VH_DROP_NONE) {
+		n->cnt.link_inner_bad++;
+		return;
+	}
+	if (vh_bifrost_echo_reply_inplace(dgram, len) == 0) {
+		n->cnt.link_echo_answered++;
+		seal_send(n, lp, dgram, len);
+		return;
+	}
+	while (vh_bifrost_next(dgram, len, &pos, &f) == 1)
+		if (f.type == VH_BIFROST_ECHO_REPLY)
+			ping_echo_reply(n, f.payload, f.length);
+}
+
+static void
+count_data_error(struct node *n, struct link_peer *lp, int rc)
+{
+	lp->drops++;
+	switch (rc) {
+	case -EALREADY:
+	case -ESTALE:
+	case -ERANGE:
+		n->cnt.link_drop_replay++;
+		break;
+	case -ENOKEY:
+	case -EKEYEXPIRED:
+		n->cnt.link_drop_no_session++;
+		break;
+	case -EBADMSG:
+		n->cnt.link_drop_auth++;
+		break;
+	default:
+		n->cnt.link_drop_malformed++;
+		break;
+	}
+}
+
+static void
+input_data(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
+	uint64_t now)
+{
+	uint8_t out[VH_NOISE_MAX_MSG];
+	struct link_peer *lp;
+	uint32_t idx;
+	size_t olen;
+	int rc;
+
+	if (vh_veil_frame_receiver(VH_VEIL_LINK_DATA, p, len, &idx) != 0) {
+		n->cnt.link_drop_malformed++;
+		return;
+	}
+	lp = peer_by_keypair_index(n, idx);
+	if (lp == NULL) {
+		n->cnt.link_drop_no_session++;
+		return;
+	}
+	rc = vh_veil_peer_decrypt(lp->vp, p, len, src, now, out, sizeof(out), &olen);
+	if (rc != 0) {
+		count_data_error(n, lp, rc);
+		return;
+	}
+	n->cnt.link_data_rx++;
+	lp->rx_packets++;
+	lp->rx_bytes += olen;
+	/* the packet may have confirmed (promoted) a new keypair */
+	if (lp->n_staged > 0)
+		flush_staged(n, lp, now);
+	if (olen > 0)
+		inner_input(n, lp, out, olen);
+	sodium_memzero(out, olen);
+}
+
+void
+link_input(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
+	const struct vh_veil_endpoint *src)
+{
+	uint64_t now = node_now_ms();
+
+	if (n->link == NULL) {
+		n->cnt.link_disabled_rx++;
+		return;
+	}
+	if (type != VH_BIFROST_LINK_DATA)
+		n->cnt.link_hs_rx++;
+	switch (type) {
+	case VH_BIFROST_HANDSHAKE_INIT:
+		input_init(n, p, len, src, now);
+		break;
+	case VH_BIFROST_HANDSHAKE_RESP:
+		input_resp(n, p, len, src, now);
+		break;
+	case VH_BIFROST_HANDSHAKE_FINISH:
+		input_finish(n, p, len, src, now);
+		break;
+	case VH_BIFROST_COOKIE_REPLY:
+		input_cookie(n, p, len, now);
+		break;
+	case VH_BIFROST_LINK_DATA:
+		input_data(n, p, len, src, now);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+link_send_datagram(struct node *n, const uint8_t *nodeid, const uint8_t *dgram, size_t len)
+{
+	struct link_peer *lp = n->link != NULL ? peer_by_nodeid(n, nodeid) : NULL;
+
+	if (lp == NULL)
+		return -ENOENT;
+	return seal_send(n, lp, dgram, len);
+}
+
+bool
+link_has_session(struct node *n, const uint8_t *nodeid)
+{
+	struct link_peer *lp = n->link != NULL ? peer_by_nodeid(n, nodeid) : NULL;
+
+	return lp != NULL && vh_veil_peer_keypair(lp->vp, VH_VEIL_SLOT_CURRENT) != NULL;
+}
+
+/* Our identity payload: NodeID key, static key signature, our /udp/ addresses. */
+static int
+identity_payload(struct node *n)
+{
+	char addrs[VH_IDENTITY_MAX_ADDRS][VH_IDENTITY_ADDR_MAX + 1];
+	const char *ptrs[VH_IDENTITY_MAX_ADDRS];
+	struct vh_identity_payload p;
+	size_t k = 0;
+	char ip[INET_ADDRSTRLEN];
+	int rc;
+
+	for (unsigned int i = 0; i < n->cfg.n_ports && k < VH_IDENTITY_MAX_ADDRS; i++) {
+		if (!n->cfg.ports[i].has_ipv4)
+			continue;
+		inet_ntop(AF_INET, &n->cfg.ports[i].ipv4.addr, ip, sizeof(ip));
+		snprintf(addrs[k], sizeof(addrs[k]), "/udp/%s:%u", ip, n->cfg.overlay.udp_port);
+		ptrs[k] = addrs[k];
+		k++;
+	}
+	rc = vh_identity_payload_build(&n->id, link_versions, sizeof(link_versions), ptrs, k, &p);
+	if (rc == 0)
+		rc = vh_identity_payload_encode(&p, n->link->idpl, sizeof(n->link->idpl));
+	if (rc < 0)
+		return rc;
+	n->link->idpl_len = (size_t)rc;
+	return 0;
+}
+
+static void
+timing_from_config(const struct vh_config *cfg, struct vh_veil_timing *t)
+{
+	vh_veil_timing_default(t);
+	t->rekey_after_time = (uint64_t)cfg->veil.rekey_after_s * 1000;
+	t->reject_after_time = (uint64_t)cfg->veil.reject_after_s * 1000;
+	t->keepalive_timeout = (uint64_t)cfg->veil.keepalive_s * 1000;
+	t->rekey_timeout = cfg->veil.rekey_timeout_ms;
+	t->rekey_jitter = RTE_MIN(t->rekey_jitter, t->rekey_timeout / 3);
+	t->backoff_max = (uint64_t)cfg->veil.backoff_max_s * 1000;
+	t->rekey_attempt_time = (uint64_t)cfg->veil.rekey_attempt_s * 1000;
+	t->persistent_keepalive = (uint64_t)cfg->veil.persistent_keepalive_s * 1000;
+}
+
+static int
+link_keys(struct node *n)
+{
+	struct link *l = n->link;
+
+	/* a fresh Noise static key per start, signed by the identity key */
+	if (vh_identity_noise_init(&n->id, NULL) != 0 ||
+		vh_noise_keypair_from_private(&l->kp, n->id.noise_priv) != 0)
+		return -1;
+	l->idx = vh_veil_index_table_new(4 * LINK_MAX_PEERS + 4 * LINK_MAX_PENDING);
+	if (l->idx == NULL)
+		return -1;
+	vh_veil_index_table_ops(l->idx, &l->ops);
+	l->hsc.hash = VH_NOISE_SHA256;
+	l->hsc.local_static = &l->kp;
+	l->hsc.index = &l->ops;
+	vh_veil_cookie_checker_init(&l->ck, l->kp.pub, n->cfg.veil.accept_unknown, NULL, NULL);
+	timing_from_config(&n->cfg, &l->timing);
+	return identity_payload(n);
+}
+
+int
+link_start(struct node *n)
+{
+	char err[256] = "";
+
+	if (!n->cfg.veil.enabled) {
+		if (n->cfg.n_peers > 0)
+			NODE_LOG(WARNING, "%u peer(s) configured but veil.enabled is false",
+				n->cfg.n_peers);
+		return 0;
+	}
+	n->link = calloc(1, sizeof(*n->link));
+	if (n->link == NULL || link_keys(n) != 0) {
+		NODE_LOG(ERR, "link layer not started");
+		return -1;
+	}
+	n->link->tofu = vh_tofu_open(n->cfg.node.data_dir, 4096, err, sizeof(err));
+	if (n->link->tofu == NULL)
+		NODE_LOG(WARNING, "TOFU pins unavailable (%s): NodeIDs are not pinned", err);
+	if (peers_from_config(n) != 0)
+		return -1;
+	NODE_LOG(NOTICE, "Veil link sessions on the control lcore: %u configured peer(s)",
+		n->cfg.n_peers);
+	return 0;
+}
+
+void
+link_stop(struct node *n)
+{
+	struct link *l = n->link;
+
+	if (l == NULL)
+		return;
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++)
+		if (l->peers[i] != NULL)
+			peer_free(n, l->peers[i]);
+	for (unsigned int i = 0; i < LINK_MAX_PENDING; i++)
+		pending_drop(&l->pend[i]);
+	vh_veil_cookie_checker_wipe(&l->ck);
+	vh_tofu_close(l->tofu);
+	vh_veil_index_table_free(l->idx);
+	sodium_memzero(l, sizeof(*l));
+	free(l);
+	n->link = NULL;
+}

@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The link layer's peer table: configured neighbours and the ones that
+ * reached us, matched by NodeID (learnt from the identity payload, pinned
+ * by config or TOFU) or by their configured address; and the control
+ * commands peers, add-peer and remove-peer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "vh_bifrost.h"
+
+#include "link_priv.h"
+
+static bool
+ep_from_pathaddr(const char *text, struct vh_veil_endpoint *ep)
+{
+	struct vh_pathaddr pa;
+	char err[64];
+
+	if (vh_pathaddr_parse(text, &pa, err, sizeof(err)) != 0 || pa.kind != VH_PATHADDR_UDP)
+		return false;
+	if (pa.family == 4)
+		vh_veil_endpoint_ipv4(ep, pa.addr, pa.port);
+	else
+		vh_veil_endpoint_ipv6(ep, pa.addr, pa.port);
+	return true;
+}
+
+struct link_peer *
+peer_new(struct node *n, const char *address, const char *name, const uint8_t *nodeid,
+	const struct vh_veil_endpoint *ep)
+{
+	struct link *l = n->link;
+	struct vh_veil_peer_conf pc = {0};
+	struct link_peer *lp;
+	unsigned int slot;
+
+	for (slot = 0; slot < LINK_MAX_PEERS && l->peers[slot] != NULL; slot++)
+		;
+	if (slot == LINK_MAX_PEERS)
+		return NULL;
+	lp = calloc(1, sizeof(*lp));
+	if (lp == NULL)
+		return NULL;
+	if (address != NULL) {
+		snprintf(lp->address, sizeof(lp->address), "%s", address);
+		lp->configured = ep_from_pathaddr(address, &lp->ep_cfg);
+	}
+	if (name != NULL)
+		snprintf(lp->name, sizeof(lp->name), "%s", name);
+	if (nodeid != NULL) {
+		memcpy(lp->nodeid, nodeid, sizeof(lp->nodeid));
+		lp->has_nodeid = true;
+	}
+	pc.timing = l->timing;
+	pc.hs = &l->hsc;
+	pc.endpoint = lp->configured ? &lp->ep_cfg : ep;
+	pc.keep_link = lp->configured;
+	lp->vp = vh_veil_peer_new(&pc);
+	if (lp->vp == NULL) {
+		free(lp);
+		return NULL;
+	}
+	l->peers[slot] = lp;
+	return lp;
+}
+
+void
+peer_free(struct node *n, struct link_peer *lp)
+{
+	struct link *l = n->link;
+
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++)
+		if (l->peers[i] == lp)
+			l->peers[i] = NULL;
+	vh_veil_peer_free(lp->vp);
+	if (lp->staged != NULL) {
+		sodium_memzero(lp->staged, LINK_STAGED * sizeof(*lp->staged));
+		free(lp->staged);
+	}
+	sodium_memzero(lp, sizeof(*lp));
+	free(lp);
+}
+
+/* The TOFU label: the configured name, else the configured address. */
+const char *
+peer_label(const struct link_peer *lp)
+{
+	if (lp->name[0] != '\0')
+		return lp->name;
+	return lp->address[0] != '\0' ? lp->address : NULL;
+}
+
+struct link_peer *
+peer_by_nodeid(struct node *n, const uint8_t *nodeid)
+{
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
+		struct link_peer *lp = n->link->peers[i];
+
+		if (lp != NULL && lp->has_nodeid &&
+			memcmp(lp->nodeid, nodeid, VH_IDENTITY_NODEID_LEN) == 0)
+			return lp;
+	}
+	return NULL;
+}
+
+/* A configured peer not yet known by NodeID, at this endpoint. */
+static struct link_peer *
+peer_by_endpoint(struct node *n, const struct vh_veil_endpoint *ep)
+{
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
+		struct link_peer *lp = n->link->peers[i];
+
+		if (lp != NULL && lp->configured && !lp->has_nodeid &&
+			vh_veil_endpoint_equal(&lp->ep_cfg, ep))
+			return lp;
+	}
+	return NULL;
+}
+
+/* The peer whose own pending initiation has local index idx. */
+struct link_peer *
+peer_by_hs_index(struct node *n, uint32_t idx)
+{
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
+		struct link_peer *lp = n->link->peers[i];
+
+		if (lp != NULL && idx != 0 &&
+			vh_veil_hs_local_index(vh_veil_peer_handshake(lp->vp)) == idx)
+			return lp;
+	}
+	return NULL;
+}
+
+struct link_peer *
+peer_by_keypair_index(struct node *n, uint32_t idx)
+{
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
+		struct link_peer *lp = n->link->peers[i];
+
+		if (lp != NULL && vh_veil_peer_keypair_by_index(lp->vp, idx) != NULL)
+			return lp;
+	}
+	return NULL;
+}
+
+static void
+log_refused(struct node *n, const struct link_peer *lp, const uint8_t *got, const uint8_t *want,
+	const char *why)
+{
+	char g[VH_IDENTITY_NODEID_TEXT_MAX + 1] = "", w[VH_IDENTITY_NODEID_TEXT_MAX + 1] = "";
+
+	vh_identity_nodeid_format(got, g, sizeof(g));
+	vh_identity_nodeid_format(want, w, sizeof(w));
+	n->cnt.link_key_rejected++;
+	NODE_LOG(WARNING,
+		"peer %s refused: it proved NodeID %s but %s is %s; "
+		"to accept the new key, remove the pin (remove-peer, then add-peer)",
+		peer_label(lp) != NULL ? peer_label(lp) : "?", g, why, w);
+}
+
+/* Pin checks for a peer that just proved nodeid: config pin, then TOFU. */
+static int
+peer_accepts(struct node *n, struct link_peer *lp, const uint8_t *nodeid)
+{
+	uint8_t pinned[VH_IDENTITY_NODEID_LEN];
+	bool now = false;
+	int rc;
+
+	if (lp->has_nodeid && memcmp(lp->nodeid, nodeid, VH_IDENTITY_NODEID_LEN) != 0) {
+		log_refused(n, lp, nodeid, lp->nodeid,
+			lp->pinned_cfg ? "the configured node_id" : "the pinned NodeID");
+		return -EKEYREJECTED;
+	}
+	if (n->link->tofu == NULL || peer_label(lp) == NULL)
+		return 0;
+	rc = vh_tofu_check_and_pin(n->link->tofu, peer_label(lp), nodeid, pinned, &now);
+	if (rc == -EKEYREJECTED) {
+		log_refused(n, lp, nodeid, pinned, "the TOFU pin");
+		return rc;
+	}
+	if (rc != 0)
+		NODE_LOG(WARNING, "TOFU store: %s", vh_tofu_errmsg(n->link->tofu));
+	else if (now)
+		NODE_LOG(NOTICE, "peer %s pinned on first use", peer_label(lp));
+	return 0;
+}
+
+struct link_peer *
+peer_match(struct node *n, const uint8_t *nodeid, const struct vh_veil_endpoint *src)
+{
+	struct link_peer *lp = peer_by_nodeid(n, nodeid);
+
+	if (lp == NULL)
+		lp = peer_by_endpoint(n, src);
+	if (lp == NULL) {
+		if (!n->cfg.veil.accept_unknown) {
+			n->cnt.link_unknown_refused++;
+			return NULL;
+		}
+		lp = peer_new(n, NULL, NULL, nodeid, src);
+		if (lp == NULL)
+			return NULL;
+	}
+	if (peer_accepts(n, lp, nodeid) != 0)
+		return NULL;
+	memcpy(lp->nodeid, nodeid, VH_IDENTITY_NODEID_LEN);
+	lp->has_nodeid = true;
+	return lp;
+}
+
+/* Learn a configured peer's NodeID from config or from its TOFU pin. */
+static void
+peer_preload(struct node *n, struct link_peer *lp, const struct vh_config_peer *cp)
+{
+	if (cp != NULL && cp->has_node_id) {
+		memcpy(lp->nodeid, cp->node_id, VH_IDENTITY_NODEID_LEN);
+		lp->has_nodeid = lp->pinned_cfg = true;
+		return;
+	}
+	if (n->link->tofu != NULL && peer_label(lp) != NULL &&
+		vh_tofu_lookup(n->link->tofu, peer_label(lp), lp->nodeid) == 0)
+		lp->has_nodeid = true;
+}
+
+int
+peers_from_config(struct node *n)
+{
+	for (unsigned int i = 0; i < n->cfg.n_peers; i++) {
+		const struct vh_config_peer *cp = &n->cfg.peers[i];
+		struct link_peer *lp = peer_new(n, cp->address, cp->name, NULL, NULL);
+
+		if (lp == NULL) {
+			NODE_LOG(ERR, "peer %s: %s", cp->address, strerror(errno));
+			return -1;
+		}
+		peer_preload(n, lp, cp);
+	}
+	return 0;
+}
+
+static const char *
+peer_state(const struct link_peer *lp)
+{
+	if (vh_veil_peer_keypair(lp->vp, VH_VEIL_SLOT_CURRENT) != NULL)
+		return "up";
+	if (vh_veil_peer_is_dead(lp->vp))
+		return "dead";
+	if (vh_veil_hs_local_index(vh_veil_peer_handshake(lp->vp)) != 0)
+		return "handshake";
+	return "idle";
+}
+
+static json_t *
+endpoint_json(const struct vh_veil_endpoint *ep)
+{
+	struct vh_pathaddr pa = {.kind = VH_PATHADDR_UDP};
+	char buf[128];
+
+	if (ep == NULL || ep->family == 0)
+		return json_null();
+	pa.family = ep->family;
+	pa.port = ep->port;
+	memcpy(pa.addr, ep->addr, sizeof(pa.addr));
+	if (vh_pathaddr_format(&pa, buf, sizeof(buf)) < 0)
+		return json_null();
+	return json_string(buf);
+}
+
+static json_t *
+peer_json(struct node *n, const struct link_peer *lp, uint64_t now)
+{
+	char id[VH_IDENTITY_NODEID_TEXT_MAX + 1] = "";
+
+	if (lp->has_nodeid)
+		vh_identity_nodeid_format(lp->nodeid, id, sizeof(id));
+	RTE_SET_USED(n);
+	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"node_id", lp->has_nodeid ? json_string(id) : json_null(), "name",
+		lp->name[0] ? json_string(lp->name) : json_null(), "address",
+		lp->address[0] ? json_string(lp->address) : json_null(), "endpoint",
+		endpoint_json(vh_veil_peer_endpoint(lp->vp)), "state", peer_state(lp), "configured",
+		lp->configured, "last_handshake_s",
+		lp->last_handshake_ms ? json_real((double)(now - lp->last_handshake_ms) / 1000.0)
+				      : json_null(),
+		"rx_packets", (json_int_t)lp->rx_packets, "rx_bytes", (json_int_t)lp->rx_bytes,
+		"tx_packets", (json_int_t)lp->tx_packets, "tx_bytes", (json_int_t)lp->tx_bytes,
+		"handshakes", (json_int_t)lp->handshakes, "rekeys",
+		(json_int_t)(lp->handshakes > 0 ? lp->handshakes - 1 : 0), "drops",
+		(json_int_t)lp->drops);
+}
+
+static void
+cmd_peers(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	json_t *a = json_array();
+	uint64_t now = node_now_ms();
+
+	RTE_SET_USED(args);
+	for (unsigned int i = 0; n->link != NULL && i < LINK_MAX_PEERS; i++)
+		if (n->link->peers[i] != NULL)
+			json_array_append_new(a, peer_json(n, n->link->peers[i], now));
+	vh_ctl_reply(req, json_pack("{s:b, s:o}", "enabled", n->link != NULL, "peers", a));
+}
+
+static bool
+disabled(struct node *n, struct vh_ctl_req *req)
+{
+	if (n->link != NULL)
+		return false;
+	vh_ctl_error(req, "veil", "disabled", false, "link sessions are off (veil.enabled)");
+	return true;
+}
+
+static void
+cmd_add_peer(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	const char *addr = json_string_value(json_object_get(args, "address"));
+	const char *id = json_string_value(json_object_get(args, "node_id"));
+	struct vh_config_peer cp = {0};
+	struct vh_veil_endpoint ep;
+	struct link_peer *lp;
+
+	if (disabled(n, req))
+		return;
+	if (addr == NULL || strlen(addr) >= sizeof(cp.address) || !ep_from_pathaddr(addr, &ep)) {
+		vh_ctl_error(req, "veil", "bad-address", false,
+			"add-peer needs 'address', a /udp/ PathAddr");
+		return;
+	}
+	if (id != NULL && vh_identity_nodeid_parse(id, cp.node_id) != 0) {
+		vh_ctl_error(req, "veil", "bad-node-id", false, "%s: not a NodeID", id);
+		return;
+	}
+	cp.has_node_id = id != NULL;
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
+		lp = n->link->peers[i];
+		if (lp != NULL && lp->configured && vh_veil_endpoint_equal(&lp->ep_cfg, &ep)) {
+			vh_ctl_error(req, "veil", "exists", false, "%s is already a peer", addr);
+			return;
+		}
+	}
+	lp = peer_new(n, addr, NULL, NULL, NULL);
+	if (lp == NULL) {
+		vh_ctl_error(req, "veil", "full", true, "no room for another peer");
+		return;
+	}
+	peer_preload(n, lp, &cp);
+	vh_ctl_reply(req, peer_json(n, lp, node_now_ms()));
+}
+
+static void
+cmd_remove_peer(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	const char *addr = json_string_value(json_object_get(args, "address"));
+	const char *id = json_string_value(json_object_get(args, "node_id"));
+	uint8_t nodeid[VH_IDENTITY_NODEID_LEN];
+	struct link_peer *lp = NULL;
+
+	if (disabled(n, req))
+		return;
+	if (id != NULL && vh_identity_nodeid_parse(id, nodeid) == 0)
+		lp = peer_by_nodeid(n, nodeid);
+	for (unsigned int i = 0; lp == NULL && addr != NULL && i < LINK_MAX_PEERS; i++)
+		if (n->link->peers[i] != NULL && strcmp(n->link->peers[i]->address, addr) == 0)
+			lp = n->link->peers[i];
+	if (lp == NULL) {
+		vh_ctl_error(req, "veil", "not-found", false,
+			"remove-peer needs the 'address' or 'node_id' of a peer");
+		return;
+	}
+	/* an operator removing a peer also drops its TOFU pin, so a re-add re-learns it */
+	if (n->link->tofu != NULL && peer_label(lp) != NULL)
+		vh_tofu_forget(n->link->tofu, peer_label(lp));
+	peer_free(n, lp);
+	vh_ctl_reply(req, json_pack("{s:b}", "removed", 1));
+}
+
+int
+link_register(struct node *n)
+{
+	int rc = 0;
+
+	rc |= vh_ctl_register(n->ctl, "peers",
+		"Veil link peers: NodeID, address, state, last handshake, traffic, rekeys, drops",
+		cmd_peers, n);
+	rc |= vh_ctl_register(n->ctl, "add-peer",
+		"add a link peer (args: address PathAddr, node_id optional pin)", cmd_add_peer, n);
+	rc |= vh_ctl_register(n->ctl, "remove-peer",
+		"remove a link peer and its TOFU pin (args: address or node_id)", cmd_remove_peer,
+		n);
+	return rc != 0 ? -EINVAL : 0;
+}
