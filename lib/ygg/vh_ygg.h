@@ -382,6 +382,27 @@ long vh_dht_export(const struct vh_dht *dht, uint8_t *out, size_t cap);
  */
 int vh_dht_import(struct vh_dht *dht, const uint8_t *buf, size_t len, uint64_t now);
 
+/* ---- persistence in LMDB (dht_persist.c) ---- */
+
+/**
+ * Store the routing table and record cache (vh_dht_export()) in the LMDB
+ * file dht.mdb in @p dir (created 0700 if missing; the file is 0600),
+ * replacing what was there, in one transaction: a crash leaves the old or
+ * the new state, never a mix.
+ * @param err message buffer (may be NULL)
+ * @return 0 or -errno
+ */
+int vh_dht_persist_save(const struct vh_dht *dht, const char *dir, char *err, size_t errlen);
+
+/**
+ * Load what vh_dht_persist_save() stored, through vh_dht_import() (so
+ * contacts and records are checked as on any import).
+ * @return entries loaded (0 on a first start with nothing stored), or
+ *         -errno: -EXDEV for state of another NodeID, -EBADMSG when malformed
+ */
+int vh_dht_persist_load(struct vh_dht *dht, const char *dir, uint64_t now, char *err,
+	size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif
