@@ -306,6 +306,23 @@ unwrap_checked(const struct vh_sphinx_geometry *geo, const uint8_t *priv, uint8_
 }
 
 int
+vh_sphinx_replay_tag(const struct vh_sphinx_geometry *geo, const uint8_t *pkt, size_t pkt_len,
+	uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN])
+{
+	int rc = sphinx_check_geometry(geo);
+
+	if (rc < 0)
+		return rc;
+	if (pkt == NULL || tag == NULL || pkt_len != geo->packet_len)
+		return -EINVAL;
+	if (memcmp(pkt, v0_ad, sizeof(v0_ad)) != 0)
+		return -EPROTO;
+	/* the same hash unwrap computes, of the group element alone: no DH needed */
+	sphinx_hash(pkt + VH_SPHINX_AD_LEN, VH_SPHINX_KEY_LEN, tag);
+	return 0;
+}
+
+int
 vh_sphinx_unwrap(const struct vh_sphinx_geometry *geo, const uint8_t *private_key, uint8_t *pkt,
 	size_t pkt_len, struct vh_sphinx_unwrap_result *res)
 {

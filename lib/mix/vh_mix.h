@@ -191,6 +191,17 @@ int vh_sphinx_new_packet(const struct vh_sphinx_geometry *geo, const struct vh_s
 	void *rng_ctx, uint8_t *out, size_t out_len);
 
 /**
+ * The replay tag unwrap would report for pkt (SHA-512/256 of its group
+ * element), without the two scalar multiplications: a mix worker checks its
+ * replay filter with it first, so a replayed packet costs a hash, not a DH.
+ * Record the tag only after a successful unwrap, or anyone could fill the
+ * filter with random bytes.
+ * @return 0; -EINVAL (bad arguments or length), -EPROTO (unknown version)
+ */
+int vh_sphinx_replay_tag(const struct vh_sphinx_geometry *geo, const uint8_t *pkt, size_t pkt_len,
+	uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN]);
+
+/**
  * Process one hop, in place. On success for a forwarding hop the packet now
  * holds the next hop's packet; at the last hop res->payload points at the
  * payload inside pkt.

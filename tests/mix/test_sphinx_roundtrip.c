@@ -85,8 +85,14 @@ walk(const struct vh_sphinx_geometry *geo, const struct node *nodes, size_t n, u
 	struct vh_sphinx_unwrap_result *last)
 {
 	for (size_t i = 0; i < n; i++) {
+		uint8_t tag[VH_SPHINX_REPLAY_TAG_LEN];
+
+		/* the tag a worker checks before any DH is the one unwrap reports */
+		assert_int_equal(vh_sphinx_replay_tag(geo, pkt, geo->packet_len, tag), 0);
 		assert_int_equal(
 			vh_sphinx_unwrap(geo, nodes[i].priv, pkt, geo->packet_len, last), 0);
+		assert_memory_equal(tag, last->replay_tag, sizeof(tag));
+		assert_int_equal(vh_sphinx_replay_tag(geo, pkt, geo->packet_len - 1, tag), -EINVAL);
 		if (i + 1 < n) {
 			assert_int_equal(last->next_hop, 1);
 			assert_memory_equal(last->cmds[1].u.next_hop.id, nodes[i + 1].id,
