@@ -70,6 +70,14 @@ extern "C" {
 	X(BIFROST_TOO_LARGE, "bifrost-too-large")                                                  \
 	X(BIFROST_UNKNOWN_TYPE, "bifrost-unknown-type")                                            \
 	X(BIFROST_BAD_ECHO, "bifrost-bad-echo")                                                    \
+	X(VEIL_MALFORMED, "veil-malformed")                                                        \
+	X(VEIL_NO_SESSION, "veil-no-session")                                                      \
+	X(VEIL_REPLAY, "veil-replay")                                                              \
+	X(VEIL_AUTH, "veil-auth")                                                                  \
+	X(VEIL_MAC1, "veil-mac1")                                                                  \
+	X(VEIL_COOKIE_REQUIRED, "veil-cookie-required")                                            \
+	X(VEIL_KEY_REJECTED, "veil-key-rejected")                                                  \
+	X(VEIL_INNER_UNHANDLED, "veil-inner-unhandled")                                            \
 	X(PUNT_RING_FULL, "punt-ring-full")                                                        \
 	X(NO_NEIGHBOR, "no-neighbor")                                                              \
 	X(NO_MBUF, "no-mbuf")                                                                      \
