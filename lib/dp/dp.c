@@ -48,6 +48,27 @@ make_ring(const char *what, unsigned int lcore)
 		RING_F_SP_ENQ | RING_F_SC_DEQ);
 }
 
+/* One AEAD engine per graph lcore: ipsec-mb managers are not shared. */
+static struct vh_aead *
+make_aead(const char *name)
+{
+	int kind = vh_aead_kind_from_name(name != NULL ? name : "ipsecmb");
+	struct vh_aead *a;
+
+	if (kind < 0) {
+		DP_LOG(ERR, "unknown AEAD engine '%s'", name);
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	a = vh_aead_create((enum vh_aead_kind)kind, NULL);
+	if (a == NULL) {
+		DP_LOG(ERR, "AEAD engine '%s' unavailable: %s", name != NULL ? name : "ipsecmb",
+			strerror(errno));
+		rte_errno = errno;
+	}
+	return a;
+}
+
 static int
 make_lcores(struct vh_dp *dp)
 {
@@ -71,6 +92,9 @@ make_lcores(struct vh_dp *dp)
 		lc->punt = make_ring("punt", lc->lcore_id);
 		lc->inject = make_ring("inject", lc->lcore_id);
 		if (lc->punt == NULL || lc->inject == NULL)
+			return -rte_errno;
+		lc->aead = make_aead(dp->conf.aead);
+		if (lc->aead == NULL)
 			return -rte_errno;
 	}
 	return 0;
@@ -96,6 +120,10 @@ vh_dp_create(const struct vh_dp_conf *conf)
 	rc = make_pool(dp);
 	if (rc == 0)
 		rc = make_lcores(dp);
+	if (rc == 0)
+		rc = dp_sessions_init(dp);
+	if (rc == 0 && dp->conf.n_workers == 0)
+		rte_rcu_qsbr_thread_online(dp->qs, 0); /* the main lcore walks the graph */
 	if (rc == 0)
 		rc = dp_ports_setup(dp);
 	if (rc == 0)
@@ -169,7 +197,9 @@ vh_dp_destroy(struct vh_dp *dp, unsigned int *in_use)
 	for (unsigned int i = 0; dp->lcores != NULL && i < dp->n_lcores; i++) {
 		drain_ring(dp->lcores[i].punt);
 		drain_ring(dp->lcores[i].inject);
+		vh_aead_destroy(dp->lcores[i].aead);
 	}
+	dp_sessions_free(dp);
 	dp_ports_close(dp);
 	if (in_use != NULL)
 		*in_use = dp->pool != NULL ? rte_mempool_in_use_count(dp->pool) : 0;

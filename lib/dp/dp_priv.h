@@ -11,7 +11,11 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include <rte_rcu_qsbr.h>
+
+#include "vh_aead.h"
 #include "vh_dp.h"
+#include "vh_veil.h"
 
 #define DP_LOG(level, fmt, ...) \
 	rte_log(RTE_LOG_##level, vh_dp_logtype, "dp: " fmt "\n", ##__VA_ARGS__)
@@ -35,6 +39,7 @@ struct dp_txq {
 /* Everything one graph lcore touches on its fast path, in one place. */
 struct dp_lcore {
 	struct vh_dp *dp;
+	struct vh_aead *aead; /* this lcore's own engine (ipsec-mb managers are per thread) */
 	struct rte_graph *graph;
 	rte_graph_t graph_id;
 	struct rte_ring *punt;   /* this lcore -> control (SP/SC) */
@@ -58,6 +63,19 @@ struct dp_lcore {
 	uint64_t drops[VH_DROP_MAX];
 } __rte_cache_aligned;
 
+/* A link keypair the workers use. Counters are updated with atomics: with
+ * RSS a session's frames normally stay on one lcore, but nothing relies on it
+ * except the replay window (see docs/architecture.md). */
+struct dp_session {
+	uint32_t local_index;
+	uint32_t remote_index;
+	uint8_t recv_key[32];
+	uint8_t send_key[32];
+	uint64_t send_counter;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, auth_failed, replayed;
+	struct vh_veil_replay replay;
+} __rte_cache_aligned;
+
 struct dp_port {
 	struct vh_dp_port_conf conf;
 	uint16_t port_id;
@@ -77,6 +95,9 @@ struct vh_dp {
 	int16_t port_index[RTE_MAX_ETHPORTS]; /* -1: not ours */
 	/* per-port: which graph lcore sends the control lcore's frames */
 	uint16_t inject_lcore[VH_DP_MAX_PORTS];
+	struct dp_session *sessions[VH_DP_SESSIONS]; /* written by control, read by workers */
+	struct rte_rcu_qsbr *qs;
+	struct rte_rcu_qsbr_dq *dq;
 	volatile bool running;
 	bool launched;
 	uint64_t control_drops[VH_DROP_MAX];
@@ -90,6 +111,18 @@ struct vh_dp {
 #define DP_NODE_INJECT "vh_ctrl_inject"
 #define DP_NODE_TX "vh_tx"
 #define DP_NODE_DROP "vh_drop"
+#define DP_NODE_LINK_IN "vh_link_decrypt"
+#define DP_NODE_LINK_OUT "vh_link_encrypt"
+
+/* The session a receiver index names, or NULL (lock-free: RCU readers). */
+static inline struct dp_session *
+dp_session_find(const struct vh_dp *dp, uint32_t index)
+{
+	struct dp_session *s =
+		__atomic_load_n(&dp->sessions[index % VH_DP_SESSIONS], __ATOMIC_ACQUIRE);
+
+	return s != NULL && s->local_index == index ? s : NULL;
+}
 
 /* Set while graphs are created, so node init callbacks find their lcore. */
 extern struct dp_lcore *dp_lcore_creating;
@@ -114,6 +147,8 @@ dp_set_drop(struct rte_mbuf *m, enum vh_drop reason)
 	vh_dp_meta(m)->reason = reason;
 }
 
+int dp_sessions_init(struct vh_dp *dp);
+void dp_sessions_free(struct vh_dp *dp);
 int dp_ports_setup(struct vh_dp *dp);
 void dp_ports_close(struct vh_dp *dp);
 int dp_graphs_create(struct vh_dp *dp);

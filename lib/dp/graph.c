@@ -12,7 +12,7 @@ dp_node_init(const struct rte_graph *graph, struct rte_node *node)
 {
 	RTE_SET_USED(graph);
 	/* the ctx holds the pointer itself, not what it points to */
-	RTE_BUILD_BUG_ON(sizeof(dp_lcore_creating) > RTE_NODE_CTX_SZ); /* NOLINT */
+	RTE_BUILD_BUG_ON(sizeof(dp_lcore_creating) > RTE_NODE_CTX_SZ);    /* NOLINT */
 	memcpy(node->ctx, &dp_lcore_creating, sizeof(dp_lcore_creating)); /* NOLINT */
 	return 0;
 }

@@ -8,10 +8,29 @@
 
 #include "dp_priv.h"
 
-enum { BIN_DROP, BIN_TX, BIN_PUNT, BIN_MAX };
+enum { BIN_DROP, BIN_TX, BIN_PUNT, BIN_LINK, BIN_MAX };
+
+/*
+ * A lone LINK_DATA frame of a session the workers hold is opened here;
+ * everything else (handshakes, sessions the control lcore keeps) is punted.
+ */
+static inline unsigned int
+link_or_punt(const struct vh_dp *dp, struct vh_dp_meta *meta, const uint8_t *dgram, size_t len)
+{
+	uint32_t flen, index;
+
+	if (dgram[3] != VH_BIFROST_LINK_DATA || len < VH_BIFROST_HDR_LEN + VH_VEIL_DATA_MIN_LEN)
+		return BIN_PUNT;
+	memcpy(&flen, dgram + 4, sizeof(flen));
+	if (rte_be_to_cpu_32(flen) != len - VH_BIFROST_HDR_LEN)
+		return BIN_PUNT; /* not alone in its datagram */
+	memcpy(&index, dgram + VH_BIFROST_HDR_LEN, sizeof(index));
+	meta->session = dp_session_find(dp, rte_be_to_cpu_32(index));
+	return meta->session != NULL ? BIN_LINK : BIN_PUNT;
+}
 
 static inline unsigned int
-bifrost_one(struct rte_mbuf *m)
+bifrost_one(const struct vh_dp *dp, struct rte_mbuf *m)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
@@ -29,7 +48,7 @@ bifrost_one(struct rte_mbuf *m)
 		meta->reason = (uint16_t)rc;
 		return BIN_DROP;
 	}
-	return BIN_PUNT;
+	return link_or_punt(dp, meta, dgram, len);
 reply:
 	/* only the type byte changed (request -> reply): fix the UDP sum in O(1) */
 	{
@@ -48,11 +67,12 @@ reply:
 static uint16_t
 bifrost_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t cnt)
 {
+	const struct vh_dp *dp = node_lcore(node)->dp;
 	void *out[BIN_MAX][RTE_GRAPH_BURST_SIZE];
 	uint16_t n[BIN_MAX] = {0};
 
 	for (uint16_t i = 0; i < cnt; i++) {
-		unsigned int next = bifrost_one(objs[i]);
+		unsigned int next = bifrost_one(dp, objs[i]);
 
 		out[next][n[next]++] = objs[i];
 	}
@@ -72,6 +92,7 @@ static struct rte_node_register bifrost_node = {
 			[BIN_DROP] = DP_NODE_DROP,
 			[BIN_TX] = DP_NODE_TX,
 			[BIN_PUNT] = DP_NODE_PUNT,
+			[BIN_LINK] = DP_NODE_LINK_IN,
 		},
 };
 

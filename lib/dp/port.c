@@ -193,6 +193,22 @@ dp_ports_setup(struct vh_dp *dp)
 	return 0;
 }
 
+/*
+ * With the graph lcores stopped, take what the RX queues still hold (a
+ * loopback vdev keeps frames in flight there) so closing the ports leaves no
+ * mbuf behind.
+ */
+static void
+drain_rx(const struct dp_port *p)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	uint16_t n;
+
+	for (uint16_t q = 0; q < p->n_rxq; q++)
+		while ((n = rte_eth_rx_burst(p->port_id, q, pkts, DP_BURST)) != 0)
+			rte_pktmbuf_free_bulk(pkts, n);
+}
+
 void
 dp_ports_close(struct vh_dp *dp)
 {
@@ -201,8 +217,10 @@ dp_ports_close(struct vh_dp *dp)
 
 		if (!p->probed)
 			continue;
-		if (p->started)
+		if (p->started) {
+			drain_rx(p);
 			rte_eth_dev_stop(p->port_id);
+		}
 		rte_eth_dev_close(p->port_id);
 		p->started = false;
 		p->probed = false;

@@ -53,16 +53,21 @@ struct vh_dp_conf {
 	uint32_t mbufs;
 	uint32_t mbuf_cache;
 	uint16_t udp_port;
+	const char *aead; /**< link AEAD engine name (drivers/aead); NULL: "ipsecmb" */
 };
+
+struct dp_session;
 
 /**
  * Per-packet metadata the nodes pass along, kept in the mbuf's private area
  * so no node parses a header twice.
  */
 struct vh_dp_meta {
-	struct vh_net_pkt pkt; /**< what classify learned */
-	uint16_t reason;       /**< enum vh_drop, set before enqueue to vh_drop */
-	uint16_t port_idx;     /**< index of the receiving port in the config */
+	struct vh_net_pkt pkt;      /**< what classify learned */
+	uint16_t reason;            /**< enum vh_drop, set before enqueue to vh_drop */
+	uint16_t port_idx;          /**< index of the receiving port in the config */
+	uint16_t inner_len;         /**< link nodes: plaintext length of the LINK_DATA */
+	struct dp_session *session; /**< link nodes: valid only within one graph walk */
 };
 
 /** The metadata of a data-plane mbuf. */
@@ -190,6 +195,51 @@ unsigned int vh_dp_mbufs_in_use(const struct vh_dp *dp);
 
 /** Mbufs available in the pool. */
 unsigned int vh_dp_mbufs_avail(const struct vh_dp *dp);
+
+/* ---- link sessions the workers seal and open themselves (session.c) ---- */
+
+/** Session slots: a receiver index selects slot (index % VH_DP_SESSIONS). */
+#define VH_DP_SESSIONS 4096
+
+/** Keys and indices of one Veil keypair handed to the data plane. */
+struct vh_dp_session_conf {
+	uint32_t local_index;  /**< receiver index on LINK_DATA frames to us */
+	uint32_t remote_index; /**< receiver index on LINK_DATA frames we send */
+	uint8_t recv_key[32];  /**< ChaCha20-Poly1305 key for frames to us */
+	uint8_t send_key[32];  /**< key for frames we send */
+	uint64_t send_counter; /**< first counter to send with */
+};
+
+/** Counters of one data-plane session. */
+struct vh_dp_session_stats {
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, auth_failed, replayed;
+	uint64_t send_counter; /**< next counter to send with */
+};
+
+/**
+ * Install (or replace, for the same local index) a session. Workers see it
+ * from their next burst; LINK_DATA frames with its local index are then
+ * decrypted on the workers, and a sealed lone ECHO_REQUEST is answered there.
+ * Frames for indices not installed still go to the control lcore.
+ *
+ * @return 0, -EEXIST (the slot holds another index: pick another index),
+ *   -ENOMEM, -EINVAL
+ */
+int vh_dp_session_install(struct vh_dp *dp, const struct vh_dp_session_conf *c);
+
+/**
+ * Remove a session. Its memory (and keys, wiped) is released once every
+ * graph lcore has passed a quiescent state (rte_rcu_qsbr): vh_dp_reclaim().
+ *
+ * @return 0 or -ENOENT
+ */
+int vh_dp_session_remove(struct vh_dp *dp, uint32_t local_index);
+
+/** Counters of the session with this local index: 0 or -ENOENT. */
+int vh_dp_session_stats(struct vh_dp *dp, uint32_t local_index, struct vh_dp_session_stats *st);
+
+/** Free removed sessions the workers can no longer see (control loop). */
+void vh_dp_reclaim(struct vh_dp *dp);
 
 /** The log type of the data-plane library. */
 extern int vh_dp_logtype;

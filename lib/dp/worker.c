@@ -33,6 +33,8 @@ walk(struct dp_lcore *lc)
 {
 	lc->work = 0;
 	rte_graph_walk(lc->graph);
+	/* nothing from this burst (sessions included) is held past this point */
+	rte_rcu_qsbr_quiescent(lc->dp->qs, lc->index);
 	lc->loops++;
 	return lc->work;
 }
@@ -43,8 +45,10 @@ dp_worker_main(void *arg)
 	struct dp_lcore *lc = arg;
 
 	DP_LOG(INFO, "worker lcore %u running, %u rx queues", lc->lcore_id, lc->n_rxq);
+	rte_rcu_qsbr_thread_online(lc->dp->qs, lc->index);
 	while (lc->dp->running)
 		dp_idle(lc, walk(lc));
+	rte_rcu_qsbr_thread_offline(lc->dp->qs, lc->index);
 	DP_LOG(INFO, "worker lcore %u stopped", lc->lcore_id);
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sodium.h>
 #include <rte_arp.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
@@ -25,6 +26,7 @@
 
 #include "vh_bifrost.h"
 #include "vh_dp.h"
+#include "vh_veil.h"
 
 static struct vh_dp *dp;
 static bool multi;
@@ -278,6 +280,171 @@ test_null_port_sends(void **state)
 	assert_true(run_until(tx_reached, &w));
 }
 
+/* ---- link sessions on the workers ---- */
+
+#define L_INDEX 0x00a11001u /* installed: frames to it are opened on the workers */
+#define R_INDEX 0x00b22002u /* the "peer's" index: not installed, so replies punt */
+static const uint8_t key_in[32] = {1, 2, 3};
+static const uint8_t key_out[32] = {9, 8, 7};
+
+/* A LINK_DATA datagram sealed by the test itself with libsodium. */
+static int
+sealed(uint8_t *out, uint32_t index, uint64_t counter, const uint8_t *key, const uint8_t *pt,
+	size_t len)
+{
+	uint8_t nonce[12] = {0};
+	uint8_t *h = out + VH_BIFROST_HDR_LEN;
+
+	assert_int_equal(vh_bifrost_encode_header(out, 2048, VH_BIFROST_LINK_DATA,
+				 (uint32_t)(VH_VEIL_DATA_MIN_LEN + len)),
+		VH_BIFROST_HDR_LEN);
+	vh_veil_data_hdr_encode(h, index, counter);
+	for (int i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(h + VH_VEIL_DATA_HDR_LEN,
+		h + VH_VEIL_DATA_HDR_LEN + len, NULL, pt, len, h, VH_VEIL_DATA_HDR_LEN, NULL, nonce,
+		key);
+	return (int)(VH_BIFROST_HDR_LEN + VH_VEIL_DATA_MIN_LEN + len);
+}
+
+/* flip >= 0: that byte of the sealed datagram is flipped (UDP sum still right) */
+static struct rte_mbuf *
+link_frame_flip(uint64_t counter, const uint8_t *pt, size_t len, int flip)
+{
+	uint8_t d[2048];
+	int n = sealed(d, L_INDEX, counter, key_in, pt, len);
+
+	if (flip >= 0)
+		d[flip] ^= 1;
+	/* from our own address, so the answer loops back to us as well */
+	return udp4_frame(ring_port(), node_mac, NODE_IP, VH_DEFAULT_UDP_PORT, VH_DEFAULT_UDP_PORT,
+		d, (uint16_t)n);
+}
+
+static struct rte_mbuf *
+link_frame(uint64_t counter, const uint8_t *pt, size_t len)
+{
+	return link_frame_flip(counter, pt, len, -1);
+}
+
+static void
+test_session_echo_on_workers(void **state)
+{
+	struct vh_dp_session_conf c = {
+		.local_index = L_INDEX, .remote_index = R_INDEX, .send_counter = 100};
+	uint8_t echo[64], reply[64], nonce[12] = {0};
+	struct punt_wait pw = {NULL};
+	struct vh_dp_session_stats st;
+	struct vh_bifrost_frame f;
+	uint32_t ident, seq;
+	uint64_t ts;
+	size_t pos = 0;
+	int len = vh_bifrost_echo_build(echo, sizeof(echo), 9, 3, 777, 32);
+
+	(void)state;
+	memcpy(c.recv_key, key_in, 32);
+	memcpy(c.send_key, key_out, 32);
+	assert_int_equal(vh_dp_session_install(dp, &c), 0);
+	assert_int_equal(vh_dp_inject(dp, link_frame(5, echo, (size_t)len)), 0);
+	assert_true(run_until(punt_arrived, &pw));
+	{
+		struct vh_dp_meta *meta = vh_dp_meta(pw.m);
+		const uint8_t *d =
+			rte_pktmbuf_mtod_offset(pw.m, const uint8_t *, meta->pkt.payload_off);
+		const uint8_t *h = d + VH_BIFROST_HDR_LEN;
+		struct vh_veil_data vd;
+
+		assert_int_equal(d[3], VH_BIFROST_LINK_DATA);
+		assert_int_equal(
+			vh_veil_data_decode(h, meta->pkt.payload_len - VH_BIFROST_HDR_LEN, &vd), 0);
+		assert_int_equal(vd.receiver, R_INDEX);
+		assert_true(vd.counter == 100);
+		for (int i = 0; i < 8; i++)
+			nonce[4 + i] = (uint8_t)(vd.counter >> (8 * i));
+		/* sealed under the send key: the test opens it independently */
+		assert_int_equal(crypto_aead_chacha20poly1305_ietf_decrypt_detached(reply, NULL,
+					 vd.ct, (unsigned long long)len, vd.ct + len, vd.hdr,
+					 VH_VEIL_DATA_HDR_LEN, nonce, key_out),
+			0);
+		assert_int_equal(vh_bifrost_next(reply, (size_t)len, &pos, &f), 1);
+		assert_int_equal(f.type, VH_BIFROST_ECHO_REPLY);
+		assert_int_equal(vh_bifrost_echo_parse(f.payload, f.length, &ident, &seq, &ts), 0);
+		assert_int_equal(ident, 9);
+		assert_int_equal(seq, 3);
+	}
+	rte_pktmbuf_free(pw.m);
+	assert_int_equal(vh_dp_session_stats(dp, L_INDEX, &st), 0);
+	assert_true(st.rx_packets == 1 && st.tx_packets == 1 && st.send_counter == 101);
+}
+
+static void
+test_session_replay_auth_keepalive(void **state)
+{
+	uint8_t echo[64];
+	int len = vh_bifrost_echo_build(echo, sizeof(echo), 9, 4, 1, 16);
+	struct vh_dp_session_stats st;
+	struct rte_mbuf *m;
+	struct want_drop w;
+
+	(void)state;
+	/* the same counter again */
+	expect_drop(link_frame(5, echo, (size_t)len), VH_DROP_VEIL_REPLAY);
+	/* a flipped ciphertext byte */
+	m = link_frame_flip(6, echo, (size_t)len, VH_BIFROST_HDR_LEN + VH_VEIL_DATA_HDR_LEN + 3);
+	expect_drop(m, VH_DROP_VEIL_AUTH);
+	/* a keepalive is consumed, not dropped */
+	w.reason = VH_DROP_VEIL_AUTH;
+	w.count = drops(VH_DROP_VEIL_AUTH);
+	assert_int_equal(vh_dp_inject(dp, link_frame(7, NULL, 0)), 0);
+	for (int i = 0; i < 20000; i++) {
+		assert_int_equal(vh_dp_session_stats(dp, L_INDEX, &st), 0);
+		if (st.rx_packets == 2)
+			break;
+		if (multi)
+			usleep(100);
+		else
+			vh_dp_walk(dp);
+	}
+	assert_true(st.rx_packets == 2);
+	assert_true(st.auth_failed == 1 && st.replayed == 1);
+	assert_true(drops(VH_DROP_VEIL_AUTH) == w.count);
+	/* the counter the forged frame carried is still open */
+	assert_int_equal(vh_dp_inject(dp, link_frame(6, NULL, 0)), 0);
+	for (int i = 0; i < 20000 && st.rx_packets != 3; i++) {
+		if (multi)
+			usleep(100);
+		else
+			vh_dp_walk(dp);
+		vh_dp_session_stats(dp, L_INDEX, &st);
+	}
+	assert_true(st.rx_packets == 3);
+}
+
+static void
+test_session_remove_and_slots(void **state)
+{
+	struct vh_dp_session_conf c = {.local_index = L_INDEX + VH_DP_SESSIONS};
+	struct punt_wait pw = {NULL};
+	uint8_t echo[64];
+	int len = vh_bifrost_echo_build(echo, sizeof(echo), 1, 1, 1, 16);
+
+	(void)state;
+	/* another index for the same slot is refused */
+	assert_int_equal(vh_dp_session_install(dp, &c), -EEXIST);
+	assert_int_equal(vh_dp_session_remove(dp, L_INDEX), 0);
+	assert_int_equal(vh_dp_session_remove(dp, L_INDEX), -ENOENT);
+	/* after removal the frame goes to the control lcore, unopened */
+	assert_int_equal(vh_dp_inject(dp, link_frame(8, echo, (size_t)len)), 0);
+	assert_true(run_until(punt_arrived, &pw));
+	assert_int_equal(
+		vh_dp_meta(pw.m)->pkt.payload_len, VH_BIFROST_HDR_LEN + VH_VEIL_DATA_MIN_LEN + len);
+	rte_pktmbuf_free(pw.m);
+	vh_dp_reclaim(dp);
+	/* the slot is free again */
+	assert_int_equal(vh_dp_session_install(dp, &c), 0);
+	assert_int_equal(vh_dp_session_remove(dp, c.local_index), 0);
+}
+
 struct node_objs {
 	uint64_t bifrost;
 	uint64_t classify;
@@ -370,6 +537,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_arp_request_punted),
 		cmocka_unit_test(test_null_port_sends),
 		cmocka_unit_test(test_inject_bad_port),
+		cmocka_unit_test(test_session_echo_on_workers),
+		cmocka_unit_test(test_session_replay_auth_keepalive),
+		cmocka_unit_test(test_session_remove_and_slots),
 		cmocka_unit_test(test_graph_counters),
 	};
 	char prefix[64];

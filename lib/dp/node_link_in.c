@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vh_link_decrypt: opens the LINK_DATA frames of sessions the data plane
+ * holds, a whole burst in one AEAD submission (multi-buffer ipsec-mb by
+ * default). The plaintext is a Bifrost datagram: a lone ECHO_REQUEST is
+ * turned into its reply for vh_link_encrypt, an empty one is a keepalive,
+ * anything else is not handled on the workers yet and is counted.
+ */
+#include <rte_byteorder.h>
+
+#include "vh_bifrost.h"
+
+#include "dp_priv.h"
+
+/* LIN_DONE is not an edge: a keepalive is consumed and freed here */
+enum { LIN_DROP, LIN_ENCRYPT, LIN_MAX, LIN_DONE = LIN_MAX };
+
+/* bifrost_in checked: one LINK_DATA frame filling the datagram, >= 28 bytes */
+static inline uint8_t *
+link_hdr(struct rte_mbuf *m)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+
+	return rte_pktmbuf_mtod_offset(m, uint8_t *, meta->pkt.payload_off + VH_BIFROST_HDR_LEN);
+}
+
+static inline uint64_t
+rd64be(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return rte_be_to_cpu_64(v);
+}
+
+/* Fill an op for m, or return false when the counter is a replay. */
+static inline bool
+open_op(struct rte_mbuf *m, struct vh_aead_op *op)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+	struct dp_session *s = meta->session;
+	uint8_t *h = link_hdr(m);
+	uint64_t counter = rd64be(h + 4);
+	uint32_t len = meta->pkt.payload_len - VH_BIFROST_HDR_LEN - VH_VEIL_DATA_MIN_LEN;
+
+	if (vh_veil_replay_check(&s->replay, counter) != 0)
+		return false;
+	op->key = s->recv_key;
+	vh_aead_nonce(op->nonce, counter);
+	op->aad = h;
+	op->aad_len = VH_VEIL_DATA_HDR_LEN;
+	op->src = op->dst = h + VH_VEIL_DATA_HDR_LEN;
+	op->len = len;
+	op->tag = h + VH_VEIL_DATA_HDR_LEN + len;
+	meta->inner_len = (uint16_t)len;
+	return true;
+}
+
+static inline unsigned int
+after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+	struct dp_session *s = meta->session;
+
+	if (op->status != 0) {
+		__atomic_fetch_add(&s->auth_failed, 1, __ATOMIC_RELAXED);
+		meta->reason = VH_DROP_VEIL_AUTH;
+		return LIN_DROP;
+	}
+	/* recorded only now: a forged frame must not move the window */
+	if (vh_veil_replay_update(&s->replay, rd64be(link_hdr(m) + 4)) != 0) {
+		__atomic_fetch_add(&s->replayed, 1, __ATOMIC_RELAXED);
+		meta->reason = VH_DROP_VEIL_REPLAY;
+		return LIN_DROP;
+	}
+	__atomic_fetch_add(&s->rx_packets, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->rx_bytes, meta->inner_len, __ATOMIC_RELAXED);
+	if (meta->inner_len == 0)
+		return LIN_DONE;
+	if (vh_bifrost_echo_reply_inplace((uint8_t *)op->dst, meta->inner_len) == 0)
+		return LIN_ENCRYPT;
+	meta->reason = VH_DROP_VEIL_INNER_UNHANDLED;
+	return LIN_DROP;
+}
+
+static uint16_t
+link_in_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t cnt)
+{
+	struct dp_lcore *lc = node_lcore(node);
+	struct vh_aead_op ops[RTE_GRAPH_BURST_SIZE];
+	void *live[RTE_GRAPH_BURST_SIZE], *out[LIN_MAX + 1][RTE_GRAPH_BURST_SIZE];
+	uint16_t n = 0, k[LIN_MAX + 1] = {0};
+
+	for (uint16_t i = 0; i < cnt; i++) {
+		if (likely(open_op(objs[i], &ops[n]))) {
+			live[n++] = objs[i];
+			continue;
+		}
+		__atomic_fetch_add(&vh_dp_meta(objs[i])->session->replayed, 1, __ATOMIC_RELAXED);
+		dp_set_drop(objs[i], VH_DROP_VEIL_REPLAY);
+		out[LIN_DROP][k[LIN_DROP]++] = objs[i];
+	}
+	vh_aead_decrypt_burst(lc->aead, ops, n);
+	for (uint16_t i = 0; i < n; i++) {
+		unsigned int next = after_open(live[i], &ops[i]);
+
+		out[next][k[next]++] = live[i];
+	}
+	for (unsigned int e = 0; e < LIN_MAX; e++)
+		if (k[e] != 0)
+			rte_node_enqueue(graph, node, e, out[e], k[e]);
+	if (k[LIN_DONE] != 0)
+		rte_pktmbuf_free_bulk((struct rte_mbuf **)out[LIN_DONE], k[LIN_DONE]);
+	return cnt;
+}
+
+static struct rte_node_register link_in_node = {
+	.name = DP_NODE_LINK_IN,
+	.process = link_in_process,
+	.init = dp_node_init,
+	.nb_edges = LIN_MAX,
+	.next_nodes =
+		{
+			[LIN_DROP] = DP_NODE_DROP,
+			[LIN_ENCRYPT] = DP_NODE_LINK_OUT,
+		},
+};
+
+RTE_NODE_REGISTER(link_in_node);
