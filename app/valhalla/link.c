@@ -337,7 +337,7 @@ input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		return;
 	}
 	if (vh_veil_hs_remote_static(vh_veil_peer_handshake(lp->vp), rs) != 0 ||
-		identity_check(n, pl, plen, rs, nodeid) != 0 || peer_match(n, nodeid, src) != lp) {
+		identity_check(n, pl, plen, rs, nodeid) != 0 || peer_verify(n, lp, nodeid) != 0) {
 		/* refused (logged); the initiation retries on its timer */
 		lp->drops++;
 		return;

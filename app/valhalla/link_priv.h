@@ -72,5 +72,7 @@ struct link_peer *peer_by_keypair_index(struct node *n, uint32_t idx);
 struct link_peer *peer_match(
 	struct node *n, const uint8_t *nodeid, const struct vh_veil_endpoint *src);
 int peers_from_config(struct node *n);
+/* Pin checks for the peer we initiated to; learns its NodeID. 0 or -EKEYREJECTED. */
+int peer_verify(struct node *n, struct link_peer *lp, const uint8_t *nodeid);
 
 #endif /* VALHALLA_LINK_PRIV_H */

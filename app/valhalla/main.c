@@ -125,8 +125,7 @@ load_identity(struct node *n)
 	bool created = false;
 	int rc;
 
-	rc = vh_identity_load_or_create(n->cfg.node.key_file, &n->id, &created, err,
-		sizeof(err));
+	rc = vh_identity_load_or_create(n->cfg.node.key_file, &n->id, &created, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "valhalla: identity: %s\n", err[0] ? err : strerror(-rc));
 		return -1;

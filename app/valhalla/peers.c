@@ -107,15 +107,17 @@ peer_by_nodeid(struct node *n, const uint8_t *nodeid)
 	return NULL;
 }
 
-/* A configured peer not yet known by NodeID, at this endpoint. */
+/*
+ * The configured peer at this endpoint: whoever answers from a configured
+ * address must prove that peer's pinned NodeID, if it has one.
+ */
 static struct link_peer *
 peer_by_endpoint(struct node *n, const struct vh_veil_endpoint *ep)
 {
 	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
 		struct link_peer *lp = n->link->peers[i];
 
-		if (lp != NULL && lp->configured && !lp->has_nodeid &&
-			vh_veil_endpoint_equal(&lp->ep_cfg, ep))
+		if (lp != NULL && lp->configured && vh_veil_endpoint_equal(&lp->ep_cfg, ep))
 			return lp;
 	}
 	return NULL;
@@ -189,6 +191,22 @@ peer_accepts(struct node *n, struct link_peer *lp, const uint8_t *nodeid)
 	return 0;
 }
 
+int
+peer_verify(struct node *n, struct link_peer *lp, const uint8_t *nodeid)
+{
+	struct link_peer *dup;
+
+	if (peer_accepts(n, lp, nodeid) != 0)
+		return -EKEYREJECTED;
+	/* an inbound entry for the same node is superseded by this one */
+	dup = peer_by_nodeid(n, nodeid);
+	if (dup != NULL && dup != lp && !dup->configured)
+		peer_free(n, dup);
+	memcpy(lp->nodeid, nodeid, VH_IDENTITY_NODEID_LEN);
+	lp->has_nodeid = true;
+	return 0;
+}
+
 struct link_peer *
 peer_match(struct node *n, const uint8_t *nodeid, const struct vh_veil_endpoint *src)
 {
@@ -204,12 +222,9 @@ peer_match(struct node *n, const uint8_t *nodeid, const struct vh_veil_endpoint 
 		lp = peer_new(n, NULL, NULL, nodeid, src);
 		if (lp == NULL)
 			return NULL;
+		lp->has_nodeid = false; /* set by peer_verify() */
 	}
-	if (peer_accepts(n, lp, nodeid) != 0)
-		return NULL;
-	memcpy(lp->nodeid, nodeid, VH_IDENTITY_NODEID_LEN);
-	lp->has_nodeid = true;
-	return lp;
+	return peer_verify(n, lp, nodeid) == 0 ? lp : NULL;
 }
 
 /* Learn a configured peer's NodeID from config or from its TOFU pin. */
@@ -316,6 +331,47 @@ disabled(struct node *n, struct vh_ctl_req *req)
 	return true;
 }
 
+static json_t *
+keypair_json(const struct vh_veil_keypair *kp, const char *slot)
+{
+	return json_pack("{s:s, s:I, s:I, s:b, s:I}", "slot", slot, "local_index",
+		(json_int_t)vh_veil_keypair_local_index(kp), "remote_index",
+		(json_int_t)vh_veil_keypair_remote_index(kp), "initiator",
+		vh_veil_keypair_is_initiator(kp), "send_counter",
+		(json_int_t)vh_veil_keypair_send_counter(kp));
+}
+
+/* sessions: the key slots of every peer (indices and counters, never keys). */
+static void
+cmd_sessions(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	static const char *const names[] = {"previous", "current", "next"};
+	struct node *n = arg;
+	json_t *a = json_array();
+
+	RTE_SET_USED(args);
+	for (unsigned int i = 0; n->link != NULL && i < LINK_MAX_PEERS; i++) {
+		const struct link_peer *lp = n->link->peers[i];
+		char id[VH_IDENTITY_NODEID_TEXT_MAX + 1] = "";
+
+		if (lp == NULL)
+			continue;
+		if (lp->has_nodeid)
+			vh_identity_nodeid_format(lp->nodeid, id, sizeof(id));
+		for (unsigned int s = VH_VEIL_SLOT_PREVIOUS; s <= VH_VEIL_SLOT_NEXT; s++) {
+			const struct vh_veil_keypair *kp = vh_veil_peer_keypair(lp->vp, s);
+			json_t *o;
+
+			if (kp == NULL)
+				continue;
+			o = keypair_json(kp, names[s]);
+			json_object_set_new(o, "node_id", id[0] ? json_string(id) : json_null());
+			json_array_append_new(a, o);
+		}
+	}
+	vh_ctl_reply(req, json_pack("{s:o}", "sessions", a));
+}
+
 static void
 cmd_add_peer(void *arg, const json_t *args, struct vh_ctl_req *req)
 {
@@ -390,6 +446,9 @@ link_register(struct node *n)
 	rc |= vh_ctl_register(n->ctl, "peers",
 		"Veil link peers: NodeID, address, state, last handshake, traffic, rekeys, drops",
 		cmd_peers, n);
+	rc |= vh_ctl_register(n->ctl, "sessions",
+		"Veil session key slots per peer: indices, initiator, send counter", cmd_sessions,
+		n);
 	rc |= vh_ctl_register(n->ctl, "add-peer",
 		"add a link peer (args: address PathAddr, node_id optional pin)", cmd_add_peer, n);
 	rc |= vh_ctl_register(n->ctl, "remove-peer",

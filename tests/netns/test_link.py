@@ -12,7 +12,10 @@
 4. kill -9 n2, start it again with the same config and key file: the session
    comes back by itself (both sides `up`, one more handshake on n1) and a
    ping by NodeID works again.
-5. The vhctl `peers` table renders.
+5. The vhctl `peers` table renders; `sessions` lists the current key slot.
+6. n2 comes back with a new identity (key file deleted): n1 refuses it, since
+   the TOFU pin for "n2" names the old NodeID: a log line and
+   `link_key_rejected`, and no peer of n1 with the new NodeID.
 """
 import os
 import signal
@@ -127,7 +130,8 @@ with nc.testbed(build, 'link2', 'test_link') as b:
     os.kill(b.pid('n2'), signal.SIGKILL)
     b.procs['n2'].wait(timeout=10)
     node2 = [n for n in b.plan.nodes if n.name == 'n2'][0]
-    os.unlink(b.sock('n2')) if os.path.exists(b.sock('n2')) else None
+    if os.path.exists(b.sock('n2')):
+        os.unlink(b.sock('n2'))
     b._start_node(node2, b.state['nodes']['n2']['cpu'])
     c.check(b.vhctl('n2', 'show-identity')['node_id'] == ids['n2'],
             'restarted n2 has the same NodeID (same key file)')
@@ -146,5 +150,29 @@ with nc.testbed(build, 'link2', 'test_link') as b:
                        capture_output=True, text=True, timeout=10)
     c.check(p.returncode == 0 and ids['n2'] in p.stdout and ' up ' in p.stdout,
             'vhctl peers renders a table with n2 up', p.stdout + p.stderr)
+    slots = b.vhctl('n1', 'sessions')['sessions']
+    c.check(any(k['slot'] == 'current' and k['node_id'] == ids['n2'] for k in slots),
+            'sessions lists a current key slot for n2', slots)
+
+    # 6. a changed key from a pinned peer is refused
+    os.kill(b.pid('n2'), signal.SIGKILL)
+    b.procs['n2'].wait(timeout=10)
+    os.unlink(os.path.join(b.run_dir, 'n2.data', 'identity.key'))
+    if os.path.exists(b.sock('n2')):
+        os.unlink(b.sock('n2'))
+    b._start_node(node2, b.state['nodes']['n2']['cpu'])
+    new_id = b.vhctl('n2', 'show-identity')['node_id']
+    c.check(new_id != ids['n2'], 'n2 restarted with a new NodeID')
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if b.vhctl('n1', 'stats')['control']['link_key_rejected'] > 0:
+            break
+        time.sleep(0.2)
+    rejected = b.vhctl('n1', 'stats')['control']['link_key_rejected']
+    c.check(rejected > 0, 'n1 counts link_key_rejected (%d)' % rejected)
+    c.check('peer n2 refused: it proved NodeID %s' % new_id in b.log_text('n1'),
+            'n1 logs the refusal naming the new NodeID and the pin', b.log_tail('n1', 5))
+    c.check(all(p['node_id'] != new_id for p in b.vhctl('n1', 'peers')['peers']),
+            'n1 has no peer with the refused NodeID')
 
 c.finish()
