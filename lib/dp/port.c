@@ -17,9 +17,17 @@ static int
 probe(const char *devargs, uint16_t *port_id)
 {
 	struct rte_dev_iterator it;
+	char name[RTE_ETH_NAME_MAX_LEN];
 	uint16_t pid;
 	int rc;
 
+	/* a port that already exists under this name (probed by EAL from -a or
+	 * --vdev, or made by the application) is used as it is */
+	snprintf(name, sizeof(name), "%.*s", (int)strcspn(devargs, ","), devargs);
+	if (rte_eth_dev_get_port_by_name(name, &pid) == 0) {
+		*port_id = pid;
+		return 0;
+	}
 	rc = rte_dev_probe(devargs);
 	if (rc != 0 && rc != -EEXIST) {
 		DP_LOG(ERR, "cannot probe device '%s': %s", devargs, rte_strerror(-rc));

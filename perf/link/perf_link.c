@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vh-perf-link: the encrypted ECHO path on one worker (vh_link_decrypt ->
+ * answer -> vh_link_encrypt -> send) against two passes of the bare
+ * ipsec-mb ChaCha20-Poly1305 loop (one decrypt, one encrypt per packet) over
+ * the same plaintext sizes, measured in the same invocation.
+ *
+ * The main lcore feeds a ring port (rte_eth_from_rings) with freshly sealed
+ * LINK_DATA frames (new counters, so the replay window passes them all) and
+ * frees what the worker sends; the worker on lcore 1 runs the node's graph.
+ *
+ *   vh-perf-link [-t SECONDS] [-s 64,512,1420] [-- EAL args]
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_eth_ring.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_ring.h>
+#include <rte_udp.h>
+
+#include "bare_loop.h"
+#include "vh_aead.h"
+#include "vh_bifrost.h"
+#include "vh_dp.h"
+#include "vh_veil.h"
+
+#define BURST 32
+#define L_INDEX 0x1001u
+#define NODE_IP RTE_IPV4(10, 99, 0, 1)
+#define PEER_IP RTE_IPV4(10, 99, 0, 2)
+
+static const uint8_t node_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
+static const uint8_t key_in[32] = {7}, key_out[32] = {8};
+
+struct feeder {
+	struct vh_dp *dp;
+	struct rte_ring *rx, *tx;
+	struct vh_aead *aead; /* the feeder's own engine: it seals what it sends */
+	uint8_t tmpl[2048];   /* Ethernet..UDP header + Bifrost header + LINK_DATA header */
+	uint16_t hdr_len;     /* up to the ciphertext */
+	uint16_t inner_len;
+	uint8_t inner[2048];
+	uint64_t counter;
+	uint16_t port_id;
+};
+
+/* Ethernet + IPv4 + UDP around a LINK_DATA frame of inner_len plaintext bytes. */
+static void
+make_template(struct feeder *f)
+{
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)f->tmpl;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t dlen = VH_BIFROST_HDR_LEN + VH_VEIL_DATA_MIN_LEN + f->inner_len;
+
+	memcpy(eh->dst_addr.addr_bytes, node_mac, 6);
+	memcpy(eh->src_addr.addr_bytes, peer_mac, 6);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memset(ip, 0, sizeof(*ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->total_length = rte_cpu_to_be_16(sizeof(*ip) + sizeof(*udp) + dlen);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->src_addr = rte_cpu_to_be_32(PEER_IP);
+	ip->dst_addr = rte_cpu_to_be_32(NODE_IP);
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	udp->src_port = rte_cpu_to_be_16(40000);
+	udp->dst_port = rte_cpu_to_be_16(VH_DEFAULT_UDP_PORT);
+	udp->dgram_len = rte_cpu_to_be_16(sizeof(*udp) + dlen);
+	udp->dgram_cksum = 0; /* none: IPv4 allows it, and the feeder must be cheap */
+	vh_bifrost_encode_header(
+		(uint8_t *)(udp + 1), dlen, VH_BIFROST_LINK_DATA, dlen - VH_BIFROST_HDR_LEN);
+	f->hdr_len = sizeof(*eh) + sizeof(*ip) + sizeof(*udp) + VH_BIFROST_HDR_LEN +
+		     VH_VEIL_DATA_HDR_LEN;
+	vh_bifrost_echo_build(f->inner, sizeof(f->inner), 1, 0, 0, f->inner_len - 8);
+}
+
+/* Seal a burst of fresh frames and put them on the node's RX ring. */
+static void
+feed(struct feeder *f, struct rte_mempool *mp)
+{
+	struct rte_mbuf *m[BURST];
+	struct vh_aead_op ops[BURST];
+	unsigned int n;
+
+	if (rte_ring_free_count(f->rx) < BURST || rte_pktmbuf_alloc_bulk(mp, m, BURST) != 0)
+		return;
+	for (unsigned int i = 0; i < BURST; i++) {
+		uint16_t total = f->hdr_len + f->inner_len + 16;
+		uint8_t *p = (uint8_t *)rte_pktmbuf_append(m[i], total);
+		uint8_t *h = p + f->hdr_len - VH_VEIL_DATA_HDR_LEN;
+
+		memcpy(p, f->tmpl, f->hdr_len);
+		vh_veil_data_hdr_encode(h, L_INDEX, f->counter);
+		ops[i] = (struct vh_aead_op){.key = key_in,
+			.aad = h,
+			.aad_len = VH_VEIL_DATA_HDR_LEN,
+			.src = f->inner,
+			.dst = p + f->hdr_len,
+			.len = f->inner_len,
+			.tag = p + f->hdr_len + f->inner_len};
+		vh_aead_nonce(ops[i].nonce, f->counter++);
+		m[i]->port = f->port_id;
+	}
+	vh_aead_encrypt_burst(f->aead, ops, BURST);
+	n = rte_ring_enqueue_burst(f->rx, (void **)m, BURST, NULL);
+	if (n < BURST)
+		rte_pktmbuf_free_bulk(&m[n], BURST - n);
+}
+
+static void
+sink(struct feeder *f)
+{
+	struct rte_mbuf *m[BURST];
+	unsigned int n;
+
+	while ((n = rte_ring_dequeue_burst(f->tx, (void **)m, BURST, NULL)) != 0)
+		rte_pktmbuf_free_bulk(m, n);
+}
+
+static uint64_t
+worker_tx(struct vh_dp *dp)
+{
+	struct vh_dp_lcore_stats st;
+
+	vh_dp_lcore_stats(dp, 0, &st);
+	return st.tx_packets;
+}
+
+struct graph_sum {
+	uint64_t cycles;
+};
+
+static void
+sum_cycles(unsigned int lcore, const char *node, uint64_t calls, uint64_t objs, uint64_t cycles,
+	void *arg)
+{
+	RTE_SET_USED(lcore);
+	RTE_SET_USED(calls);
+	RTE_SET_USED(objs);
+	/* source nodes also spin on empty queues: count the work, not the wait */
+	if (strcmp(node, "vh_rx") != 0 && strcmp(node, "vh_ctrl_inject") != 0)
+		((struct graph_sum *)arg)->cycles += cycles;
+}
+
+/* Packets per second the worker answers at this size, and cycles/packet. */
+static double
+run_size(struct feeder *f, uint16_t inner_len, double secs, double *cpp)
+{
+	struct vh_dp_session_conf c = {.local_index = L_INDEX, .remote_index = 0x2002};
+	struct rte_mempool *mp = vh_dp_mempool(f->dp);
+	struct graph_sum g0 = {0}, g1 = {0};
+	uint64_t t0, tx0, tx1, hz = rte_get_tsc_hz();
+
+	memcpy(c.recv_key, key_in, 32);
+	memcpy(c.send_key, key_out, 32);
+	f->inner_len = inner_len;
+	f->counter = 0;
+	make_template(f);
+	vh_dp_session_remove(f->dp, L_INDEX);
+	vh_dp_session_install(f->dp, &c); /* a fresh replay window for counter 0 */
+	for (t0 = rte_rdtsc(); rte_rdtsc() - t0 < hz / 2;) { /* warm-up */
+		feed(f, mp);
+		sink(f);
+	}
+	vh_dp_reclaim(f->dp);
+	tx0 = worker_tx(f->dp);
+	vh_dp_graph_stats(f->dp, sum_cycles, &g0);
+	for (t0 = rte_rdtsc(); rte_rdtsc() - t0 < (uint64_t)(secs * (double)hz);) {
+		feed(f, mp);
+		sink(f);
+	}
+	tx1 = worker_tx(f->dp);
+	vh_dp_graph_stats(f->dp, sum_cycles, &g1);
+	*cpp = (double)(g1.cycles - g0.cycles) / (double)(tx1 - tx0 ? tx1 - tx0 : 1);
+	return (double)(tx1 - tx0) / secs;
+}
+
+static int
+setup(struct feeder *f)
+{
+	struct vh_dp_conf c;
+	int pid;
+
+	f->rx = rte_ring_create("perf_rx", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	f->tx = rte_ring_create("perf_tx", 4096, 0, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (f->rx == NULL || f->tx == NULL)
+		return -1;
+	pid = rte_eth_from_rings("perf", /* ethdev "net_ring_perf" */ &f->rx, 1, &f->tx, 1, 0);
+	if (pid < 0)
+		return -1;
+	f->port_id = (uint16_t)pid;
+	if (getenv("VH_PERF_DEBUG") != NULL) {
+		char nm[RTE_ETH_NAME_MAX_LEN];
+
+		rte_eth_dev_get_name_by_port(f->port_id, nm);
+		printf("feeder port %u '%s'\n", f->port_id, nm);
+	}
+	memset(&c, 0, sizeof(c));
+	c.n_ports = 1;
+	snprintf(c.ports[0].name, sizeof(c.ports[0].name), "ring");
+	snprintf(c.ports[0].devargs, sizeof(c.ports[0].devargs), "net_ring_perf");
+	memcpy(c.ports[0].ifc.mac, node_mac, 6);
+	c.ports[0].has_mac = true;
+	c.ports[0].ifc.ip4 = rte_cpu_to_be_32(NODE_IP);
+	c.ports[0].ifc.ip4_plen = 24;
+	c.ports[0].mtu = 1500;
+	c.ports[0].rx_desc = 1024;
+	c.ports[0].tx_desc = 1024;
+	c.n_workers = 1;
+	c.workers[0] = 1;
+	c.idle = VH_DP_IDLE_POLL;
+	c.idle_sleep_max_us = 1000;
+	c.mbufs = 16383;
+	c.mbuf_cache = 256;
+	c.udp_port = VH_DEFAULT_UDP_PORT;
+	f->dp = vh_dp_create(&c);
+	if (f->dp == NULL)
+		return -1;
+	f->aead = vh_aead_create(VH_AEAD_IPSECMB, NULL);
+	return f->aead == NULL || vh_dp_launch(f->dp) != 0 ? -1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const uint16_t default_sizes[] = {64, 512, 1420};
+	char *def_eal[] = {argv[0], "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
+		"--file-prefix", "vh-perf-link", "--log-level", "lib.eal:warning", NULL};
+	double secs = 2.0;
+	static struct feeder f;
+	unsigned int in_use;
+	int sep, c;
+
+	for (sep = 1; sep < argc && strcmp(argv[sep], "--") != 0; sep++)
+		;
+	while ((c = getopt(sep, argv, "t:")) != -1) {
+		if (c != 't' || atof(optarg) <= 0) {
+			fprintf(stderr, "usage: %s [-t SECONDS] [-- EAL args]\n", argv[0]);
+			return 2;
+		}
+		secs = atof(optarg);
+	}
+	if (sep < argc) {
+		argv[sep] = argv[0];
+		if (rte_eal_init(argc - sep, argv + sep) < 0)
+			return 1;
+	} else if (rte_eal_init(RTE_DIM(def_eal) - 1, def_eal) < 0) {
+		return 1;
+	}
+	if (setup(&f) != 0) {
+		fprintf(stderr, "setup failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	printf("size: plaintext bytes; cycles/pkt: the graph's own counters, all nodes but the\n"
+	       "polling source nodes; bare: one ipsec-mb decrypt + one encrypt per packet\n");
+	printf("size   node Mpps  cycles/pkt   bare dec+enc Mpps   ratio (goal >= 0.8)\n");
+	for (unsigned int i = 0; i < RTE_DIM(default_sizes); i++) {
+		struct vh_perf_aead_result enc, dec;
+		double node, cpp, bound;
+
+		node = run_size(&f, default_sizes[i], secs, &cpp);
+		vh_perf_aead_bare_run(default_sizes[i], BURST, true, secs, &enc);
+		vh_perf_aead_bare_run(default_sizes[i], BURST, false, secs, &dec);
+		/* one decrypt and one encrypt per answered packet */
+		bound = 1.0 / ((double)enc.seconds / (double)enc.packets +
+				      (double)dec.seconds / (double)dec.packets);
+		printf("%4u  %9.3f  %10.0f   %17.3f   %5.2f\n", default_sizes[i], node / 1e6, cpp,
+			bound / 1e6, node / bound);
+	}
+	if (getenv("VH_PERF_DEBUG") != NULL) {
+		struct vh_dp_lcore_stats st;
+
+		vh_dp_lcore_stats(f.dp, 0, &st);
+		printf("rx %lu tx %lu dropped %lu\n", (unsigned long)st.rx_packets,
+			(unsigned long)st.tx_packets, (unsigned long)st.dropped);
+		for (unsigned int r = 1; r < VH_DROP_MAX; r++)
+			if (st.drops[r] != 0)
+				printf("  %s %lu\n", vh_drop_name(r), (unsigned long)st.drops[r]);
+	}
+	vh_dp_destroy(f.dp, &in_use);
+	vh_aead_destroy(f.aead);
+	rte_eal_cleanup();
+	return 0;
+}
