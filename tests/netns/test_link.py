@@ -16,6 +16,8 @@
 6. n2 comes back with a new identity (key file deleted): n1 refuses it, since
    the TOFU pin for "n2" names the old NodeID: a log line and
    `link_key_rejected`, and no peer of n1 with the new NodeID.
+7. The operator accepts the new key: `remove-peer` (drops the pin) then
+   `add-peer` of the same address: the session with the new NodeID comes up.
 """
 import os
 import signal
@@ -174,5 +176,24 @@ with nc.testbed(build, 'link2', 'test_link') as b:
             'n1 logs the refusal naming the new NodeID and the pin', b.log_tail('n1', 5))
     c.check(all(p['node_id'] != new_id for p in b.vhctl('n1', 'peers')['peers']),
             'n1 has no peer with the refused NodeID')
+
+    # 7. remove-peer + add-peer accepts the new key
+    addr = '/udp/10.77.0.2:22088'
+    r = b.vhctl('n1', 'remove-peer', addr)
+    c.check(r.get('removed') is True and
+            all(p['address'] != addr for p in b.vhctl('n1', 'peers')['peers']),
+            'remove-peer drops the configured peer', r)
+    r = b.vhctl('n1', 'add-peer', addr)
+    c.check(r.get('address') == addr, 'add-peer answers with the new peer', r)
+    deadline = time.monotonic() + 10
+    ok = False
+    while time.monotonic() < deadline and not ok:
+        ok = any(p['address'] == addr and p['node_id'] == new_id and p['state'] == 'up'
+                 for p in b.vhctl('n1', 'peers')['peers'])
+        time.sleep(0.2)
+    c.check(ok, 'after remove-peer + add-peer the session with the new NodeID is up',
+            b.vhctl('n1', 'peers'))
+    r = ping(b, new_id, 3, MARKER)
+    c.check(r['received'] == 3, 'ping <new NodeID>: %d/3 answered' % r['received'])
 
 c.finish()
