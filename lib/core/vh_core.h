@@ -84,6 +84,52 @@ extern "C" {
 	X(TX_FULL, "tx-full")                                                                      \
 	X(SHUTDOWN, "shutdown")
 
+/*
+ * Big-endian field access on byte spans (every wire format here is
+ * big-endian). Byte by byte, so any alignment works and no byte-order
+ * header is needed.
+ */
+static inline uint16_t
+vh_get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void
+vh_put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline uint32_t
+vh_get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+vh_put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint64_t
+vh_get_be64(const uint8_t *p)
+{
+	return (uint64_t)vh_get_be32(p) << 32 | vh_get_be32(p + 4);
+}
+
+static inline void
+vh_put_be64(uint8_t *p, uint64_t v)
+{
+	vh_put_be32(p, (uint32_t)(v >> 32));
+	vh_put_be32(p + 4, (uint32_t)v);
+}
+
 #define VH_DROP_ENUM_(sym, name) VH_DROP_##sym,
 /** Drop reason codes; VH_DROP_NONE means "not dropped". */
 enum vh_drop {

@@ -24,15 +24,6 @@ link_hdr(struct rte_mbuf *m)
 	return rte_pktmbuf_mtod_offset(m, uint8_t *, meta->pkt.payload_off + VH_BIFROST_HDR_LEN);
 }
 
-static inline uint64_t
-rd64be(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return rte_be_to_cpu_64(v);
-}
-
 /* Fill an op for m, or return false when the counter is a replay. */
 static inline bool
 open_op(struct rte_mbuf *m, struct vh_aead_op *op)
@@ -40,7 +31,7 @@ open_op(struct rte_mbuf *m, struct vh_aead_op *op)
 	struct vh_dp_meta *meta = vh_dp_meta(m);
 	struct dp_session *s = meta->session;
 	uint8_t *h = link_hdr(m);
-	uint64_t counter = rd64be(h + 4);
+	uint64_t counter = vh_get_be64(h + 4);
 	uint32_t len = meta->pkt.payload_len - VH_BIFROST_HDR_LEN - VH_VEIL_DATA_MIN_LEN;
 
 	if (vh_veil_replay_check(&s->replay, counter) != 0)
@@ -68,7 +59,7 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
 		return LIN_DROP;
 	}
 	/* recorded only now: a forged frame must not move the window */
-	if (vh_veil_replay_update(&s->replay, rd64be(link_hdr(m) + 4)) != 0) {
+	if (vh_veil_replay_update(&s->replay, vh_get_be64(link_hdr(m) + 4)) != 0) {
 		__atomic_fetch_add(&s->replayed, 1, __ATOMIC_RELAXED);
 		meta->reason = VH_DROP_VEIL_REPLAY;
 		return LIN_DROP;

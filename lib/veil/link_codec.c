@@ -76,9 +76,9 @@ vh_veil_hs_frame_decode(uint8_t type, const uint8_t *p, size_t len, struct vh_ve
 	f->pattern = p[0];
 	f->hash = p[1];
 	f->flags = p[2];
-	f->sender = get_be32(p + 4);
+	f->sender = vh_get_be32(p + 4);
 	if (type != VH_VEIL_HANDSHAKE_INIT)
-		f->receiver = get_be32(p + 8);
+		f->receiver = vh_get_be32(p + 8);
 	f->noise = p + hdr;
 	f->noise_len = len - hdr - VH_VEIL_MACS_LEN;
 	f->mac1 = p + len - VH_VEIL_MACS_LEN;
@@ -110,9 +110,9 @@ vh_veil_hs_frame_encode(const struct vh_veil_hs_frame *f, uint8_t *out, size_t c
 	out[1] = f->hash;
 	out[2] = f->flags;
 	out[3] = 0;
-	put_be32(out + 4, f->sender);
+	vh_put_be32(out + 4, f->sender);
 	if (f->type != VH_VEIL_HANDSHAKE_INIT)
-		put_be32(out + 8, f->receiver);
+		vh_put_be32(out + 8, f->receiver);
 	uint8_t *mac = out + hdr + f->noise_len;
 
 	if (f->mac1 != NULL)
@@ -132,8 +132,8 @@ vh_veil_data_hdr_encode(uint8_t hdr[VH_VEIL_DATA_HDR_LEN], uint32_t receiver, ui
 {
 	if (hdr == NULL)
 		return;
-	put_be32(hdr, receiver);
-	put_be64(hdr + 4, counter);
+	vh_put_be32(hdr, receiver);
+	vh_put_be64(hdr + 4, counter);
 }
 
 int
@@ -144,10 +144,10 @@ vh_veil_data_decode(const uint8_t *p, size_t len, struct vh_veil_data *d)
 	memset(d, 0, sizeof(*d));
 	if (len < VH_VEIL_DATA_MIN_LEN || len - VH_VEIL_DATA_HDR_LEN > VH_NOISE_MAX_MSG)
 		return -EBADMSG;
-	if (get_be32(p) == 0)
+	if (vh_get_be32(p) == 0)
 		return -EBADMSG;
-	d->receiver = get_be32(p);
-	d->counter = get_be64(p + 4);
+	d->receiver = vh_get_be32(p);
+	d->counter = vh_get_be64(p + 4);
 	d->hdr = p;
 	d->ct = p + VH_VEIL_DATA_HDR_LEN;
 	d->ct_len = len - VH_VEIL_DATA_HDR_LEN;
@@ -162,7 +162,7 @@ vh_veil_cookie_reply_encode(uint32_t receiver, const uint8_t nonce[VH_VEIL_COOKI
 		return -EINVAL;
 	if (cap < VH_VEIL_COOKIE_REPLY_LEN)
 		return -ENOBUFS;
-	put_be32(out, receiver);
+	vh_put_be32(out, receiver);
 	memmove(out + 4, nonce, VH_VEIL_COOKIE_NONCE_LEN);
 	memmove(out + 4 + VH_VEIL_COOKIE_NONCE_LEN, box, VH_VEIL_MAC_LEN + VH_NOISE_TAG_LEN);
 	return 0;
@@ -174,9 +174,9 @@ vh_veil_cookie_reply_decode(const uint8_t *p, size_t len, struct vh_veil_cookie_
 	if (p == NULL || r == NULL)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
-	if (len != VH_VEIL_COOKIE_REPLY_LEN || get_be32(p) == 0)
+	if (len != VH_VEIL_COOKIE_REPLY_LEN || vh_get_be32(p) == 0)
 		return -EBADMSG;
-	r->receiver = get_be32(p);
+	r->receiver = vh_get_be32(p);
 	r->nonce = p + 4;
 	r->box = p + 4 + VH_VEIL_COOKIE_NONCE_LEN;
 	return 0;
@@ -203,7 +203,7 @@ vh_veil_frame_receiver(uint8_t type, const uint8_t *p, size_t len, uint32_t *rec
 	}
 	if (len < off + 4)
 		return -EBADMSG;
-	*receiver = get_be32(p + off);
+	*receiver = vh_get_be32(p + off);
 	return 0;
 }
 

@@ -125,7 +125,7 @@ retry_delay(const struct vh_veil_peer *p)
 	if (d > p->t.backoff_max)
 		d = p->t.backoff_max;
 	if (p->t.rekey_jitter > 0 && link_rng(p->hsc->rng, p->hsc->rng_ctx, b, sizeof(b)) == 0)
-		d += get_be32(b) % (p->t.rekey_jitter + 1);
+		d += vh_get_be32(b) % (p->t.rekey_jitter + 1);
 	return d;
 }
 

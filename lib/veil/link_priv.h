@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "vh_core.h"
 #include "vh_veil.h"
 
 /** An unarmed timer or a time that never happened. */
@@ -20,34 +21,6 @@
 
 /** Noise prologue prefix; the pattern and hash codes follow it. */
 #define LINK_PROLOGUE "valhalla-veil/1"
-
-static inline void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void
-put_be64(uint8_t *p, uint64_t v)
-{
-	put_be32(p, (uint32_t)(v >> 32));
-	put_be32(p + 4, (uint32_t)v);
-}
-
-static inline uint64_t
-get_be64(const uint8_t *p)
-{
-	return (uint64_t)get_be32(p) << 32 | get_be32(p + 4);
-}
 
 /* Random bytes from an injected source, or libsodium's. 0 or -EIO. */
 static inline int

@@ -31,7 +31,7 @@ emit32(struct out *o, uint32_t v)
 {
 	uint8_t b[4];
 
-	put_be32(b, v);
+	vh_put_be32(b, v);
 	emit(o, b, 4);
 }
 
@@ -47,7 +47,7 @@ emit_contacts(struct out *o, const struct table *t)
 			emit(o, e->c.id, VH_DHT_ID_LEN);
 			emit(o, &e->c.addr_len, 1);
 			emit(o, e->c.addr, e->c.addr_len);
-			put_be64(ts, e->last_seen);
+			vh_put_be64(ts, e->last_seen);
 			emit(o, ts, 8);
 		}
 	}
@@ -126,7 +126,7 @@ contacts(struct vh_dht *d, struct in *i, bool apply)
 
 	if (n == NULL)
 		return -EBADMSG;
-	for (uint32_t k = get_be32(n); k > 0; k--) {
+	for (uint32_t k = vh_get_be32(n); k > 0; k--) {
 		if (read_contact(i, &c) != 0)
 			return -EBADMSG;
 		if (apply && table_seen(&d->t, &c, d->now, &b) == SEEN_INSERTED)
@@ -143,7 +143,7 @@ records(struct vh_dht *d, struct in *i, bool apply)
 
 	if (n == NULL)
 		return -EBADMSG;
-	for (uint32_t k = get_be32(n); k > 0; k--) {
+	for (uint32_t k = vh_get_be32(n); k > 0; k--) {
 		const uint8_t *src = take(i, VH_DHT_ID_LEN);
 		const uint8_t *l = take(i, 2);
 		const uint8_t *rec;

@@ -111,7 +111,7 @@ vh_dht_msg_encode(const struct vh_dht_msg *m, uint8_t *out, size_t cap)
 	uint8_t hdr[HDR_LEN] = {VH_DHT_VERSION, m->type};
 	int rc;
 
-	put_be32(hdr + 2, m->txid);
+	vh_put_be32(hdr + 2, m->txid);
 	put(&w, hdr, HDR_LEN);
 	rc = put_body(&w, m);
 	if (rc != 0)
@@ -235,7 +235,7 @@ vh_dht_msg_decode(const uint8_t *buf, size_t len, struct vh_dht_msg *m)
 	if (buf[0] != VH_DHT_VERSION)
 		return -EPROTONOSUPPORT;
 	m->type = buf[1];
-	m->txid = get_be32(buf + 2);
+	m->txid = vh_get_be32(buf + 2);
 	m->ncontacts = 0;
 	m->rec = NULL;
 	m->rec_len = 0;

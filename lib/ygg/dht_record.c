@@ -67,8 +67,8 @@ vh_dht_record_sign(
 	out[0] = VH_DHT_VERSION;
 	memcpy(out + 1, rec->node_id, VH_DHT_ID_LEN);
 	memcpy(out + 33, rec->pub, VH_DHT_PUB_LEN);
-	put_be64(out + 65, rec->seq);
-	put_be64(out + 73, rec->timestamp_ms);
+	vh_put_be64(out + 65, rec->seq);
+	vh_put_be64(out + 73, rec->timestamp_ms);
 	out[81] = rec->naddrs;
 	for (unsigned i = 0; i < rec->naddrs; i++) {
 		out[off++] = rec->addr_len[i];
@@ -117,8 +117,8 @@ record_decode(const uint8_t *buf, size_t len, struct vh_dht_record *rec)
 		return 1 + VH_DHT_REJ_MALFORMED;
 	memcpy(rec->node_id, buf + 1, VH_DHT_ID_LEN);
 	memcpy(rec->pub, buf + 33, VH_DHT_PUB_LEN);
-	rec->seq = get_be64(buf + 65);
-	rec->timestamp_ms = get_be64(buf + 73);
+	rec->seq = vh_get_be64(buf + 65);
+	rec->timestamp_ms = vh_get_be64(buf + 73);
 	rec->naddrs = buf[81];
 	if (rec->naddrs == 0)
 		return 1 + VH_DHT_REJ_MALFORMED;
