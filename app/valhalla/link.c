@@ -282,12 +282,12 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	size_t plen, olen;
 
 	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_INIT, p, len, src, false, now) != 0) {
-		n->cnt.link_drop_mac++;
+		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
 		return;
 	}
 	pd = pending_slot(l);
 	if (vh_veil_hs_read_init(&pd->hs, &l->hsc, p, len, now, pl, sizeof(pl), &plen) != 0) {
-		n->cnt.link_drop_auth++;
+		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
 		vh_veil_hs_wipe(&pd->hs);
 		return;
 	}
@@ -324,15 +324,15 @@ input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 
 	if (vh_veil_frame_receiver(VH_VEIL_HANDSHAKE_RESP, p, len, &idx) != 0 ||
 		(lp = peer_by_hs_index(n, idx)) == NULL) {
-		n->cnt.link_drop_no_session++;
+		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
 	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_RESP, p, len, src, false, now) != 0) {
-		n->cnt.link_drop_mac++;
+		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
 		return;
 	}
 	if (vh_veil_peer_read_resp(lp->vp, p, len, pl, sizeof(pl), &plen) != 0) {
-		n->cnt.link_drop_auth++;
+		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
 		lp->drops++;
 		return;
 	}
@@ -377,15 +377,15 @@ input_finish(struct node *n, const uint8_t *p, uint32_t len, const struct vh_vei
 
 	if (vh_veil_frame_receiver(VH_VEIL_HANDSHAKE_FINISH, p, len, &idx) != 0 ||
 		(pd = pending_by_index(l, idx)) == NULL) {
-		n->cnt.link_drop_no_session++;
+		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
 	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_FINISH, p, len, src, false, now) != 0) {
-		n->cnt.link_drop_mac++;
+		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
 		return;
 	}
 	if (vh_veil_hs_read_finish(&pd->hs, p, len, pl, sizeof(pl), &plen) != 0) {
-		n->cnt.link_drop_auth++;
+		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
 		return;
 	}
 	if (vh_veil_hs_remote_static(&pd->hs, rs) == 0 &&
@@ -403,11 +403,11 @@ input_cookie(struct node *n, const uint8_t *p, uint32_t len, uint64_t now)
 
 	if (vh_veil_frame_receiver(VH_VEIL_COOKIE_REPLY, p, len, &idx) != 0 ||
 		(lp = peer_by_hs_index(n, idx)) == NULL) {
-		n->cnt.link_drop_no_session++;
+		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
 	if (vh_veil_peer_read_cookie_reply(lp->vp, p, len, now) != 0)
-		n->cnt.link_drop_auth++;
+		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
 }
 
 /* The plaintext of LINK_DATA: a Bifrost datagram of its own. */
@@ -418,7 +418,7 @@ inner_input(struct node *n, struct link_peer *lp, uint8_t *dgram, size_t len)
 	size_t pos = 0;
 
 	if (vh_bifrost_validate(dgram, len) != VH_DROP_NONE) {
-		n->cnt.link_inner_bad++;
+		LINK_DROP(n, link_inner_bad, VEIL_MALFORMED);
 		return;
 	}
 	if (vh_bifrost_echo_reply_inplace(dgram, len) == 0) {
@@ -439,17 +439,17 @@ count_data_error(struct node *n, struct link_peer *lp, int rc)
 	case -EALREADY:
 	case -ESTALE:
 	case -ERANGE:
-		n->cnt.link_drop_replay++;
+		LINK_DROP(n, link_drop_replay, VEIL_REPLAY);
 		break;
 	case -ENOKEY:
 	case -EKEYEXPIRED:
-		n->cnt.link_drop_no_session++;
+		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		break;
 	case -EBADMSG:
-		n->cnt.link_drop_auth++;
+		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
 		break;
 	default:
-		n->cnt.link_drop_malformed++;
+		LINK_DROP(n, link_drop_malformed, VEIL_MALFORMED);
 		break;
 	}
 }
@@ -465,12 +465,12 @@ input_data(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	int rc;
 
 	if (vh_veil_frame_receiver(VH_VEIL_LINK_DATA, p, len, &idx) != 0) {
-		n->cnt.link_drop_malformed++;
+		LINK_DROP(n, link_drop_malformed, VEIL_MALFORMED);
 		return;
 	}
 	lp = peer_by_keypair_index(n, idx);
 	if (lp == NULL) {
-		n->cnt.link_drop_no_session++;
+		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
 	rc = vh_veil_peer_decrypt(lp->vp, p, len, src, now, out, sizeof(out), &olen);

@@ -60,6 +60,16 @@ struct link {
 	struct link_pending pend[LINK_MAX_PENDING];
 };
 
+/*
+ * A dropped link frame: the control lcore's own counter, and the data-plane
+ * drop reason operators see in `stats.drops` (the same names the workers use).
+ */
+#define LINK_DROP(n, counter, reason)                        \
+	do {                                                 \
+		(n)->cnt.counter++;                          \
+		vh_dp_count_drop((n)->dp, VH_DROP_##reason); \
+	} while (0)
+
 /* peers.c */
 struct link_peer *peer_new(struct node *n, const char *address, const char *name,
 	const uint8_t *nodeid, const struct vh_veil_endpoint *ep);

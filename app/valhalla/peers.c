@@ -157,7 +157,7 @@ log_refused(struct node *n, const struct link_peer *lp, const uint8_t *got, cons
 
 	vh_identity_nodeid_format(got, g, sizeof(g));
 	vh_identity_nodeid_format(want, w, sizeof(w));
-	n->cnt.link_key_rejected++;
+	LINK_DROP(n, link_key_rejected, VEIL_KEY_REJECTED);
 	NODE_LOG(WARNING,
 		"peer %s refused: it proved NodeID %s but %s is %s; "
 		"to accept the new key, remove the pin (remove-peer, then add-peer)",

@@ -172,6 +172,9 @@ with nc.testbed(build, 'link2', 'test_link') as b:
         time.sleep(0.2)
     rejected = b.vhctl('n1', 'stats')['control']['link_key_rejected']
     c.check(rejected > 0, 'n1 counts link_key_rejected (%d)' % rejected)
+    drops = b.vhctl('n1', 'stats')['drops']
+    c.check(drops.get('veil-key-rejected', 0) == rejected,
+            'stats drops veil-key-rejected matches (%s)' % drops.get('veil-key-rejected'))
     c.check('peer n2 refused: it proved NodeID %s' % new_id in b.log_text('n1'),
             'n1 logs the refusal naming the new NodeID and the pin', b.log_tail('n1', 5))
     c.check(all(p['node_id'] != new_id for p in b.vhctl('n1', 'peers')['peers']),

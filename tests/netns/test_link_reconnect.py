@@ -81,6 +81,9 @@ with nc.testbed(build, 'link2_oneway', 'test_link_reconnect') as b:
     c.check(st['link_drop_no_session'] > 0,
             'n2 dropped the old session\'s data as link_drop_no_session (%d)'
             % st['link_drop_no_session'])
+    drops = b.vhctl('n2', 'stats')['drops']
+    c.check(drops.get('veil-no-session', 0) >= st['link_drop_no_session'],
+            'n2 stats drops veil-no-session counts them too (%s)' % drops.get('veil-no-session'))
     p2 = wait_peer(b, 'n2', ids['n1'], 5)
     c.check(p2 is not None, 'n2 lists n1 again as an inbound peer, up', p2)
 
