@@ -122,6 +122,8 @@ vh_dp_create(const struct vh_dp_conf *conf)
 		rc = make_lcores(dp);
 	if (rc == 0)
 		rc = dp_sessions_init(dp);
+	if (rc == 0)
+		rc = dp_fwd_init(dp);
 	if (rc == 0 && dp->conf.n_workers == 0)
 		rte_rcu_qsbr_thread_online(dp->qs, 0); /* the main lcore walks the graph */
 	if (rc == 0)
@@ -199,6 +201,7 @@ vh_dp_destroy(struct vh_dp *dp, unsigned int *in_use)
 		drain_ring(dp->lcores[i].inject);
 		vh_aead_destroy(dp->lcores[i].aead);
 	}
+	dp_fwd_free(dp);
 	dp_sessions_free(dp);
 	dp_ports_close(dp);
 	if (in_use != NULL)

@@ -11,6 +11,7 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
 
 #include "vh_aead.h"
@@ -97,6 +98,8 @@ struct vh_dp {
 	uint16_t inject_lcore[VH_DP_MAX_PORTS];
 	struct dp_session *sessions[VH_DP_SESSIONS]; /* written by control, read by workers */
 	struct rte_rcu_qsbr *qs;
+	struct rte_hash *fwd;
+	unsigned int fwd_routes;
 	struct rte_rcu_qsbr_dq *dq;
 	volatile bool running;
 	bool launched;
@@ -147,6 +150,13 @@ dp_set_drop(struct rte_mbuf *m, enum vh_drop reason)
 	vh_dp_meta(m)->reason = reason;
 }
 
+int dp_fwd_init(struct vh_dp *dp);
+void dp_fwd_free(struct vh_dp *dp);
+/* Bulk lookup of NodeIDs: vals[i] is the packed route or 0; returns hits. */
+unsigned int dp_fwd_lookup_bulk(const struct vh_dp *dp, const void **keys, unsigned int n,
+	uint64_t *vals);
+/* The session a packed route gives this flow, or NULL. */
+struct dp_session *dp_fwd_pick(const struct vh_dp *dp, uint64_t route, uint32_t flow);
 int dp_sessions_init(struct vh_dp *dp);
 void dp_sessions_free(struct vh_dp *dp);
 int dp_ports_setup(struct vh_dp *dp);

@@ -54,6 +54,7 @@ struct vh_dp_conf {
 	uint32_t mbuf_cache;
 	uint16_t udp_port;
 	const char *aead; /**< link AEAD engine name (drivers/aead); NULL: "ipsecmb" */
+	uint32_t fwd_entries; /**< forwarding table size; 0: 65536 */
 };
 
 struct dp_session;
@@ -240,6 +241,41 @@ int vh_dp_session_stats(struct vh_dp *dp, uint32_t local_index, struct vh_dp_ses
 
 /** Free removed sessions the workers can no longer see (control loop). */
 void vh_dp_reclaim(struct vh_dp *dp);
+
+/* ---- overlay forwarding table (fwd.c) ---- */
+
+#define VH_DP_NODE_ID_LEN 32
+#define VH_DP_FWD_MAX_PATHS 4
+
+/**
+ * Route a NodeID over one to four link sessions (their local indices; the
+ * sessions are looked up when a packet is forwarded, so a route may be set
+ * before its sessions are installed). Replaces an existing route in one
+ * atomic step; workers read the table without locks.
+ *
+ * @return 0, -EINVAL, -ENOSPC (table full)
+ */
+int vh_dp_fwd_set(struct vh_dp *dp, const uint8_t node_id[VH_DP_NODE_ID_LEN],
+	const uint32_t *local_index, unsigned int n);
+
+/**
+ * Remove a route; its slot is reused only after every graph lcore passed a
+ * quiescent state (the hash's rte_rcu_qsbr defer queue).
+ *
+ * @return 0 or -ENOENT
+ */
+int vh_dp_fwd_del(struct vh_dp *dp, const uint8_t node_id[VH_DP_NODE_ID_LEN]);
+
+/**
+ * Read a route: the session slots (local index modulo VH_DP_SESSIONS).
+ *
+ * @return 0 or -ENOENT
+ */
+int vh_dp_fwd_get(struct vh_dp *dp, const uint8_t node_id[VH_DP_NODE_ID_LEN], uint32_t *slots,
+	unsigned int *n);
+
+/** Routes in the table. */
+int vh_dp_fwd_count(const struct vh_dp *dp);
 
 /** The log type of the data-plane library. */
 extern int vh_dp_logtype;

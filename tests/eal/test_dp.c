@@ -25,6 +25,7 @@
 #include <rte_udp.h>
 
 #include "vh_bifrost.h"
+#include "dp_priv.h" /* white box: the workers' bulk lookup */
 #include "vh_dp.h"
 #include "vh_veil.h"
 
@@ -445,6 +446,60 @@ test_session_remove_and_slots(void **state)
 	assert_int_equal(vh_dp_session_remove(dp, c.local_index), 0);
 }
 
+static void
+test_forwarding_table(void **state)
+{
+	struct vh_dp_session_conf c = {.local_index = 0x5005, .remote_index = 1};
+	uint8_t ids[1000][VH_DP_NODE_ID_LEN];
+	const void *keys[1000];
+	uint64_t routes[1000];
+	uint32_t paths[2] = {0x5005, 0x6006}, slots[4];
+	unsigned int n;
+
+	(void)state;
+	for (unsigned int i = 0; i < 1000; i++) {
+		memset(ids[i], 0, VH_DP_NODE_ID_LEN);
+		memcpy(ids[i], &i, sizeof(i));
+		ids[i][31] = 0xee;
+		keys[i] = ids[i];
+	}
+	assert_int_equal(vh_dp_fwd_set(dp, ids[0], paths, 0), -EINVAL);
+	assert_int_equal(vh_dp_fwd_set(dp, ids[0], paths, 5), -EINVAL);
+	assert_int_equal(vh_dp_fwd_set(dp, ids[0], paths, 1), 0);
+	assert_int_equal(vh_dp_fwd_get(dp, ids[0], slots, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(slots[0], 0x5005 % VH_DP_SESSIONS);
+	/* replacing is one step: two paths now */
+	assert_int_equal(vh_dp_fwd_set(dp, ids[0], paths, 2), 0);
+	assert_int_equal(vh_dp_fwd_get(dp, ids[0], slots, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(slots[1], 0x6006 % VH_DP_SESSIONS);
+	assert_int_equal(vh_dp_fwd_count(dp), 1);
+	for (unsigned int i = 1; i < 1000; i++)
+		assert_int_equal(vh_dp_fwd_set(dp, ids[i], &paths[i % 2], 1), 0);
+	assert_int_equal(vh_dp_fwd_count(dp), 1000);
+	/* the workers' bulk lookup finds every route, and nothing else */
+	assert_int_equal(dp_fwd_lookup_bulk(dp, keys, 1000, routes), 1000);
+	ids[7][31] = 0x11;
+	assert_int_equal(dp_fwd_lookup_bulk(dp, &keys[7], 1, routes), 0);
+	assert_true(routes[0] == 0);
+	ids[7][31] = 0xee;
+	/* a route picks an installed session, the same one for the same flow */
+	memcpy(c.recv_key, key_in, 32);
+	memcpy(c.send_key, key_out, 32);
+	assert_int_equal(vh_dp_session_install(dp, &c), 0);
+	assert_int_equal(dp_fwd_lookup_bulk(dp, keys, 1, routes), 1);
+	assert_non_null(dp_fwd_pick(dp, routes[0], 2));
+	assert_ptr_equal(dp_fwd_pick(dp, routes[0], 2), dp_fwd_pick(dp, routes[0], 4));
+	assert_null(dp_fwd_pick(dp, routes[0], 3)); /* the second path has no session */
+	assert_int_equal(vh_dp_session_remove(dp, 0x5005), 0);
+	for (unsigned int i = 0; i < 1000; i++)
+		assert_int_equal(vh_dp_fwd_del(dp, ids[i]), 0);
+	assert_int_equal(vh_dp_fwd_del(dp, ids[0]), -ENOENT);
+	assert_int_equal(vh_dp_fwd_count(dp), 0);
+	vh_dp_reclaim(dp);
+}
+
 struct node_objs {
 	uint64_t bifrost;
 	uint64_t classify;
@@ -540,6 +595,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_session_echo_on_workers),
 		cmocka_unit_test(test_session_replay_auth_keepalive),
 		cmocka_unit_test(test_session_remove_and_slots),
+		cmocka_unit_test(test_forwarding_table),
 		cmocka_unit_test(test_graph_counters),
 	};
 	char prefix[64];
