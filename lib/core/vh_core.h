@@ -78,6 +78,9 @@ extern "C" {
 	X(VEIL_COOKIE_REQUIRED, "veil-cookie-required")                                            \
 	X(VEIL_KEY_REJECTED, "veil-key-rejected")                                                  \
 	X(VEIL_INNER_UNHANDLED, "veil-inner-unhandled")                                            \
+	X(OVERLAY_MALFORMED, "overlay-malformed")                                                  \
+	X(OVERLAY_NO_ROUTE, "overlay-no-route")                                                    \
+	X(OVERLAY_HOP_LIMIT, "overlay-hop-limit")                                                  \
 	X(PUNT_RING_FULL, "punt-ring-full")                                                        \
 	X(NO_NEIGHBOR, "no-neighbor")                                                              \
 	X(NO_MBUF, "no-mbuf")                                                                      \

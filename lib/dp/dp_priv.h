@@ -74,6 +74,7 @@ struct dp_session {
 	uint8_t send_key[32];
 	uint64_t send_counter;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, auth_failed, replayed;
+	struct vh_dp_session_conf ep; /* endpoint fields only (keys wiped) */
 	struct vh_veil_replay replay;
 } __rte_cache_aligned;
 
@@ -116,6 +117,7 @@ struct vh_dp {
 #define DP_NODE_DROP "vh_drop"
 #define DP_NODE_LINK_IN "vh_link_decrypt"
 #define DP_NODE_LINK_OUT "vh_link_encrypt"
+#define DP_NODE_OVERLAY_FWD "vh_overlay_fwd"
 
 /* The session a receiver index names, or NULL (lock-free: RCU readers). */
 static inline struct dp_session *
@@ -153,8 +155,8 @@ dp_set_drop(struct rte_mbuf *m, enum vh_drop reason)
 int dp_fwd_init(struct vh_dp *dp);
 void dp_fwd_free(struct vh_dp *dp);
 /* Bulk lookup of NodeIDs: vals[i] is the packed route or 0; returns hits. */
-unsigned int dp_fwd_lookup_bulk(const struct vh_dp *dp, const void **keys, unsigned int n,
-	uint64_t *vals);
+unsigned int dp_fwd_lookup_bulk(
+	const struct vh_dp *dp, const void **keys, unsigned int n, uint64_t *vals);
 /* The session a packed route gives this flow, or NULL. */
 struct dp_session *dp_fwd_pick(const struct vh_dp *dp, uint64_t route, uint32_t flow);
 int dp_sessions_init(struct vh_dp *dp);

@@ -3,17 +3,19 @@
  * vh_link_decrypt: opens the LINK_DATA frames of sessions the data plane
  * holds, a whole burst in one AEAD submission (multi-buffer ipsec-mb by
  * default). The plaintext is a Bifrost datagram: a lone ECHO_REQUEST is
- * turned into its reply for vh_link_encrypt, an empty one is a keepalive,
+ * turned into its reply for vh_link_encrypt, a lone DATA frame with an
+ * overlay header goes to vh_overlay_fwd, an empty one is a keepalive,
  * anything else is not handled on the workers yet and is counted.
  */
 #include <rte_byteorder.h>
 
 #include "vh_bifrost.h"
+#include "vh_ygg.h"
 
 #include "dp_priv.h"
 
 /* LIN_DONE is not an edge: a keepalive is consumed and freed here */
-enum { LIN_DROP, LIN_ENCRYPT, LIN_MAX, LIN_DONE = LIN_MAX };
+enum { LIN_DROP, LIN_ENCRYPT, LIN_FWD, LIN_MAX, LIN_DONE = LIN_MAX };
 
 /* bifrost_in checked: one LINK_DATA frame filling the datagram, >= 28 bytes */
 static inline uint8_t *
@@ -47,6 +49,15 @@ open_op(struct rte_mbuf *m, struct vh_aead_op *op)
 	return true;
 }
 
+/* A lone Bifrost DATA frame carrying at least an overlay header. */
+static inline bool
+is_overlay(const uint8_t *in, uint16_t len)
+{
+	return len >= VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN && in[3] == VH_BIFROST_DATA &&
+	       vh_get_be32(in + 4) == (uint32_t)(len - VH_BIFROST_HDR_LEN) &&
+	       vh_bifrost_validate(in, len) == VH_DROP_NONE;
+}
+
 static inline unsigned int
 after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
 {
@@ -68,8 +79,11 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
 	__atomic_fetch_add(&s->rx_bytes, meta->inner_len, __ATOMIC_RELAXED);
 	if (meta->inner_len == 0)
 		return LIN_DONE;
+	meta->relay = 0;
 	if (vh_bifrost_echo_reply_inplace((uint8_t *)op->dst, meta->inner_len) == 0)
 		return LIN_ENCRYPT;
+	if (is_overlay(op->dst, meta->inner_len))
+		return LIN_FWD;
 	meta->reason = VH_DROP_VEIL_INNER_UNHANDLED;
 	return LIN_DROP;
 }
@@ -114,6 +128,7 @@ static struct rte_node_register link_in_node = {
 		{
 			[LIN_DROP] = DP_NODE_DROP,
 			[LIN_ENCRYPT] = DP_NODE_LINK_OUT,
+			[LIN_FWD] = DP_NODE_OVERLAY_FWD,
 		},
 };
 

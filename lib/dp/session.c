@@ -87,7 +87,9 @@ vh_dp_session_install(struct vh_dp *dp, const struct vh_dp_session_conf *c)
 {
 	struct dp_session **slot, *s, *old;
 
-	if (dp == NULL || c == NULL)
+	if (dp == NULL || c == NULL ||
+		(c->has_endpoint &&
+			(c->port_idx >= dp->conf.n_ports || (c->ip_ver != 4 && c->ip_ver != 6))))
 		return -EINVAL;
 	slot = &dp->sessions[c->local_index % VH_DP_SESSIONS];
 	old = *slot;
@@ -101,6 +103,9 @@ vh_dp_session_install(struct vh_dp *dp, const struct vh_dp_session_conf *c)
 	memcpy(s->recv_key, c->recv_key, sizeof(s->recv_key));
 	memcpy(s->send_key, c->send_key, sizeof(s->send_key));
 	s->send_counter = c->send_counter;
+	s->ep = *c;
+	explicit_bzero(s->ep.recv_key, sizeof(s->ep.recv_key));
+	explicit_bzero(s->ep.send_key, sizeof(s->ep.send_key));
 	vh_veil_replay_init(&s->replay);
 	__atomic_store_n(slot, s, __ATOMIC_RELEASE);
 	return retire(dp, old);

@@ -53,7 +53,7 @@ struct vh_dp_conf {
 	uint32_t mbufs;
 	uint32_t mbuf_cache;
 	uint16_t udp_port;
-	const char *aead; /**< link AEAD engine name (drivers/aead); NULL: "ipsecmb" */
+	const char *aead;     /**< link AEAD engine name (drivers/aead); NULL: "ipsecmb" */
 	uint32_t fwd_entries; /**< forwarding table size; 0: 65536 */
 };
 
@@ -68,6 +68,7 @@ struct vh_dp_meta {
 	uint16_t reason;            /**< enum vh_drop, set before enqueue to vh_drop */
 	uint16_t port_idx;          /**< index of the receiving port in the config */
 	uint16_t inner_len;         /**< link nodes: plaintext length of the LINK_DATA */
+	uint8_t relay;              /**< link_encrypt: to the session's endpoint, not back */
 	struct dp_session *session; /**< link nodes: valid only within one graph walk */
 };
 
@@ -209,6 +210,14 @@ struct vh_dp_session_conf {
 	uint8_t recv_key[32];  /**< ChaCha20-Poly1305 key for frames to us */
 	uint8_t send_key[32];  /**< key for frames we send */
 	uint64_t send_counter; /**< first counter to send with */
+	/** Where frames sent on this session go (needed to relay onto it; a
+	 * session without one only answers where its frames came from). */
+	bool has_endpoint;
+	uint16_t port_idx;  /**< port index in the config */
+	uint8_t ip_ver;     /**< 4 or 6 */
+	uint8_t dst_ip[16]; /**< IPv4 in the first 4 bytes */
+	uint16_t dst_port;  /**< UDP port, host order */
+	uint8_t dst_mac[6]; /**< next hop's MAC (the control lcore resolved it) */
 };
 
 /** Counters of one data-plane session. */

@@ -28,6 +28,7 @@
 #include "dp_priv.h" /* white box: the workers' bulk lookup */
 #include "vh_dp.h"
 #include "vh_veil.h"
+#include "vh_ygg.h"
 
 static struct vh_dp *dp;
 static bool multi;
@@ -500,6 +501,101 @@ test_forwarding_table(void **state)
 	vh_dp_reclaim(dp);
 }
 
+/* ---- relaying overlay packets between sessions ---- */
+
+#define LA 0x7007u /* the session packets arrive on */
+#define LB 0x8008u /* the next hop's session (its endpoint: ourselves, to loop back) */
+#define RB 0x9009u /* the next hop's index: not installed here, so it punts */
+static const uint8_t ka[32] = {0x1a}, kb[32] = {0x2b};
+
+static struct rte_mbuf *
+overlay_frame(uint64_t counter, uint8_t hop, uint8_t dst_byte, const char *msg)
+{
+	struct vh_overlay_hdr h = {
+		.hop_limit = hop, .payload_type = VH_OVERLAY_T_DATA, .flow_label = 7};
+	uint8_t inner[256], d[512];
+	size_t mlen = strlen(msg);
+	int n;
+
+	memset(h.dst, dst_byte, 32);
+	memset(h.src, 0x5a, 32);
+	assert_int_equal(vh_bifrost_encode_header(inner, sizeof(inner), VH_BIFROST_DATA,
+				 (uint32_t)(VH_OVERLAY_HDR_LEN + mlen)),
+		VH_BIFROST_HDR_LEN);
+	assert_int_equal(
+		vh_overlay_encode(&h, inner + VH_BIFROST_HDR_LEN, 200), VH_OVERLAY_HDR_LEN);
+	memcpy(inner + VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN, msg, mlen);
+	n = sealed(d, LA, counter, ka, inner, VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN + mlen);
+	return udp4_frame(
+		ring_port(), peer_mac, PEER_IP, 5000, VH_DEFAULT_UDP_PORT, d, (uint16_t)n);
+}
+
+static void
+test_relay_between_sessions(void **state)
+{
+	struct vh_dp_session_conf a = {.local_index = LA, .remote_index = 1};
+	struct vh_dp_session_conf b = {.local_index = LB,
+		.remote_index = RB,
+		.has_endpoint = true,
+		.port_idx = 0,
+		.ip_ver = 4,
+		.dst_port = VH_DEFAULT_UDP_PORT,
+		.send_counter = 40};
+	uint8_t x[32], inner[512], nonce[12] = {0};
+	uint32_t nh = LB, dst_ip = rte_cpu_to_be_32(NODE_IP);
+	struct punt_wait pw = {NULL};
+	struct vh_overlay_hdr h;
+
+	(void)state;
+	memcpy(a.recv_key, ka, 32);
+	memcpy(b.send_key, kb, 32);
+	memcpy(b.dst_mac, node_mac, 6);
+	memcpy(b.dst_ip, &dst_ip, 4);
+	assert_int_equal(vh_dp_session_install(dp, &a), 0);
+	assert_int_equal(vh_dp_session_install(dp, &b), 0);
+	memset(x, 0xcc, sizeof(x));
+	assert_int_equal(vh_dp_fwd_set(dp, x, &nh, 1), 0);
+
+	assert_int_equal(vh_dp_inject(dp, overlay_frame(1, 5, 0xcc, "hello relay")), 0);
+	assert_true(run_until(punt_arrived, &pw));
+	{
+		struct vh_dp_meta *meta = vh_dp_meta(pw.m);
+		const uint8_t *d =
+			rte_pktmbuf_mtod_offset(pw.m, const uint8_t *, meta->pkt.payload_off);
+		struct vh_veil_data vd;
+		size_t plen;
+
+		assert_int_equal(vh_veil_data_decode(d + VH_BIFROST_HDR_LEN,
+					 meta->pkt.payload_len - VH_BIFROST_HDR_LEN, &vd),
+			0);
+		assert_int_equal(vd.receiver, RB);
+		assert_true(vd.counter == 40);
+		plen = vd.ct_len - 16;
+		for (int i = 0; i < 8; i++)
+			nonce[4 + i] = (uint8_t)(vd.counter >> (8 * i));
+		assert_int_equal(
+			crypto_aead_chacha20poly1305_ietf_decrypt_detached(inner, NULL, vd.ct, plen,
+				vd.ct + plen, vd.hdr, VH_VEIL_DATA_HDR_LEN, nonce, kb),
+			0);
+		assert_int_equal(inner[3], VH_BIFROST_DATA);
+		assert_int_equal(vh_overlay_decode(
+					 inner + VH_BIFROST_HDR_LEN, plen - VH_BIFROST_HDR_LEN, &h),
+			VH_OVERLAY_HDR_LEN);
+		assert_int_equal(h.hop_limit, 4); /* one hop taken */
+		assert_memory_equal(h.dst, x, 32);
+		assert_memory_equal(
+			inner + VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN, "hello relay", 11);
+	}
+	rte_pktmbuf_free(pw.m);
+	/* no route, and no hops left: dropped and counted */
+	expect_drop(overlay_frame(2, 5, 0x77, "nowhere"), VH_DROP_OVERLAY_NO_ROUTE);
+	expect_drop(overlay_frame(3, 1, 0xcc, "too far"), VH_DROP_OVERLAY_HOP_LIMIT);
+	assert_int_equal(vh_dp_fwd_del(dp, x), 0);
+	assert_int_equal(vh_dp_session_remove(dp, LA), 0);
+	assert_int_equal(vh_dp_session_remove(dp, LB), 0);
+	vh_dp_reclaim(dp);
+}
+
 struct node_objs {
 	uint64_t bifrost;
 	uint64_t classify;
@@ -596,6 +692,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_session_replay_auth_keepalive),
 		cmocka_unit_test(test_session_remove_and_slots),
 		cmocka_unit_test(test_forwarding_table),
+		cmocka_unit_test(test_relay_between_sessions),
 		cmocka_unit_test(test_graph_counters),
 	};
 	char prefix[64];

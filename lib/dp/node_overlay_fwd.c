@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * vh_overlay_fwd: relays overlay packets that arrived inside a link session.
+ * The opened LINK_DATA holds one Bifrost DATA frame whose payload starts
+ * with the overlay header; the whole burst's destination NodeIDs are looked
+ * up in one bulk rte_hash lookup, the hop limit is taken, and each packet is
+ * handed to vh_link_encrypt for the next hop's session (chosen by the flow
+ * label among the route's paths).
+ */
+#include "vh_bifrost.h"
+#include "vh_ygg.h"
+
+#include "dp_priv.h"
+
+enum { FWD_DROP, FWD_ENCRYPT, FWD_MAX };
+
+/* The overlay header inside the opened frame (link_decrypt checked the frame). */
+static inline uint8_t *
+overlay_hdr(struct rte_mbuf *m)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+
+	return rte_pktmbuf_mtod_offset(m, uint8_t *,
+		meta->pkt.payload_off + 2 * VH_BIFROST_HDR_LEN + VH_VEIL_DATA_HDR_LEN);
+}
+
+static inline unsigned int
+forward_one(const struct vh_dp *dp, struct rte_mbuf *m, uint64_t route)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+	uint8_t *h = overlay_hdr(m);
+	struct dp_session *next;
+	int hops;
+
+	if (route == 0) {
+		meta->reason = VH_DROP_OVERLAY_NO_ROUTE;
+		return FWD_DROP;
+	}
+	hops = vh_overlay_hop(h, VH_OVERLAY_HDR_LEN);
+	if (hops < 0) {
+		meta->reason =
+			hops == -ETIMEDOUT ? VH_DROP_OVERLAY_HOP_LIMIT : VH_DROP_OVERLAY_MALFORMED;
+		return FWD_DROP;
+	}
+	next = dp_fwd_pick(dp, route, vh_get_be32(h + 4));
+	if (next == NULL || !next->ep.has_endpoint) {
+		meta->reason = VH_DROP_OVERLAY_NO_ROUTE;
+		return FWD_DROP;
+	}
+	meta->session = next;
+	meta->relay = 1;
+	return FWD_ENCRYPT;
+}
+
+static uint16_t
+fwd_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t cnt)
+{
+	const struct vh_dp *dp = node_lcore(node)->dp;
+	uint8_t kbuf[RTE_GRAPH_BURST_SIZE][VH_DP_NODE_ID_LEN] __rte_aligned(8);
+	const void *keys[RTE_GRAPH_BURST_SIZE];
+	uint64_t routes[RTE_GRAPH_BURST_SIZE];
+	void *out[FWD_MAX][RTE_GRAPH_BURST_SIZE];
+	uint16_t k[FWD_MAX] = {0};
+
+	/* copied out: the hash reads 32-bit words, the packet's key is unaligned */
+	for (uint16_t i = 0; i < cnt; i++) {
+		memcpy(kbuf[i], overlay_hdr(objs[i]) + 8, VH_DP_NODE_ID_LEN);
+		keys[i] = kbuf[i];
+	}
+	dp_fwd_lookup_bulk(dp, keys, cnt, routes);
+	for (uint16_t i = 0; i < cnt; i++) {
+		unsigned int next = forward_one(dp, objs[i], routes[i]);
+
+		out[next][k[next]++] = objs[i];
+	}
+	for (unsigned int e = 0; e < FWD_MAX; e++)
+		if (k[e] != 0)
+			rte_node_enqueue(graph, node, e, out[e], k[e]);
+	return cnt;
+}
+
+static struct rte_node_register fwd_node = {
+	.name = DP_NODE_OVERLAY_FWD,
+	.process = fwd_process,
+	.init = dp_node_init,
+	.nb_edges = FWD_MAX,
+	.next_nodes =
+		{
+			[FWD_DROP] = DP_NODE_DROP,
+			[FWD_ENCRYPT] = DP_NODE_LINK_OUT,
+		},
+};
+
+RTE_NODE_REGISTER(fwd_node);
