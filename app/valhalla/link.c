@@ -441,8 +441,11 @@ count_data_error(struct node *n, struct link_peer *lp, int rc)
 	case -ERANGE:
 		LINK_DROP(n, link_drop_replay, VEIL_REPLAY);
 		break;
-	case -ENOKEY:
 	case -EKEYEXPIRED:
+		/* the sender's clock had the keypair younger than ours does */
+		LINK_DROP(n, link_drop_expired, VEIL_NO_SESSION);
+		break;
+	case -ENOKEY:
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		break;
 	case -EBADMSG:

@@ -52,6 +52,7 @@
 	X(link_hs_failed)          \
 	X(link_drop_malformed)     \
 	X(link_drop_no_session)    \
+	X(link_drop_expired)       \
 	X(link_drop_replay)        \
 	X(link_drop_auth)          \
 	X(link_drop_mac)           \
