@@ -146,3 +146,9 @@ vh_dp_reclaim(struct vh_dp *dp)
 	if (dp->dq != NULL)
 		rte_rcu_qsbr_dq_reclaim(dp->dq, VH_DP_SESSIONS, NULL, NULL, NULL);
 }
+
+size_t
+vh_dp_session_size(void)
+{
+	return sizeof(struct dp_session);
+}

@@ -248,6 +248,9 @@ int vh_dp_session_remove(struct vh_dp *dp, uint32_t local_index);
 /** Counters of the session with this local index: 0 or -ENOENT. */
 int vh_dp_session_stats(struct vh_dp *dp, uint32_t local_index, struct vh_dp_session_stats *st);
 
+/** Bytes one session takes in the data plane. */
+size_t vh_dp_session_size(void);
+
 /** Free removed sessions the workers can no longer see (control loop). */
 void vh_dp_reclaim(struct vh_dp *dp);
 

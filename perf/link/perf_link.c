@@ -30,6 +30,7 @@
 #include "vh_bifrost.h"
 #include "vh_dp.h"
 #include "vh_veil.h"
+#include "vh_ygg.h"
 
 #define BURST 32
 #define L_INDEX 0x1001u
@@ -50,6 +51,7 @@ struct feeder {
 	uint8_t inner[2048];
 	uint64_t counter;
 	uint16_t port_id;
+	bool relay; /* overlay packets to relay instead of echoes to answer */
 };
 
 /* Ethernet + IPv4 + UDP around a LINK_DATA frame of inner_len plaintext bytes. */
@@ -162,6 +164,16 @@ run_size(struct feeder *f, uint16_t inner_len, double secs, double *cpp)
 
 	memcpy(c.recv_key, key_in, 32);
 	memcpy(c.send_key, key_out, 32);
+	if (f->relay) {
+		/* one session both ways: in on L_INDEX, out to the ring's far end */
+		uint32_t ip = rte_cpu_to_be_32(PEER_IP);
+
+		c.has_endpoint = true;
+		c.ip_ver = 4;
+		memcpy(c.dst_ip, &ip, 4);
+		c.dst_port = VH_DEFAULT_UDP_PORT;
+		memcpy(c.dst_mac, peer_mac, 6);
+	}
 	f->inner_len = inner_len;
 	f->counter = 0;
 	make_template(f);
@@ -220,6 +232,7 @@ setup(struct feeder *f)
 	c.idle = VH_DP_IDLE_POLL;
 	c.idle_sleep_max_us = 1000;
 	c.mbufs = 16383;
+	c.fwd_entries = 1u << 21;
 	c.mbuf_cache = 256;
 	c.udp_port = VH_DEFAULT_UDP_PORT;
 	f->dp = vh_dp_create(&c);
@@ -229,11 +242,65 @@ setup(struct feeder *f)
 	return f->aead == NULL || vh_dp_launch(f->dp) != 0 ? -1 : 0;
 }
 
+/* n routes of random NodeIDs besides the one the feeder's packets go to */
+static void
+fill_routes(struct vh_dp *dp, unsigned int n)
+{
+	uint8_t id[VH_DP_NODE_ID_LEN], x[VH_DP_NODE_ID_LEN];
+	uint32_t nh = L_INDEX;
+	uint64_t s = 88172645463325252ull;
+
+	memset(x, 0xcc, sizeof(x));
+	vh_dp_fwd_set(dp, x, &nh, 1);
+	for (unsigned int i = (unsigned int)vh_dp_fwd_count(dp); i < n; i++) {
+		for (unsigned int j = 0; j < sizeof(id); j += 8) {
+			s ^= s << 13;
+			s ^= s >> 7;
+			s ^= s << 17;
+			memcpy(id + j, &s, 8);
+		}
+		if (vh_dp_fwd_set(dp, id, &nh, 1) != 0)
+			break;
+	}
+}
+
+/* Relay transit (decrypt -> lookup -> encrypt -> send) with 1k and 1M routes. */
+static void
+run_relay(struct feeder *f, double secs)
+{
+	static const uint16_t payloads[] = {64, 1420};
+	static const unsigned int tables[] = {1000, 1000000};
+	f->relay = true;
+	printf("\nrelay transit: overlay payload bytes (plaintext adds %u: Bifrost + overlay"
+	       " headers)\n",
+		VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN);
+	printf("routes   size   node Mpps  cycles/pkt   bare dec+enc Mpps   ratio (goal >= 0.8)\n");
+	for (unsigned int t = 0; t < RTE_DIM(tables); t++) {
+		fill_routes(f->dp, tables[t]);
+		for (unsigned int i = 0; i < RTE_DIM(payloads); i++) {
+			uint16_t len = VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN + payloads[i];
+			struct vh_perf_aead_result enc, dec;
+			double node, cpp, bound;
+
+			node = run_size(f, len, secs, &cpp);
+			vh_perf_aead_bare_run(len, BURST, true, secs, &enc);
+			vh_perf_aead_bare_run(len, BURST, false, secs, &dec);
+			bound = 1.0 / ((double)enc.seconds / (double)enc.packets +
+					      (double)dec.seconds / (double)dec.packets);
+			printf("%7d  %5u  %9.3f  %10.0f   %17.3f   %5.2f\n", vh_dp_fwd_count(f->dp),
+				payloads[i], node / 1e6, cpp, bound / 1e6, node / bound);
+		}
+	}
+	printf("data-plane memory per link session: %zu bytes (struct dp_session, "
+	       "8192-bit replay window included)\n",
+		vh_dp_session_size());
+}
+
 int
 main(int argc, char **argv)
 {
 	static const uint16_t default_sizes[] = {64, 512, 1420};
-	char *def_eal[] = {argv[0], "-l", "0-1", "--no-huge", "-m", "512", "--no-pci",
+	char *def_eal[] = {argv[0], "-l", "0-1", "--no-huge", "-m", "1536", "--no-pci",
 		"--file-prefix", "vh-perf-link", "--log-level", "lib.eal:warning", NULL};
 	double secs = 2.0;
 	static struct feeder f;
@@ -286,6 +353,7 @@ main(int argc, char **argv)
 			if (st.drops[r] != 0)
 				printf("  %s %lu\n", vh_drop_name(r), (unsigned long)st.drops[r]);
 	}
+	run_relay(&f, secs);
 	vh_dp_destroy(f.dp, &in_use);
 	vh_aead_destroy(f.aead);
 	rte_eal_cleanup();
