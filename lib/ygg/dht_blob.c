@@ -82,45 +82,19 @@ vh_dht_export(const struct vh_dht *d, uint8_t *out, size_t cap)
 	return (long)o.len;
 }
 
-struct in {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static const uint8_t *
-take(struct in *i, size_t n)
-{
-	const uint8_t *p;
-
-	if (n > i->len - i->off)
-		return NULL;
-	p = i->p + i->off;
-	i->off += n;
-	return p;
-}
-
+/* A contact as the wire carries it, then the blob's 8-byte last-seen time. */
 static int
-read_contact(struct in *i, struct vh_dht_contact *c)
+read_contact(struct dht_rd *i, struct vh_dht_contact *c)
 {
-	const uint8_t *id = take(i, VH_DHT_ID_LEN);
-	const uint8_t *l = take(i, 1);
-	const uint8_t *a;
-
-	if (id == NULL || l == NULL || *l == 0 || *l > VH_DHT_ADDR_MAX)
+	if (dht_read_contact(i, c) != 0 || dht_take(i, 8) == NULL)
 		return -EBADMSG;
-	a = take(i, *l);
-	if (a == NULL || take(i, 8) == NULL)
-		return -EBADMSG;
-	memcpy(c->id, id, VH_DHT_ID_LEN);
-	c->addr_len = *l;
-	memcpy(c->addr, a, *l);
 	return 0;
 }
 
 static int
-contacts(struct vh_dht *d, struct in *i, bool apply)
+contacts(struct vh_dht *d, struct dht_rd *i, bool apply)
 {
-	const uint8_t *n = take(i, 4);
+	const uint8_t *n = dht_take(i, 4);
 	struct vh_dht_contact c;
 	int loaded = 0, b;
 
@@ -136,23 +110,23 @@ contacts(struct vh_dht *d, struct in *i, bool apply)
 }
 
 static int
-records(struct vh_dht *d, struct in *i, bool apply)
+records(struct vh_dht *d, struct dht_rd *i, bool apply)
 {
-	const uint8_t *n = take(i, 4);
+	const uint8_t *n = dht_take(i, 4);
 	int loaded = 0;
 
 	if (n == NULL)
 		return -EBADMSG;
 	for (uint32_t k = vh_get_be32(n); k > 0; k--) {
-		const uint8_t *src = take(i, VH_DHT_ID_LEN);
-		const uint8_t *l = take(i, 2);
+		const uint8_t *src = dht_take(i, VH_DHT_ID_LEN);
+		const uint8_t *l = dht_take(i, 2);
 		const uint8_t *rec;
 		size_t len;
 
 		if (src == NULL || l == NULL)
 			return -EBADMSG;
 		len = (size_t)l[0] << 8 | l[1];
-		rec = take(i, len);
+		rec = dht_take(i, len);
 		if (rec == NULL)
 			return -EBADMSG;
 		if (apply && vh_dht_store_record(d, src, rec, len, d->now) == 0)
@@ -164,7 +138,7 @@ records(struct vh_dht *d, struct in *i, bool apply)
 static int
 parse(struct vh_dht *d, const uint8_t *buf, size_t len, bool apply)
 {
-	struct in i = {.p = buf, .len = len, .off = BLOB_HDR};
+	struct dht_rd i = {.p = buf, .len = len, .off = BLOB_HDR};
 	int nc, nr;
 
 	nc = contacts(d, &i, apply);

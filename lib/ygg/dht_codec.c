@@ -119,33 +119,16 @@ vh_dht_msg_encode(const struct vh_dht_msg *m, uint8_t *out, size_t cap)
 	return w.err ? -EMSGSIZE : (int)w.len;
 }
 
-struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-};
-
-static const uint8_t *
-take(struct rbuf *r, size_t n)
+int
+dht_read_contact(struct dht_rd *r, struct vh_dht_contact *c)
 {
-	const uint8_t *p;
-
-	if (n > r->len - r->off)
-		return NULL;
-	p = r->p + r->off;
-	r->off += n;
-	return p;
-}
-
-static int
-get_contact(struct rbuf *r, struct vh_dht_contact *c)
-{
-	const uint8_t *id = take(r, VH_DHT_ID_LEN);
-	const uint8_t *l = take(r, 1);
+	const uint8_t *id = dht_take(r, VH_DHT_ID_LEN);
+	const uint8_t *l = dht_take(r, 1);
 	const uint8_t *a;
 
 	if (id == NULL || l == NULL || *l == 0 || *l > VH_DHT_ADDR_MAX)
 		return -EBADMSG;
-	a = take(r, *l);
+	a = dht_take(r, *l);
 	if (a == NULL)
 		return -EBADMSG;
 	memcpy(c->id, id, VH_DHT_ID_LEN);
@@ -155,23 +138,23 @@ get_contact(struct rbuf *r, struct vh_dht_contact *c)
 }
 
 static int
-get_contacts(struct rbuf *r, struct vh_dht_msg *m)
+get_contacts(struct dht_rd *r, struct vh_dht_msg *m)
 {
-	const uint8_t *n = take(r, 1);
+	const uint8_t *n = dht_take(r, 1);
 
 	if (n == NULL || *n > VH_DHT_K)
 		return -EBADMSG;
 	m->ncontacts = *n;
 	for (unsigned i = 0; i < *n; i++)
-		if (get_contact(r, &m->contacts[i]) != 0)
+		if (dht_read_contact(r, &m->contacts[i]) != 0)
 			return -EBADMSG;
 	return 0;
 }
 
 static int
-get_record(struct rbuf *r, struct vh_dht_msg *m, bool required)
+get_record(struct dht_rd *r, struct vh_dht_msg *m, bool required)
 {
-	const uint8_t *l = take(r, 2);
+	const uint8_t *l = dht_take(r, 2);
 	size_t n;
 
 	if (l == NULL)
@@ -180,14 +163,14 @@ get_record(struct rbuf *r, struct vh_dht_msg *m, bool required)
 	if (n > VH_DHT_REC_MAX || (n == 0 && required))
 		return -EBADMSG;
 	m->rec_len = (uint16_t)n;
-	m->rec = n > 0 ? take(r, n) : NULL;
+	m->rec = n > 0 ? dht_take(r, n) : NULL;
 	if (n > 0 && m->rec == NULL)
 		return -EBADMSG;
 	return 0;
 }
 
 static int
-get_body(struct rbuf *r, struct vh_dht_msg *m)
+get_body(struct dht_rd *r, struct vh_dht_msg *m)
 {
 	const uint8_t *p;
 
@@ -197,7 +180,7 @@ get_body(struct rbuf *r, struct vh_dht_msg *m)
 		return 0;
 	case VH_DHT_FIND_NODE:
 	case VH_DHT_FIND_VALUE:
-		p = take(r, VH_DHT_ID_LEN);
+		p = dht_take(r, VH_DHT_ID_LEN);
 		if (p == NULL)
 			return -EBADMSG;
 		memcpy(m->target, p, VH_DHT_ID_LEN);
@@ -209,14 +192,14 @@ get_body(struct rbuf *r, struct vh_dht_msg *m)
 	case VH_DHT_STORE:
 		return get_record(r, m, true);
 	case VH_DHT_STORED:
-		p = take(r, 1);
+		p = dht_take(r, 1);
 		if (p == NULL || *p > VH_DHT_REJ_MAX)
 			return -EBADMSG;
 		m->status = *p;
 		return 0;
 	case VH_DHT_BEACON:
 		m->ncontacts = 1;
-		return get_contact(r, &m->contacts[0]);
+		return dht_read_contact(r, &m->contacts[0]);
 	default:
 		return -EBADMSG;
 	}
@@ -225,7 +208,7 @@ get_body(struct rbuf *r, struct vh_dht_msg *m)
 int
 vh_dht_msg_decode(const uint8_t *buf, size_t len, struct vh_dht_msg *m)
 {
-	struct rbuf r = {.p = buf, .len = len};
+	struct dht_rd r = {.p = buf, .len = len};
 	int rc;
 
 	if (len > VH_DHT_MSG_MAX)

@@ -14,6 +14,28 @@
 #define CANDS_MAX 64 /* candidates a lookup keeps */
 #define DEPTH_MAX 255
 
+/* A bounds-checked read cursor over a received message or blob. */
+struct dht_rd {
+	const uint8_t *p;
+	size_t len, off;
+};
+
+/* The next n bytes, or NULL when fewer are left. */
+static inline const uint8_t *
+dht_take(struct dht_rd *r, size_t n)
+{
+	const uint8_t *p;
+
+	if (n > r->len - r->off)
+		return NULL;
+	p = r->p + r->off;
+	r->off += n;
+	return p;
+}
+
+/* A contact (NodeID, address length, address) as messages carry it. */
+int dht_read_contact(struct dht_rd *r, struct vh_dht_contact *c);
+
 static inline bool
 id_eq(const uint8_t *a, const uint8_t *b)
 {
