@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The DHT instance: configuration, the table of requests in flight, message
- * dispatch and the timers. Lookups live in dht_lookup.c, the routing table
+ * The DHT instance: configuration, the table of requests in flight and
+ * message dispatch; the timers are in dht_timers.c. Lookups live in dht_lookup.c, the routing table
  * in dht_table.c, the record store in dht_store.c.
  */
 #include <errno.h>
@@ -13,9 +13,6 @@
 #define EXPIRE_SCAN_MS 60000
 #define FRESH_MS 30000 /* an oldest contact seen this recently is not pinged */
 #define PEX_PINGS 4    /* new contacts pinged per peer-exchange answer */
-#define REFRESH_PER_PASS 4
-
-static const uint8_t zero_id[VH_DHT_ID_LEN];
 
 static void
 defaults(struct vh_dht_config *c)
@@ -51,8 +48,8 @@ dht_rand32(struct vh_dht *d)
 	return r;
 }
 
-static uint64_t
-jitter(struct vh_dht *d, uint32_t period)
+uint64_t
+dht_jitter(struct vh_dht *d, uint32_t period)
 {
 	return period / 2 + dht_rand32(d) % (period + 1);
 }
@@ -119,8 +116,8 @@ init_timers(struct vh_dht *d, uint64_t now)
 	d->now = now;
 	d->next_boot = now;
 	d->next_refresh = now + d->cfg.refresh_ms;
-	d->next_walk = now + jitter(d, d->cfg.walk_ms);
-	d->next_pex = now + jitter(d, d->cfg.pex_ms);
+	d->next_walk = now + dht_jitter(d, d->cfg.walk_ms);
+	d->next_pex = now + dht_jitter(d, d->cfg.pex_ms);
 	d->next_beacon = now;
 	d->next_expire = now + EXPIRE_SCAN_MS;
 	d->next_republish = UINT64_MAX;
@@ -188,8 +185,8 @@ vh_dht_node_id(const struct vh_dht *d)
 
 /* ---- sending ---- */
 
-static int
-send_msg(struct vh_dht *d, const uint8_t *to_id, const struct vh_dht_contact *to,
+int
+dht_send_msg(struct vh_dht *d, const uint8_t *to_id, const struct vh_dht_contact *to,
 	const struct vh_dht_msg *m)
 {
 	uint8_t buf[VH_DHT_MSG_MAX];
@@ -252,7 +249,7 @@ dht_request(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *t
 		return -ENOBUFS;
 	}
 	req.txid = new_txid(d);
-	rc = send_msg(d, has_id ? to->id : NULL, to, &req);
+	rc = dht_send_msg(d, has_id ? to->id : NULL, to, &req);
 	if (rc != 0)
 		return rc;
 	r = &d->rpc[d->nrpc++];
@@ -266,8 +263,8 @@ dht_request(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *t
 	return (int)r->txid;
 }
 
-static int
-ping(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *to, bool has_id)
+int
+dht_ping(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *to, bool has_id)
 {
 	struct vh_dht_msg m = {.type = VH_DHT_PING};
 
@@ -291,7 +288,7 @@ seen(struct vh_dht *d, const struct vh_dht_contact *c)
 	bk = &d->t.b[b];
 	if (bk->evict_txid != 0 || bk->e[0].last_seen + FRESH_MS > d->now)
 		return;
-	tx = ping(d, RPC_EVICT, &bk->e[0].c, true);
+	tx = dht_ping(d, RPC_EVICT, &bk->e[0].c, true);
 	if (tx > 0)
 		bk->evict_txid = (uint32_t)tx;
 }
@@ -309,8 +306,8 @@ drop_contact(struct vh_dht *d, const uint8_t *id)
 	}
 }
 
-static void
-evict_done(struct vh_dht *d, const uint8_t *id, bool dead)
+void
+dht_evict_done(struct vh_dht *d, const uint8_t *id, bool dead)
 {
 	int b = vh_dht_bucket_index(d->self, id);
 
@@ -322,8 +319,8 @@ evict_done(struct vh_dht *d, const uint8_t *id, bool dead)
 		d->st.table_kept++;
 }
 
-static void
-failed(struct vh_dht *d, const uint8_t *id)
+void
+dht_failed(struct vh_dht *d, const uint8_t *id)
 {
 	int b = vh_dht_bucket_index(d->self, id);
 	struct entry *e = table_find(&d->t, id);
@@ -416,7 +413,7 @@ on_request(struct vh_dht *d, const struct vh_dht_contact *from, const struct vh_
 	default:
 		return;
 	}
-	send_msg(d, from->id, from, &m);
+	dht_send_msg(d, from->id, from, &m);
 }
 
 /* ---- responses ---- */
@@ -438,8 +435,8 @@ response_to(uint8_t req)
 	}
 }
 
-static void
-self_lookup(struct vh_dht *d)
+void
+dht_self_lookup(struct vh_dht *d)
 {
 	if (!d->booting && lookup_start(d, LK_NODE, d->self, 0, NULL, NULL) > 0)
 		d->booting = true;
@@ -455,7 +452,7 @@ on_pex(struct vh_dht *d, const struct vh_dht_msg *m)
 
 		if (id_eq(c->id, d->self) || table_find(&d->t, c->id) != NULL)
 			continue;
-		if (ping(d, RPC_PING, c, true) > 0)
+		if (dht_ping(d, RPC_PING, c, true) > 0)
 			pinged++;
 	}
 }
@@ -469,10 +466,10 @@ dispatch_response(
 		lookup_response(d, r->lookup, from, m);
 		break;
 	case RPC_EVICT:
-		evict_done(d, from, false);
+		dht_evict_done(d, from, false);
 		break;
 	case RPC_BOOT:
-		self_lookup(d);
+		dht_self_lookup(d);
 		break;
 	case RPC_PEX:
 		on_pex(d, m);
@@ -514,7 +511,7 @@ on_beacon(struct vh_dht *d, const struct vh_dht_msg *m)
 	d->st.beacons_heard++;
 	/* A beacon is unauthenticated: the peer enters the table only by answering. */
 	if (table_find(&d->t, c->id) == NULL)
-		ping(d, RPC_PING, c, true);
+		dht_ping(d, RPC_PING, c, true);
 	return 0;
 }
 
@@ -548,178 +545,6 @@ vh_dht_input(struct vh_dht *d, const uint8_t *from_id, const uint8_t *from_addr,
 		return 0;
 	}
 	return on_response(d, from_id, &m);
-}
-
-/* ---- timers ---- */
-
-static void
-on_timeout(struct vh_dht *d, const struct rpc *r)
-{
-	d->st.rpc_timeouts++;
-	switch (r->kind) {
-	case RPC_LOOKUP:
-		failed(d, r->id);
-		lookup_timeout(d, r->lookup, r->id);
-		break;
-	case RPC_EVICT:
-		evict_done(d, r->id, true);
-		break;
-	default:
-		if (r->has_id)
-			failed(d, r->id);
-		break;
-	}
-}
-
-static void
-expire_rpcs(struct vh_dht *d)
-{
-	for (uint32_t i = 0; i < d->nrpc;) {
-		struct rpc r = d->rpc[i];
-
-		if (r.deadline > d->now) {
-			i++;
-			continue;
-		}
-		d->rpc[i] = d->rpc[--d->nrpc];
-		on_timeout(d, &r);
-	}
-}
-
-static void
-random_in_bucket(struct vh_dht *d, int b, uint8_t *out)
-{
-	int byte = VH_DHT_ID_LEN - 1 - b / 8;
-	uint8_t bit = (uint8_t)(1u << (b % 8));
-
-	d->cfg.rand(d->cfg.ctx, out, VH_DHT_ID_LEN);
-	/* Same prefix as self above bit b, differ at bit b, random below. */
-	for (int i = 0; i < byte; i++)
-		out[i] = d->self[i];
-	out[byte] = (uint8_t)((d->self[byte] & ~(bit | (bit - 1))) | ((d->self[byte] ^ bit) & bit) |
-			      (out[byte] & (bit - 1)));
-}
-
-static void
-refresh(struct vh_dht *d)
-{
-	unsigned started = 0;
-	uint8_t target[VH_DHT_ID_LEN];
-
-	for (int b = VH_DHT_BUCKETS - 1; b >= 0 && started < REFRESH_PER_PASS; b--) {
-		struct bucket *bk = &d->t.b[b];
-
-		if (bk->n == 0 || bk->last_lookup + d->cfg.refresh_ms > d->now)
-			continue;
-		random_in_bucket(d, b, target);
-		if (lookup_start(d, LK_NODE, target, 0, NULL, NULL) > 0)
-			started++;
-	}
-}
-
-static void
-do_bootstrap(struct vh_dht *d)
-{
-	bool pinged = false;
-
-	for (size_t i = 0; i < d->nboot; i++) {
-		bool known = !id_eq(d->boot[i].id, zero_id);
-
-		if (known && id_eq(d->boot[i].id, d->self))
-			continue;
-		pinged |= ping(d, RPC_BOOT, &d->boot[i], known) > 0;
-	}
-	if (!pinged && d->t.size > 0)
-		self_lookup(d);
-	d->next_boot = d->now + d->cfg.rebootstrap_ms;
-}
-
-static void
-send_beacon(struct vh_dht *d)
-{
-	struct vh_dht_msg m = {.type = VH_DHT_BEACON, .ncontacts = 1};
-
-	m.contacts[0] = d->self_c;
-	send_msg(d, NULL, &d->lan, &m);
-	d->next_beacon = d->now + d->cfg.lan_interval_ms;
-}
-
-static void
-pex(struct vh_dht *d)
-{
-	const struct entry *e = table_random(&d->t, dht_rand32(d));
-	struct vh_dht_msg m = {.type = VH_DHT_FIND_NODE};
-
-	d->next_pex = d->now + jitter(d, d->cfg.pex_ms);
-	if (e == NULL)
-		return;
-	memcpy(m.target, d->self, VH_DHT_ID_LEN);
-	dht_request(d, RPC_PEX, &e->c, true, &m, 0);
-}
-
-static void
-walk(struct vh_dht *d)
-{
-	uint8_t target[VH_DHT_ID_LEN];
-
-	d->next_walk = d->now + jitter(d, d->cfg.walk_ms);
-	d->cfg.rand(d->cfg.ctx, target, sizeof(target));
-	lookup_start(d, LK_NODE, target, 0, NULL, NULL);
-}
-
-static int publish_now(struct vh_dht *d);
-
-void
-vh_dht_tick(struct vh_dht *d, uint64_t now)
-{
-	if (now > d->now)
-		d->now = now;
-	expire_rpcs(d);
-	if (!d->started || (d->t.size == 0 && d->now >= d->next_boot)) {
-		d->started = true;
-		do_bootstrap(d);
-	}
-	if (d->now >= d->next_refresh) {
-		refresh(d);
-		d->next_refresh = d->now + d->cfg.refresh_ms / 4;
-	}
-	if (d->now >= d->next_walk)
-		walk(d);
-	if (d->now >= d->next_pex)
-		pex(d);
-	if (d->cfg.lan_discovery && d->now >= d->next_beacon)
-		send_beacon(d);
-	if (d->now >= d->next_expire) {
-		d->st.rec_expired += store_expire(&d->s, d->now);
-		d->next_expire = d->now + EXPIRE_SCAN_MS;
-	}
-	if (d->published && d->now >= d->next_republish)
-		publish_now(d);
-}
-
-static uint64_t
-min64(uint64_t a, uint64_t b)
-{
-	return a < b ? a : b;
-}
-
-uint64_t
-vh_dht_next_deadline(const struct vh_dht *d)
-{
-	uint64_t t = min64(d->next_refresh, min64(d->next_walk, d->next_pex));
-
-	if (!d->started)
-		return d->now;
-	for (uint32_t i = 0; i < d->nrpc; i++)
-		t = min64(t, d->rpc[i].deadline);
-	if (d->t.size == 0)
-		t = min64(t, d->next_boot);
-	if (d->cfg.lan_discovery)
-		t = min64(t, d->next_beacon);
-	t = min64(t, d->next_expire);
-	if (d->published)
-		t = min64(t, d->next_republish);
-	return t < d->now ? d->now : t;
 }
 
 /* ---- user requests ---- */
@@ -763,8 +588,8 @@ vh_dht_find_value(struct vh_dht *d, const uint8_t key[VH_DHT_ID_LEN], vh_dht_loo
 	return lookup_start(d, LK_VALUE, key, 0, cb, arg);
 }
 
-static int
-publish_now(struct vh_dht *d)
+int
+dht_publish_now(struct vh_dht *d)
 {
 	int len;
 
@@ -797,7 +622,7 @@ vh_dht_publish(struct vh_dht *d, const uint8_t *const *addrs, const size_t *addr
 		d->own.addr_len[i] = (uint8_t)addr_lens[i];
 		memcpy(d->own.addrs[i], addrs[i], addr_lens[i]);
 	}
-	return publish_now(d);
+	return dht_publish_now(d);
 }
 
 /* Called by dht_lookup.c when a publish lookup has found the k closest. */
@@ -823,7 +648,7 @@ vh_dht_add_peer(
 	memcpy(c.id, id, VH_DHT_ID_LEN);
 	c.addr_len = (uint8_t)addr_len;
 	memcpy(c.addr, addr, addr_len);
-	return ping(d, RPC_BOOT, &c, true) > 0 ? 0 : -ENOBUFS;
+	return dht_ping(d, RPC_BOOT, &c, true) > 0 ? 0 : -ENOBUFS;
 }
 
 void
@@ -832,7 +657,7 @@ vh_dht_bootstrap(struct vh_dht *d, uint64_t now)
 	if (now > d->now)
 		d->now = now;
 	d->started = true;
-	do_bootstrap(d);
+	dht_bootstrap_now(d);
 }
 
 size_t

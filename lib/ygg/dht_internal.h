@@ -206,6 +206,19 @@ int dht_request(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contac
 uint32_t dht_rand32(struct vh_dht *d);
 void dht_store_to(struct vh_dht *d, const struct vh_dht_contact *to, size_t n);
 
+/* dht.c helpers used by dht_timers.c */
+uint64_t dht_jitter(struct vh_dht *d, uint32_t period);
+int dht_send_msg(struct vh_dht *d, const uint8_t *to_id, const struct vh_dht_contact *to,
+	const struct vh_dht_msg *m);
+int dht_ping(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *to, bool has_id);
+void dht_failed(struct vh_dht *d, const uint8_t *id);
+void dht_evict_done(struct vh_dht *d, const uint8_t *id, bool dead);
+void dht_self_lookup(struct vh_dht *d);
+int dht_publish_now(struct vh_dht *d);
+
+/* dht_timers.c, used by vh_dht_bootstrap() */
+void dht_bootstrap_now(struct vh_dht *d);
+
 /* dht_lookup.c */
 int lookup_start(struct vh_dht *d, uint8_t kind, const uint8_t *target, unsigned flags,
 	vh_dht_lookup_cb cb, void *arg);
