@@ -316,8 +316,6 @@ on_neigh_timer(void *arg, const struct vh_net_neigh_entry *e)
 void
 hoststack_tick(struct node *n, uint64_t now_ms)
 {
-	static uint64_t last;
-
 	for (unsigned int i = 0; i < NODE_PENDING_MAX; i++) {
 		struct pending *p = &n->pending[i];
 
@@ -328,9 +326,9 @@ hoststack_tick(struct node *n, uint64_t now_ms)
 			n->cnt.pending_dropped++;
 		}
 	}
-	if (now_ms - last < EXPIRE_EVERY_MS)
+	if (now_ms - n->neigh_expired_ms < EXPIRE_EVERY_MS)
 		return;
-	last = now_ms;
+	n->neigh_expired_ms = now_ms;
 	for (unsigned int i = 0; i < vh_dp_port_count(n->dp); i++) {
 		struct expire_ctx x = {n, i};
 

@@ -102,6 +102,7 @@ struct node {
 	struct node_counters cnt;
 	uint64_t start_ms;
 	uint32_t ping_ident;
+	uint64_t neigh_expired_ms; /* last neighbour-cache expiry pass */
 	int epfd;
 	volatile bool stop;
 };
