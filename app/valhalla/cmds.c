@@ -203,5 +203,6 @@ cmds_register(struct node *n)
 		cmd_stats, n);
 	rc |= ping_register(n);
 	rc |= link_register(n);
+	rc |= mesh_register(n);
 	return rc != 0 ? -EINVAL : 0;
 }

@@ -152,6 +152,8 @@ peer_do(struct node *n, struct link_peer *lp, unsigned int act, uint64_t now)
 		send_init(n, lp, now);
 	if (act & VH_VEIL_ACT_SEND_KEEPALIVE)
 		seal_send(n, lp, NULL, 0);
+	if ((act & (VH_VEIL_ACT_DEAD | VH_VEIL_ACT_ZERO_KEYS)) && lp->has_nodeid)
+		mesh_link_event(n, lp->nodeid, false);
 	if (act & VH_VEIL_ACT_DEAD) {
 		n->cnt.link_peers_dead++;
 		NODE_LOG(NOTICE, "peer %s: no handshake answered, marked dead",
@@ -240,6 +242,7 @@ completed(struct node *n, struct link_peer *lp, struct vh_veil_handshake *hs,
 	peer_do(n, lp, (unsigned int)act, now);
 	if (lp->n_staged > 0)
 		flush_staged(n, lp, now);
+	mesh_link_event(n, lp->nodeid, true);
 }
 
 static struct link_pending *
@@ -426,9 +429,64 @@ inner_input(struct node *n, struct link_peer *lp, uint8_t *dgram, size_t len)
 		seal_send(n, lp, dgram, len);
 		return;
 	}
-	while (vh_bifrost_next(dgram, len, &pos, &f) == 1)
+	while (vh_bifrost_next(dgram, len, &pos, &f) == 1) {
 		if (f.type == VH_BIFROST_ECHO_REPLY)
 			ping_echo_reply(n, f.payload, f.length);
+		else if (f.type == VH_BIFROST_DATA && lp->has_nodeid)
+			mesh_datagram(n, lp->nodeid, (uint8_t *)(uintptr_t)f.payload, f.length);
+	}
+}
+
+void
+link_opened_input(struct node *n, uint32_t local_index, uint8_t *dgram, size_t len,
+	const struct vh_veil_endpoint *src)
+{
+	struct link_peer *lp = n->link != NULL ? peer_by_keypair_index(n, local_index) : NULL;
+
+	RTE_SET_USED(src);
+	if (lp == NULL) {
+		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
+		return;
+	}
+	lp->rx_packets++;
+	lp->rx_bytes += len;
+	inner_input(n, lp, dgram, len);
+}
+
+int
+link_peer_nodeid_by_index(struct node *n, uint32_t local_index, uint8_t *nodeid)
+{
+	struct link_peer *lp = n->link != NULL ? peer_by_keypair_index(n, local_index) : NULL;
+
+	if (lp == NULL || !lp->has_nodeid)
+		return -ENOENT;
+	memcpy(nodeid, lp->nodeid, VH_IDENTITY_NODEID_LEN);
+	return 0;
+}
+
+int
+link_dp_index(struct node *n, const uint8_t *nodeid, uint32_t *local_index)
+{
+	RTE_SET_USED(n);
+	RTE_SET_USED(nodeid);
+	RTE_SET_USED(local_index);
+	return -ENOENT; /* keypairs stay on the control lcore in this version */
+}
+
+unsigned int
+link_neighbours(struct node *n, uint8_t (*nodeid)[32], unsigned int max)
+{
+	unsigned int k = 0;
+
+	if (n->link == NULL)
+		return 0;
+	for (unsigned int i = 0; i < LINK_MAX_PEERS && k < max; i++) {
+		struct link_peer *lp = n->link->peers[i];
+
+		if (lp != NULL && lp->has_nodeid && link_has_session(n, lp->nodeid))
+			memcpy(nodeid[k++], lp->nodeid, 32);
+	}
+	return k;
 }
 
 static void

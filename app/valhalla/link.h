@@ -34,4 +34,22 @@ bool link_has_session(struct node *n, const uint8_t *nodeid);
 /* Control commands: peers, add-peer, remove-peer. */
 int link_register(struct node *n);
 
+/*
+ * A LINK_DATA plaintext a worker opened and punted (it was not an echo or a
+ * transit overlay packet): the Bifrost datagram of session local_index.
+ */
+void link_opened_input(struct node *n, uint32_t local_index, uint8_t *dgram, size_t len,
+	const struct vh_veil_endpoint *src);
+/* The NodeID of the peer holding keypair local_index: 0 or -ENOENT. */
+int link_peer_nodeid_by_index(struct node *n, uint32_t local_index, uint8_t *nodeid);
+/*
+ * The data-plane session (local index) the workers send to this neighbour
+ * on: 0, or -ENOENT when its current keypair is not in the data plane.
+ */
+int link_dp_index(struct node *n, const uint8_t *nodeid, uint32_t *local_index);
+/* Keep a session with the node at this PathAddr (a bootstrap address). */
+int link_connect(struct node *n, const char *pathaddr);
+/* Every neighbour with a usable session: up to max NodeIDs (32 bytes each). */
+unsigned int link_neighbours(struct node *n, uint8_t (*nodeid)[32], unsigned int max);
+
 #endif /* VALHALLA_LINK_H */

@@ -97,6 +97,7 @@ struct node {
 	struct pending pending[NODE_PENDING_MAX];
 	struct ping *pings[NODE_PINGS_MAX];
 	struct link *link; /* NULL: veil disabled */
+	struct mesh *mesh; /* NULL: dht disabled */
 	struct rte_timer housekeeping;
 	bool timer_on;
 	struct node_counters cnt;
@@ -128,6 +129,19 @@ void hoststack_free_pending(struct node *n);
 
 /* overlay.c: punted Bifrost datagrams */
 void overlay_input(struct node *n, struct rte_mbuf *m);
+
+/* mesh.c: overlay routing by NodeID and the DHT over link sessions */
+struct mesh;
+int mesh_start(struct node *n);
+void mesh_stop(struct node *n);
+void mesh_tick(struct node *n, uint64_t now_ms);
+/* A Bifrost DATA frame's payload (overlay header first) from a neighbour. */
+void mesh_datagram(struct node *n, const uint8_t *from, uint8_t *p, size_t len);
+/* A punted overlay packet the workers opened (to us, or out of hops). */
+void mesh_opened_input(struct node *n, struct rte_mbuf *m);
+/* A neighbour's session came up, changed keys (up) or went away (down). */
+void mesh_link_event(struct node *n, const uint8_t *nodeid, bool up);
+int mesh_register(struct node *n);
 
 /* ping.c */
 int ping_register(struct node *n);

@@ -76,6 +76,8 @@ peer_free(struct node *n, struct link_peer *lp)
 	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++)
 		if (l->peers[i] == lp)
 			l->peers[i] = NULL;
+	if (lp->has_nodeid)
+		mesh_link_event(n, lp->nodeid, false);
 	vh_veil_peer_free(lp->vp);
 	if (lp->staged != NULL) {
 		sodium_memzero(lp->staged, LINK_STAGED * sizeof(*lp->staged));
@@ -370,6 +372,24 @@ cmd_sessions(void *arg, const json_t *args, struct vh_ctl_req *req)
 		}
 	}
 	vh_ctl_reply(req, json_pack("{s:o}", "sessions", a));
+}
+
+int
+link_connect(struct node *n, const char *pathaddr)
+{
+	struct vh_veil_endpoint ep;
+
+	if (n->link == NULL)
+		return -ENOTCONN;
+	if (strlen(pathaddr) >= VH_CONFIG_PEER_ADDR_LEN || !ep_from_pathaddr(pathaddr, &ep))
+		return -EINVAL;
+	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
+		struct link_peer *lp = n->link->peers[i];
+
+		if (lp != NULL && lp->configured && vh_veil_endpoint_equal(&lp->ep_cfg, &ep))
+			return -EEXIST;
+	}
+	return peer_new(n, pathaddr, NULL, NULL, NULL) != NULL ? 0 : -ENOSPC;
 }
 
 static void

@@ -19,6 +19,7 @@ typedef __typeof__(((struct vh_config *)0)->mempool) mempool_t;
 typedef __typeof__(((struct vh_config *)0)->telemetry) telemetry_t;
 typedef __typeof__(((struct vh_config *)0)->metrics) metrics_t;
 typedef __typeof__(((struct vh_config *)0)->veil) veil_t;
+typedef __typeof__(((struct vh_config *)0)->dht) dht_t;
 
 #define SIZE(type, member) sizeof(((type *)0)->member)
 #define STR(s) #s
@@ -521,6 +522,54 @@ static const struct field veil_fields[] = {
 	{0},
 };
 
+static const struct field bootstrap_value = {.kind = K_STRING,
+	.size = VH_CONFIG_PEER_ADDR_LEN,
+	.min = 1,
+	.max = VH_CONFIG_PEER_ADDR_LEN - 1,
+	.parse = parse_peer_address,
+	.format = format_text};
+
+#define DHT_INT(k, m, lo, hi, d, text)                                                         \
+	{                                                                                      \
+		.key = k, .kind = K_INT, .offset = offsetof(dht_t, m), .size = SIZE(dht_t, m), \
+		.min = lo, .max = hi, .def = d, .doc = text                                    \
+	}
+
+static const struct field dht_fields[] = {
+	{.key = "enabled",
+		.kind = K_BOOL,
+		.offset = offsetof(dht_t, enabled),
+		.def = "false",
+		.doc = "Run the Kademlia DHT and overlay routing by NodeID over the link sessions "
+		       "(needs `veil.enabled`)."},
+	{.key = "bootstrap",
+		.kind = K_ARRAY,
+		.offset = offsetof(dht_t, bootstrap),
+		.size = VH_CONFIG_PEER_ADDR_LEN,
+		.count_offset = offsetof(dht_t, n_bootstrap),
+		.min = 0,
+		.max = VH_CONFIG_MAX_BOOTSTRAP,
+		.sub = &bootstrap_value,
+		.def_doc = "`[]`",
+		.type_doc = "array of PathAddrs",
+		.allowed_doc = "0..8 `/udp/` PathAddrs",
+		.doc = "Nodes to join through: a link session is kept with each, and the DHT "
+		       "starts from them."},
+	{.key = "lan_discovery",
+		.kind = K_BOOL,
+		.offset = offsetof(dht_t, lan_discovery),
+		.def = "false",
+		.doc = "Send and hear LAN beacons (IPv6 link-local multicast)."},
+	DHT_INT("refresh_s", refresh_s, 1, 3600, "15",
+		"Period of the self lookup and bucket refresh; routes are re-learnt this often."),
+	DHT_INT("rpc_timeout_ms", rpc_timeout_ms, 50, 60000, "1000",
+		"A DHT request without answer after this long is lost."),
+	DHT_INT("route_ttl_s", route_ttl_s, 2, 86400, "60",
+		"A learnt route not confirmed again within this time is dropped."),
+	DHT_INT("hop_limit", hop_limit, 2, 255, "64", "Hop limit of overlay packets sent."),
+	{0},
+};
+
 static int
 peers_finish(struct walk *w, const struct vh_config *c)
 {
@@ -541,6 +590,9 @@ peers_finish(struct walk *w, const struct vh_config *c)
 	if (c->veil.reject_after_s <= c->veil.rekey_after_s)
 		return walk_fail(w, ".veil.reject_after_s", "must be more than rekey_after_s (%u)",
 			c->veil.rekey_after_s);
+	if (c->dht.enabled && !c->veil.enabled)
+		return walk_fail(w, ".dht.enabled", "the DHT runs over link sessions: set "
+						    "veil.enabled too");
 	return 0;
 }
 
@@ -645,6 +697,11 @@ static const struct field root_fields[] = {
 		.offset = ROOT(veil),
 		.sub = veil_fields,
 		.doc = "Veil link sessions: timers (WireGuard's defaults) and switches."},
+	{.key = "dht",
+		.kind = K_OBJECT,
+		.offset = ROOT(dht),
+		.sub = dht_fields,
+		.doc = "Kademlia DHT and overlay routing (docs/mesh.md)."},
 	{0},
 };
 
@@ -664,5 +721,6 @@ const char *const vh_config_rules[] = {
 	"`lcores.workers` ids are unique.",
 	"Peer addresses are unique, and so are peer names.",
 	"`veil.reject_after_s` is more than `veil.rekey_after_s`.",
+	"`dht.enabled` needs `veil.enabled`.",
 	NULL,
 };

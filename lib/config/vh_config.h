@@ -42,6 +42,7 @@ extern "C" {
 #define VH_CONFIG_LIB_NAME_LEN 16
 #define VH_CONFIG_MAX_PEERS 64      /**< entries in "peers" */
 #define VH_CONFIG_PEER_ADDR_LEN 128 /**< PathAddr text, NUL included */
+#define VH_CONFIG_MAX_BOOTSTRAP 8   /**< entries in "dht.bootstrap" */
 #define VH_CONFIG_NODE_ID_LEN 32    /**< binary NodeID (SHA-256 of the Ed25519 key) */
 
 /** Log levels, numbered as syslog and rte_log (RTE_LOG_EMERG == 1 ...). */
@@ -160,6 +161,16 @@ struct vh_config {
 		uint32_t persistent_keepalive_s; /**< 0: off */
 		bool accept_unknown;             /**< accept handshakes from unconfigured nodes */
 	} veil;
+	struct {
+		bool enabled;             /**< run the DHT and overlay routing (needs veil) */
+		unsigned int n_bootstrap; /**< entries in bootstrap */
+		char bootstrap[VH_CONFIG_MAX_BOOTSTRAP][VH_CONFIG_PEER_ADDR_LEN];
+		bool lan_discovery;      /**< IPv6 link-local multicast beacons */
+		uint32_t refresh_s;      /**< self lookup, bucket refresh, route refresh */
+		uint32_t rpc_timeout_ms; /**< a DHT request is lost after this */
+		uint32_t route_ttl_s;    /**< a learnt route not heard of again is dropped */
+		uint32_t hop_limit;      /**< of the overlay packets this node sends */
+	} dht;
 	struct {
 		bool enabled; /**< false when "metrics" is absent */
 		struct vh_config_endpoint listen;

@@ -212,6 +212,20 @@ vh_dp_destroy(struct vh_dp *dp, unsigned int *in_use)
 }
 
 unsigned int
+vh_dp_punt_load(const struct vh_dp *dp)
+{
+	unsigned int worst = 0;
+
+	for (unsigned int i = 0; i < dp->n_lcores; i++) {
+		const struct rte_ring *r = dp->lcores[i].punt;
+		unsigned int load = rte_ring_count(r) * 1024u / rte_ring_get_capacity(r);
+
+		worst = RTE_MAX(worst, load);
+	}
+	return worst;
+}
+
+unsigned int
 vh_dp_punt_dequeue(struct vh_dp *dp, struct rte_mbuf **pkts, unsigned int n)
 {
 	unsigned int got = 0;

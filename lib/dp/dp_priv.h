@@ -74,9 +74,22 @@ struct dp_session {
 	uint8_t send_key[32];
 	uint64_t send_counter;
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, auth_failed, replayed;
+	uint64_t rx_keepalives;
+	/* where the latest frame from elsewhere than ep came from (roaming hint
+	 * for the control lcore; written only when it changes) */
+	uint8_t src_ip_ver;
+	uint16_t src_port;
+	uint8_t src_ip[16];
 	struct vh_dp_session_conf ep; /* endpoint fields only (keys wiped) */
 	struct vh_veil_replay replay;
 } __rte_cache_aligned;
+
+/* The neighbours the greedy step picks from. */
+struct dp_neigh {
+	unsigned int n;
+	uint32_t local_index[VH_DP_MAX_NEIGH];
+	uint8_t id[VH_DP_MAX_NEIGH][VH_DP_NODE_ID_LEN];
+};
 
 struct dp_port {
 	struct vh_dp_port_conf conf;
@@ -101,6 +114,9 @@ struct vh_dp {
 	struct rte_rcu_qsbr *qs;
 	struct rte_hash *fwd;
 	unsigned int fwd_routes;
+	uint8_t self_id[VH_DP_NODE_ID_LEN];
+	bool has_self;
+	struct dp_neigh *neigh; /* greedy step; replaced whole, RCU */
 	struct rte_rcu_qsbr_dq *dq;
 	volatile bool running;
 	bool launched;
@@ -159,6 +175,9 @@ unsigned int dp_fwd_lookup_bulk(
 	const struct vh_dp *dp, const void **keys, unsigned int n, uint64_t *vals);
 /* The session a packed route gives this flow, or NULL. */
 struct dp_session *dp_fwd_pick(const struct vh_dp *dp, uint64_t route, uint32_t flow);
+/* Greedy step for a destination with no route: a session or NULL. */
+struct dp_session *dp_fwd_greedy(const struct vh_dp *dp, const uint8_t *dst);
+void dp_neigh_free(struct vh_dp *dp);
 int dp_sessions_init(struct vh_dp *dp);
 void dp_sessions_free(struct vh_dp *dp);
 int dp_ports_setup(struct vh_dp *dp);

@@ -9,6 +9,7 @@
  */
 #include <rte_hash.h>
 #include <rte_jhash.h>
+#include <rte_malloc.h>
 
 #include "dp_priv.h"
 
@@ -52,6 +53,76 @@ dp_fwd_free(struct vh_dp *dp)
 {
 	rte_hash_free(dp->fwd);
 	dp->fwd = NULL;
+	dp_neigh_free(dp);
+}
+
+void
+vh_dp_set_node_id(struct vh_dp *dp, const uint8_t node_id[VH_DP_NODE_ID_LEN])
+{
+	memcpy(dp->self_id, node_id, VH_DP_NODE_ID_LEN);
+	__atomic_store_n(&dp->has_self, true, __ATOMIC_RELEASE);
+}
+
+int
+vh_dp_neigh_set(struct vh_dp *dp, const uint8_t (*node_id)[VH_DP_NODE_ID_LEN],
+	const uint32_t *local_index, unsigned int n)
+{
+	struct dp_neigh *nb = NULL, *old;
+
+	if (n > VH_DP_MAX_NEIGH || (n > 0 && (node_id == NULL || local_index == NULL)))
+		return -EINVAL;
+	if (n > 0) {
+		nb = rte_zmalloc("vh_neigh", sizeof(*nb), RTE_CACHE_LINE_SIZE);
+		if (nb == NULL)
+			return -ENOMEM;
+		nb->n = n;
+		memcpy(nb->id, node_id, n * sizeof(nb->id[0]));
+		memcpy(nb->local_index, local_index, n * sizeof(nb->local_index[0]));
+	}
+	old = __atomic_exchange_n(&dp->neigh, nb, __ATOMIC_ACQ_REL);
+	if (old != NULL) {
+		/* rare (a link came or went): wait for the readers, then free */
+		rte_rcu_qsbr_synchronize(dp->qs, vh_dp_is_single(dp) ? 0 : RTE_QSBR_THRID_INVALID);
+		rte_free(old);
+	}
+	return 0;
+}
+
+void
+dp_neigh_free(struct vh_dp *dp)
+{
+	rte_free(dp->neigh);
+	dp->neigh = NULL;
+}
+
+/* Is a closer to t than b? (XOR metric, big-endian) */
+static bool
+closer(const uint8_t *t, const uint8_t *a, const uint8_t *b)
+{
+	for (unsigned int i = 0; i < VH_DP_NODE_ID_LEN; i++) {
+		uint8_t da = a[i] ^ t[i], db = b[i] ^ t[i];
+
+		if (da != db)
+			return da < db;
+	}
+	return false;
+}
+
+struct dp_session *
+dp_fwd_greedy(const struct vh_dp *dp, const uint8_t *dst)
+{
+	const struct dp_neigh *nb = __atomic_load_n(&dp->neigh, __ATOMIC_ACQUIRE);
+	const uint8_t *best = dp->self_id;
+	int pick = -1;
+
+	if (nb == NULL || !__atomic_load_n(&dp->has_self, __ATOMIC_ACQUIRE))
+		return NULL;
+	for (unsigned int i = 0; i < nb->n; i++)
+		if (closer(dst, nb->id[i], best)) {
+			best = nb->id[i];
+			pick = (int)i;
+		}
+	return pick < 0 ? NULL : dp_session_find(dp, nb->local_index[pick]);
 }
 
 int

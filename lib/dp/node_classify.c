@@ -28,6 +28,8 @@ classify_one(const struct vh_dp *dp, struct rte_mbuf *m)
 	int rc;
 
 	meta->port_idx = (uint16_t)idx;
+	meta->opened = 0;
+	meta->hop_expired = 0;
 	if (unlikely(m->nb_segs != 1)) {
 		meta->reason = VH_DROP_ETH_MULTI_SEG;
 		return CLS_DROP;

@@ -4,8 +4,9 @@
  * holds, a whole burst in one AEAD submission (multi-buffer ipsec-mb by
  * default). The plaintext is a Bifrost datagram: a lone ECHO_REQUEST is
  * turned into its reply for vh_link_encrypt, a lone DATA frame with an
- * overlay header goes to vh_overlay_fwd, an empty one is a keepalive,
- * anything else is not handled on the workers yet and is counted.
+ * overlay header goes to vh_overlay_fwd, an empty one is a keepalive, and
+ * anything else (handshake-layer control, echo replies, ...) is punted to
+ * the control lcore already opened, with the session it came in.
  */
 #include <rte_byteorder.h>
 
@@ -15,7 +16,7 @@
 #include "dp_priv.h"
 
 /* LIN_DONE is not an edge: a keepalive is consumed and freed here */
-enum { LIN_DROP, LIN_ENCRYPT, LIN_FWD, LIN_MAX, LIN_DONE = LIN_MAX };
+enum { LIN_DROP, LIN_ENCRYPT, LIN_FWD, LIN_PUNT, LIN_MAX, LIN_DONE = LIN_MAX };
 
 /* bifrost_in checked: one LINK_DATA frame filling the datagram, >= 28 bytes */
 static inline uint8_t *
@@ -58,6 +59,35 @@ is_overlay(const uint8_t *in, uint16_t len)
 	       vh_bifrost_validate(in, len) == VH_DROP_NONE;
 }
 
+/* Remember a source other than the session's endpoint (roaming hint). */
+static inline void
+note_source(struct dp_session *s, const struct vh_net_pkt *pkt)
+{
+	unsigned int alen = pkt->ip_ver == 4 ? 4 : 16;
+
+	if (likely(s->ep.has_endpoint && pkt->ip_ver == s->ep.ip_ver &&
+		    pkt->sport == s->ep.dst_port && memcmp(pkt->src, s->ep.dst_ip, alen) == 0))
+		return;
+	if (s->src_ip_ver == pkt->ip_ver && s->src_port == pkt->sport &&
+		memcmp(s->src_ip, pkt->src, alen) == 0)
+		return;
+	memcpy(s->src_ip, pkt->src, alen);
+	s->src_port = pkt->sport;
+	__atomic_store_n(&s->src_ip_ver, pkt->ip_ver, __ATOMIC_RELEASE);
+}
+
+/* Hand the opened frame to the control lcore. */
+static inline unsigned int
+punt_opened(struct rte_mbuf *m, const struct vh_aead_op *op)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+
+	meta->opened = 1;
+	meta->session_index = meta->session->local_index;
+	meta->inner_off = (uint16_t)((const uint8_t *)op->dst - rte_pktmbuf_mtod(m, uint8_t *));
+	return LIN_PUNT;
+}
+
 static inline unsigned int
 after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
 {
@@ -77,15 +107,17 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
 	}
 	__atomic_fetch_add(&s->rx_packets, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&s->rx_bytes, meta->inner_len, __ATOMIC_RELAXED);
-	if (meta->inner_len == 0)
+	note_source(s, &meta->pkt);
+	if (meta->inner_len == 0) {
+		__atomic_fetch_add(&s->rx_keepalives, 1, __ATOMIC_RELAXED);
 		return LIN_DONE;
+	}
 	meta->relay = 0;
 	if (vh_bifrost_echo_reply_inplace((uint8_t *)op->dst, meta->inner_len) == 0)
 		return LIN_ENCRYPT;
 	if (is_overlay(op->dst, meta->inner_len))
 		return LIN_FWD;
-	meta->reason = VH_DROP_VEIL_INNER_UNHANDLED;
-	return LIN_DROP;
+	return punt_opened(m, op);
 }
 
 static uint16_t
@@ -129,6 +161,7 @@ static struct rte_node_register link_in_node = {
 			[LIN_DROP] = DP_NODE_DROP,
 			[LIN_ENCRYPT] = DP_NODE_LINK_OUT,
 			[LIN_FWD] = DP_NODE_OVERLAY_FWD,
+			[LIN_PUNT] = DP_NODE_PUNT,
 		},
 };
 

@@ -5,14 +5,17 @@
  * with the overlay header; the whole burst's destination NodeIDs are looked
  * up in one bulk rte_hash lookup, the hop limit is taken, and each packet is
  * handed to vh_link_encrypt for the next hop's session (chosen by the flow
- * label among the route's paths).
+ * label among the route's paths). A destination with no route goes to the
+ * neighbour XOR-closest to it when that one is closer than this node (the
+ * greedy Kademlia step). Packets for this node, and packets whose hop limit
+ * ran out (the control lcore answers those for traceroute), are punted.
  */
 #include "vh_bifrost.h"
 #include "vh_ygg.h"
 
 #include "dp_priv.h"
 
-enum { FWD_DROP, FWD_ENCRYPT, FWD_MAX };
+enum { FWD_DROP, FWD_ENCRYPT, FWD_PUNT, FWD_MAX };
 
 /* The overlay header inside the opened frame (link_decrypt checked the frame). */
 static inline uint8_t *
@@ -25,6 +28,25 @@ overlay_hdr(struct rte_mbuf *m)
 }
 
 static inline unsigned int
+punt(struct rte_mbuf *m, bool expired)
+{
+	struct vh_dp_meta *meta = vh_dp_meta(m);
+
+	meta->opened = 1;
+	meta->hop_expired = expired;
+	meta->session_index = meta->session->local_index;
+	meta->inner_off =
+		(uint16_t)(overlay_hdr(m) - VH_BIFROST_HDR_LEN - rte_pktmbuf_mtod(m, uint8_t *));
+	return FWD_PUNT;
+}
+
+static inline bool
+is_self(const struct vh_dp *dp, const uint8_t *h)
+{
+	return dp->has_self && memcmp(h + 8, dp->self_id, VH_DP_NODE_ID_LEN) == 0;
+}
+
+static inline unsigned int
 forward_one(const struct vh_dp *dp, struct rte_mbuf *m, uint64_t route)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
@@ -32,17 +54,16 @@ forward_one(const struct vh_dp *dp, struct rte_mbuf *m, uint64_t route)
 	struct dp_session *next;
 	int hops;
 
-	if (route == 0) {
-		meta->reason = VH_DROP_OVERLAY_NO_ROUTE;
-		return FWD_DROP;
-	}
+	if (route == 0 && is_self(dp, h))
+		return punt(m, false);
 	hops = vh_overlay_hop(h, VH_OVERLAY_HDR_LEN);
 	if (hops < 0) {
-		meta->reason =
-			hops == -ETIMEDOUT ? VH_DROP_OVERLAY_HOP_LIMIT : VH_DROP_OVERLAY_MALFORMED;
+		if (hops == -ETIMEDOUT)
+			return punt(m, true);
+		meta->reason = VH_DROP_OVERLAY_MALFORMED;
 		return FWD_DROP;
 	}
-	next = dp_fwd_pick(dp, route, vh_get_be32(h + 4));
+	next = route != 0 ? dp_fwd_pick(dp, route, vh_get_be32(h + 4)) : dp_fwd_greedy(dp, h + 8);
 	if (next == NULL || !next->ep.has_endpoint) {
 		meta->reason = VH_DROP_OVERLAY_NO_ROUTE;
 		return FWD_DROP;
@@ -88,6 +109,7 @@ static struct rte_node_register fwd_node = {
 		{
 			[FWD_DROP] = DP_NODE_DROP,
 			[FWD_ENCRYPT] = DP_NODE_LINK_OUT,
+			[FWD_PUNT] = DP_NODE_PUNT,
 		},
 };
 

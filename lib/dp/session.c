@@ -136,7 +136,22 @@ vh_dp_session_stats(struct vh_dp *dp, uint32_t local_index, struct vh_dp_session
 	st->tx_bytes = __atomic_load_n(&s->tx_bytes, __ATOMIC_RELAXED);
 	st->auth_failed = __atomic_load_n(&s->auth_failed, __ATOMIC_RELAXED);
 	st->replayed = __atomic_load_n(&s->replayed, __ATOMIC_RELAXED);
+	st->rx_keepalives = __atomic_load_n(&s->rx_keepalives, __ATOMIC_RELAXED);
+	st->src_ip_ver = __atomic_load_n(&s->src_ip_ver, __ATOMIC_ACQUIRE);
+	st->src_port = s->src_port;
+	memcpy(st->src_ip, s->src_ip, sizeof(st->src_ip));
 	st->send_counter = __atomic_load_n(&s->send_counter, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
+vh_dp_session_reserve(struct vh_dp *dp, uint32_t local_index, uint32_t n, uint64_t *first)
+{
+	struct dp_session *s = dp_session_find(dp, local_index);
+
+	if (s == NULL || first == NULL)
+		return -ENOENT;
+	*first = __atomic_fetch_add(&s->send_counter, n, __ATOMIC_RELAXED);
 	return 0;
 }
 

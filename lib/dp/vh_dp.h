@@ -69,6 +69,14 @@ struct vh_dp_meta {
 	uint16_t port_idx;          /**< index of the receiving port in the config */
 	uint16_t inner_len;         /**< link nodes: plaintext length of the LINK_DATA */
 	uint8_t relay;              /**< link_encrypt: to the session's endpoint, not back */
+	/** Punted by a worker after vh_link_decrypt opened it: the plaintext
+	 * (inner_len bytes at inner_off) came in the session session_index. */
+	uint8_t opened;
+	/** Punted by vh_overlay_fwd because its hop limit ran out (the control
+	 * lcore answers "hop limit exceeded"). */
+	uint8_t hop_expired;
+	uint16_t inner_off;
+	uint32_t session_index;
 	struct dp_session *session; /**< link nodes: valid only within one graph walk */
 };
 
@@ -140,6 +148,12 @@ void vh_dp_destroy(struct vh_dp *dp, unsigned int *in_use);
  * @return number of mbufs stored in pkts (the caller owns them).
  */
 unsigned int vh_dp_punt_dequeue(struct vh_dp *dp, struct rte_mbuf **pkts, unsigned int n);
+
+/**
+ * How full the fullest punt ring is, in 1/1024ths of its capacity (the
+ * handshake defence answers with cookies above 128, one eighth).
+ */
+unsigned int vh_dp_punt_load(const struct vh_dp *dp);
 
 /**
  * Hand a complete frame to the data plane for sending on port
@@ -223,7 +237,13 @@ struct vh_dp_session_conf {
 /** Counters of one data-plane session. */
 struct vh_dp_session_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, auth_failed, replayed;
-	uint64_t send_counter; /**< next counter to send with */
+	uint64_t rx_keepalives; /**< of rx_packets, the empty ones */
+	uint64_t send_counter;  /**< next counter to send with */
+	/** Source of the latest authenticated frame that came from somewhere
+	 * else than the endpoint (roaming); src_ip_ver 0: none seen. */
+	uint8_t src_ip_ver;
+	uint16_t src_port;
+	uint8_t src_ip[16];
 };
 
 /**
@@ -247,6 +267,15 @@ int vh_dp_session_remove(struct vh_dp *dp, uint32_t local_index);
 
 /** Counters of the session with this local index: 0 or -ENOENT. */
 int vh_dp_session_stats(struct vh_dp *dp, uint32_t local_index, struct vh_dp_session_stats *st);
+
+/**
+ * Reserve n consecutive send counters of a session, for a frame the control
+ * lcore seals itself: the data plane owns the counter once a keypair is
+ * installed, so nobody else may count on its own (nonce reuse).
+ *
+ * @return 0 with *first set, or -ENOENT
+ */
+int vh_dp_session_reserve(struct vh_dp *dp, uint32_t local_index, uint32_t n, uint64_t *first);
 
 /** Bytes one session takes in the data plane. */
 size_t vh_dp_session_size(void);
@@ -288,6 +317,27 @@ int vh_dp_fwd_get(struct vh_dp *dp, const uint8_t node_id[VH_DP_NODE_ID_LEN], ui
 
 /** Routes in the table. */
 int vh_dp_fwd_count(const struct vh_dp *dp);
+
+/**
+ * This node's NodeID: overlay packets to it are punted (opened) to the
+ * control lcore instead of being forwarded. Until it is set nothing is
+ * delivered locally.
+ */
+void vh_dp_set_node_id(struct vh_dp *dp, const uint8_t node_id[VH_DP_NODE_ID_LEN]);
+
+/** Most neighbours the greedy step considers. */
+#define VH_DP_MAX_NEIGH 64
+
+/**
+ * The neighbours for the greedy step: an overlay packet with no route goes
+ * to the neighbour XOR-closest to its destination when that one is closer
+ * than this node (Kademlia), else it is dropped (overlay-no-route). The set
+ * is replaced as a whole; the old one is freed once no worker can see it.
+ *
+ * @return 0, -EINVAL (n > VH_DP_MAX_NEIGH), -ENOMEM
+ */
+int vh_dp_neigh_set(struct vh_dp *dp, const uint8_t (*node_id)[VH_DP_NODE_ID_LEN],
+	const uint32_t *local_index, unsigned int n);
 
 /** The log type of the data-plane library. */
 extern int vh_dp_logtype;

@@ -530,9 +530,32 @@ overlay_frame(uint64_t counter, uint8_t hop, uint8_t dst_byte, const char *msg)
 		ring_port(), peer_mac, PEER_IP, 5000, VH_DEFAULT_UDP_PORT, d, (uint16_t)n);
 }
 
+/* The control lcore gets the packet opened: the inner datagram and the session. */
+static void
+expect_opened(struct rte_mbuf *in, uint8_t expired, const char *msg)
+{
+	struct punt_wait pw = {NULL};
+	const struct vh_dp_meta *meta;
+	const uint8_t *d;
+
+	assert_int_equal(vh_dp_inject(dp, in), 0);
+	assert_true(run_until(punt_arrived, &pw));
+	meta = vh_dp_meta(pw.m);
+	assert_int_equal(meta->opened, 1);
+	assert_int_equal(meta->hop_expired, expired);
+	assert_int_equal(meta->session_index, LA);
+	d = rte_pktmbuf_mtod_offset(pw.m, const uint8_t *, meta->inner_off);
+	assert_int_equal(meta->inner_len, VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN + strlen(msg));
+	assert_int_equal(d[3], VH_BIFROST_DATA);
+	assert_memory_equal(d + VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN, msg, strlen(msg));
+	rte_pktmbuf_free(pw.m);
+}
+
 static void
 test_relay_between_sessions(void **state)
 {
+	uint8_t self[32], nb[1][32];
+	const uint32_t nbi[1] = {LB};
 	struct vh_dp_session_conf a = {.local_index = LA, .remote_index = 1};
 	struct vh_dp_session_conf b = {.local_index = LB,
 		.remote_index = RB,
@@ -587,9 +610,28 @@ test_relay_between_sessions(void **state)
 			inner + VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN, "hello relay", 11);
 	}
 	rte_pktmbuf_free(pw.m);
-	/* no route, and no hops left: dropped and counted */
+	/* no route and no neighbour closer than us: dropped and counted */
+	memset(self, 0x77, 32);
+	self[31] ^= 1; /* distance 1 from the destination: nobody is closer */
+	vh_dp_set_node_id(dp, self);
+	memset(nb[0], 0x00, 32);
+	assert_int_equal(vh_dp_neigh_set(dp, (const uint8_t(*)[32])nb, nbi, 1), 0);
 	expect_drop(overlay_frame(2, 5, 0x77, "nowhere"), VH_DROP_OVERLAY_NO_ROUTE);
-	expect_drop(overlay_frame(3, 1, 0xcc, "too far"), VH_DROP_OVERLAY_HOP_LIMIT);
+	/* no hops left: punted opened, for the "hop limit exceeded" answer */
+	expect_opened(overlay_frame(3, 1, 0xcc, "too far"), 1, "too far");
+	/* for this node: delivered to the control lcore, not forwarded */
+	memset(self, 0x44, 32);
+	vh_dp_set_node_id(dp, self);
+	expect_opened(overlay_frame(4, 5, 0x44, "for me"), 0, "for me");
+	/* no route, but a neighbour XOR-closer than us: the greedy step relays */
+	memset(nb[0], 0x71, 32);
+	assert_int_equal(vh_dp_neigh_set(dp, (const uint8_t(*)[32])nb, nbi, 1), 0);
+	pw.m = NULL;
+	assert_int_equal(vh_dp_inject(dp, overlay_frame(5, 5, 0x70, "greedy")), 0);
+	assert_true(run_until(punt_arrived, &pw)); /* sealed to RB, which is not installed */
+	assert_int_equal(vh_dp_meta(pw.m)->opened, 0);
+	rte_pktmbuf_free(pw.m);
+	assert_int_equal(vh_dp_neigh_set(dp, NULL, NULL, 0), 0);
 	assert_int_equal(vh_dp_fwd_del(dp, x), 0);
 	assert_int_equal(vh_dp_session_remove(dp, LA), 0);
 	assert_int_equal(vh_dp_session_remove(dp, LB), 0);
