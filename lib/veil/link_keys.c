@@ -45,6 +45,9 @@ keypair_from_handshake(struct vh_veil_handshake *hs, const struct vh_veil_timing
 	kp->remote_index = hs->remote_index;
 	kp->created = now;
 	kp->initiator = hs->initiator;
+	kp->xx = hs->wire_pattern == VH_VEIL_WIRE_XX;
+	/* IK: the RESP proved the responder's static key and its acceptance. */
+	kp->confirmed = kp->initiator && !kp->xx;
 	kp->reject_after_messages = t->reject_after_messages < VH_VEIL_REJECT_AFTER_MESSAGES
 					    ? t->reject_after_messages
 					    : VH_VEIL_REJECT_AFTER_MESSAGES;
@@ -116,6 +119,15 @@ slots_promote(struct vh_veil_peer *p)
 	p->slot[VH_VEIL_SLOT_PREVIOUS] = p->slot[VH_VEIL_SLOT_CURRENT];
 	p->slot[VH_VEIL_SLOT_CURRENT] = p->slot[VH_VEIL_SLOT_NEXT];
 	p->slot[VH_VEIL_SLOT_NEXT] = NULL;
+}
+
+void
+slots_swap(struct vh_veil_peer *p)
+{
+	struct vh_veil_keypair *cur = p->slot[VH_VEIL_SLOT_CURRENT];
+
+	p->slot[VH_VEIL_SLOT_CURRENT] = p->slot[VH_VEIL_SLOT_PREVIOUS];
+	p->slot[VH_VEIL_SLOT_PREVIOUS] = cur;
 }
 
 bool
@@ -205,15 +217,25 @@ vh_veil_peer_decrypt(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
 	rc = vh_veil_replay_update(&kp->replay, d.counter);
 	if (rc != 0)
 		return rc;
-	if (kp == p->slot[VH_VEIL_SLOT_NEXT]) {
-		slots_promote(p);
-		peer_handshake_confirmed(p, now);
-	}
 	*outlen = n;
-	peer_received_with(p, kp, now);
-	vh_veil_peer_on_authenticated(p, src, now);
-	if (n > 0)
-		vh_veil_peer_on_data_received(p, now);
+	peer_received_with(p, kp, n > 0, src, now);
+	return 0;
+}
+
+int
+vh_veil_peer_on_keypair_used(struct vh_veil_peer *p, uint32_t local_index, bool data,
+	const struct vh_veil_endpoint *src, uint64_t now)
+{
+	struct vh_veil_keypair *kp;
+
+	if (p == NULL)
+		return -EINVAL;
+	kp = vh_veil_peer_keypair_by_index(p, local_index);
+	if (kp == NULL)
+		return -ENOKEY;
+	if (keypair_expired(kp, &p->t, now))
+		return -EKEYEXPIRED;
+	peer_received_with(p, kp, data, src, now);
 	return 0;
 }
 
@@ -252,6 +274,12 @@ bool
 vh_veil_keypair_is_initiator(const struct vh_veil_keypair *kp)
 {
 	return kp != NULL && kp->initiator;
+}
+
+bool
+vh_veil_keypair_is_confirmed(const struct vh_veil_keypair *kp)
+{
+	return kp != NULL && kp->confirmed;
 }
 
 uint64_t

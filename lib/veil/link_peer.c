@@ -5,9 +5,10 @@
  * that the control lcore runs many peers from one loop and tests run on a
  * fake clock. Timers are absolute deadlines (LINK_NEVER when disarmed):
  *
- * - retransmit: an initiation got no answer: send another, after an
- *   exponential backoff (REKEY_TIMEOUT doubling, capped) plus jitter; after
- *   REKEY_ATTEMPT_TIME of failures the peer is declared dead;
+ * - retransmit: an initiation got no answer, or its XX keypair got no
+ *   packet back (the responder may have refused our FINISH): send another,
+ *   after an exponential backoff (REKEY_TIMEOUT doubling, capped) plus
+ *   jitter; after REKEY_ATTEMPT_TIME of failures the peer is declared dead;
  * - keepalive: data arrived and we sent nothing back for KEEPALIVE_TIMEOUT;
  * - new handshake: we sent data and heard nothing for KEEPALIVE_TIMEOUT +
  *   REKEY_TIMEOUT (dead-peer detection: the session may be gone);
@@ -140,6 +141,7 @@ handshake_sent(struct vh_veil_peer *p, uint64_t now)
 	p->last_init_sent = now;
 	p->hs_active = true;
 	p->hs_wanted = false;
+	p->confirming = false;
 }
 
 void
@@ -149,6 +151,7 @@ peer_handshake_confirmed(struct vh_veil_peer *p, uint64_t now)
 	vh_veil_hs_wipe(&p->hs);
 	p->hs_active = false;
 	p->hs_wanted = false;
+	p->confirming = false;
 	p->attempts = 0;
 	p->ik_failures = 0;
 	p->t_retransmit = LINK_NEVER;
@@ -169,8 +172,9 @@ vh_veil_peer_write_init(struct vh_veil_peer *p, const uint8_t *payload, size_t p
 	vh_veil_hs_wipe(&p->hs);
 	p->hs_active = false;
 	rs = p->has_remote_static && p->ik_failures < IK_TRIES ? p->remote_static : NULL;
-	rc = vh_veil_hs_write_init(
-		&p->hs, p->hsc, rs, payload, plen, &p->maker, now, out, cap, outlen);
+	/* Only IK encrypts message 1: XX's would carry the identity in clear. */
+	rc = vh_veil_hs_write_init(&p->hs, p->hsc, rs, rs != NULL ? payload : NULL,
+		rs != NULL ? plen : 0, &p->maker, now, out, cap, outlen);
 	if (rc != 0)
 		return rc;
 	handshake_sent(p, now);
@@ -249,36 +253,119 @@ vh_veil_peer_on_handshake_complete(
 	sodium_memzero(rs, sizeof(rs));
 	if (!slots_install(p, kp))
 		return 0;
-	peer_handshake_confirmed(p, now);
+	if (kp->confirmed) {
+		peer_handshake_confirmed(p, now);
+	} else {
+		/*
+		 * XX: the responder may still refuse our FINISH. The retry
+		 * timer stays armed, at least REKEY_TIMEOUT from now, until a
+		 * packet under the keypair comes back.
+		 */
+		p->confirming = true;
+		p->hs_wanted = false;
+		if (p->t_retransmit == LINK_NEVER || p->t_retransmit < now + p->t.rekey_timeout)
+			p->t_retransmit = now + p->t.rekey_timeout;
+	}
 	return VH_VEIL_ACT_SEND_KEEPALIVE;
+}
+
+static uint64_t
+age(const struct vh_veil_keypair *kp, uint64_t now)
+{
+	return now > kp->created ? now - kp->created : 0;
+}
+
+/* WireGuard's last-minute age: renewing now still beats REJECT_AFTER_TIME. */
+static uint64_t
+late_age(const struct vh_veil_peer *p)
+{
+	uint64_t m = p->t.keepalive_timeout + p->t.rekey_timeout;
+
+	return p->t.reject_after_time > m ? p->t.reject_after_time - m : 0;
+}
+
+/*
+ * Age at which this side renews a keypair it sends under. Its initiator
+ * does so at REKEY_AFTER_TIME. The other side steps in later, so that both
+ * do not start at once, but it must: after crossing handshakes each side
+ * may send under the keypair the other initiated. Two such sides would
+ * cross again at the same age, so the node with the smaller static key
+ * goes halfway to the late age and the other at the late age.
+ */
+static uint64_t
+renew_age(const struct vh_veil_peer *p, const struct vh_veil_keypair *kp)
+{
+	uint64_t late = late_age(p);
+
+	if (kp->initiator)
+		return p->t.rekey_after_time;
+	if (p->t.rekey_after_time < late &&
+		memcmp(p->hsc->local_static->pub, p->remote_static, VH_NOISE_KEY_LEN) < 0)
+		return p->t.rekey_after_time + (late - p->t.rekey_after_time) / 2;
+	return late;
+}
+
+/* A handshake of ours is in flight or awaits its confirmation. */
+static bool
+renewing(const struct vh_veil_peer *p)
+{
+	return p->hs_active || p->confirming;
 }
 
 /*
  * Whether a keypair we just used should be replaced (WireGuard's
- * keep_key_fresh): by count on either side, by age only on the initiator's
- * side so that both ends do not start a handshake at once.
+ * keep_key_fresh): by count on either side, by age at renew_age().
  */
 static void
 keep_fresh(struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t now)
 {
-	if (kp == NULL || p->hs_active)
+	if (kp == NULL || renewing(p))
 		return;
-	if (kp->send_counter >= p->t.rekey_after_messages ||
-		(kp->initiator && now - kp->created >= p->t.rekey_after_time))
+	if (kp->send_counter >= p->t.rekey_after_messages || age(kp, now) >= renew_age(p, kp))
 		p->hs_wanted = true;
 }
 
-void
-peer_received_with(struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t now)
+/*
+ * First packet under kp: the peer has it. A responder keypair waiting in
+ * next becomes current; so does one pushed to previous by a crossing
+ * initiation of ours that is not confirmed (the peer chose its own). The
+ * initiator of an XX keypair waits for a packet under it: answer at once.
+ */
+static void
+confirm(struct vh_veil_peer *p, struct vh_veil_keypair *kp, uint64_t now)
 {
+	const struct vh_veil_keypair *cur = p->slot[VH_VEIL_SLOT_CURRENT];
+
+	if (kp->confirmed)
+		return;
+	kp->confirmed = true;
+	if (kp == p->slot[VH_VEIL_SLOT_NEXT])
+		slots_promote(p);
+	else if (kp == p->slot[VH_VEIL_SLOT_PREVIOUS] && !kp->initiator && cur != NULL &&
+		 !cur->confirmed)
+		slots_swap(p);
+	if (kp != p->slot[VH_VEIL_SLOT_CURRENT])
+		return;
+	peer_handshake_confirmed(p, now);
+	if (!kp->initiator && kp->xx)
+		p->t_keepalive = now;
+}
+
+void
+peer_received_with(struct vh_veil_peer *p, struct vh_veil_keypair *kp, bool data,
+	const struct vh_veil_endpoint *src, uint64_t now)
+{
+	confirm(p, kp, now);
 	/*
-	 * The initiator renews well before the responder's copy expires
-	 * (WireGuard's rule on receive), even if it has nothing to send.
+	 * Renew well before the peer's copy expires even with nothing to
+	 * send (WireGuard's rule on receive, here for either side).
 	 */
-	if (!p->hs_active && kp == p->slot[VH_VEIL_SLOT_CURRENT] && kp->initiator &&
-		now - kp->created >=
-			p->t.reject_after_time - p->t.keepalive_timeout - p->t.rekey_timeout)
+	if (!renewing(p) && kp == p->slot[VH_VEIL_SLOT_CURRENT] &&
+		age(kp, now) >= (kp->initiator ? late_age(p) : renew_age(p, kp)))
 		p->hs_wanted = true;
+	vh_veil_peer_on_authenticated(p, src, now);
+	if (data)
+		vh_veil_peer_on_data_received(p, now);
 }
 
 void
@@ -337,9 +424,10 @@ retransmit(struct vh_veil_peer *p, uint64_t now)
 {
 	unsigned int act = 0;
 
-	if (!p->hs_active || p->t_retransmit == LINK_NEVER || now < p->t_retransmit)
+	if (!renewing(p) || p->t_retransmit == LINK_NEVER || now < p->t_retransmit)
 		return 0;
 	p->t_retransmit = LINK_NEVER;
+	p->confirming = false; /* no packet under our XX keypair: refused or lost */
 	if (p->hs.wire_pattern == VH_VEIL_WIRE_IK)
 		p->ik_failures++;
 	if (now - p->cycle_start >= p->t.rekey_attempt_time) {
@@ -366,7 +454,7 @@ tick_wants(struct vh_veil_peer *p, uint64_t now)
 {
 	const struct vh_veil_keypair *cur = p->slot[VH_VEIL_SLOT_CURRENT];
 
-	if (p->hs_active)
+	if (renewing(p))
 		return;
 	if (p->t_new_hs != LINK_NEVER && now >= p->t_new_hs) {
 		p->t_new_hs = LINK_NEVER;
@@ -376,7 +464,7 @@ tick_wants(struct vh_veil_peer *p, uint64_t now)
 		return;
 	if (!sendable(p, cur, now) && p->slot[VH_VEIL_SLOT_NEXT] == NULL)
 		p->hs_wanted = true;
-	else if (cur != NULL && cur->initiator && now - cur->created >= p->t.rekey_after_time)
+	else if (cur != NULL && age(cur, now) >= renew_age(p, cur))
 		p->hs_wanted = true;
 }
 
@@ -429,6 +517,23 @@ const struct vh_veil_endpoint *
 vh_veil_peer_endpoint(const struct vh_veil_peer *p)
 {
 	return p != NULL ? &p->endpoint : NULL;
+}
+
+static bool
+usable_confirmed(const struct vh_veil_keypair *kp)
+{
+	return kp != NULL && kp->confirmed && kp->send_counter < kp->reject_after_messages;
+}
+
+bool
+vh_veil_peer_is_up(const struct vh_veil_peer *p)
+{
+	if (p == NULL)
+		return false;
+	if (usable_confirmed(p->slot[VH_VEIL_SLOT_CURRENT]))
+		return true;
+	/* A rekey of ours awaiting its answer: the session it replaces still counts. */
+	return p->confirming && usable_confirmed(p->slot[VH_VEIL_SLOT_PREVIOUS]);
 }
 
 bool

@@ -43,6 +43,13 @@ struct vh_veil_keypair {
 	uint32_t remote_index;
 	uint64_t created;
 	bool initiator;
+	/*
+	 * A packet authenticated under it was received (IK initiator: at
+	 * once, the RESP proved the responder). Until then an XX initiator
+	 * does not know whether the responder accepted its FINISH.
+	 */
+	bool confirmed;
+	bool xx; /* from an XX handshake: its initiator waits for our answer */
 	const struct vh_veil_index_ops *index; /* releases local_index */
 };
 
@@ -59,6 +66,7 @@ struct vh_veil_peer {
 	struct vh_veil_handshake hs; /* our own initiation */
 	bool hs_active;              /* waiting for RESP (or to send FINISH) */
 	bool hs_wanted;              /* tick asks for SEND_INIT */
+	bool confirming;             /* our XX keypair is current, unconfirmed */
 	struct vh_veil_cookie_maker maker;
 
 	uint32_t attempts;    /* initiations in this cycle */
@@ -71,7 +79,7 @@ struct vh_veil_peer {
 	bool dead;
 
 	/* timers: absolute deadlines, LINK_NEVER when disarmed */
-	uint64_t t_retransmit; /* retry our initiation */
+	uint64_t t_retransmit; /* retry our initiation (or its unconfirmed keypair) */
 	uint64_t t_keepalive;  /* answer received data */
 	uint64_t t_new_hs;     /* data sent, nothing heard back */
 	uint64_t t_zero;       /* wipe everything */
@@ -87,14 +95,20 @@ bool keypair_expired(
 bool slots_install(struct vh_veil_peer *p, struct vh_veil_keypair *kp);
 /* First packet under next arrived: next becomes current. */
 void slots_promote(struct vh_veil_peer *p);
+/* Swap current and previous (a confirmed previous replaces an unconfirmed current). */
+void slots_swap(struct vh_veil_peer *p);
 /* Drop expired keypairs; returns true if any was dropped. */
 bool slots_expire(struct vh_veil_peer *p, uint64_t now);
 void slots_clear(struct vh_veil_peer *p);
 
 /* link_peer.c */
 void peer_handshake_confirmed(struct vh_veil_peer *p, uint64_t now);
-/* A packet authenticated under kp: maybe time for the initiator to renew. */
-void peer_received_with(struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t now);
+/*
+ * A packet authenticated under kp (data: non-empty) arrived from src (may
+ * be NULL): confirm kp (promoting next), renewal by age, received hooks.
+ */
+void peer_received_with(struct vh_veil_peer *p, struct vh_veil_keypair *kp, bool data,
+	const struct vh_veil_endpoint *src, uint64_t now);
 
 /* link_cookie.c: re-key a maker to a newly learned static key, keeping its cookie. */
 void maker_set_remote(struct vh_veil_cookie_maker *m, const uint8_t *remote_static);

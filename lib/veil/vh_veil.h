@@ -774,6 +774,9 @@ unsigned int vh_veil_peer_tick(struct vh_veil_peer *p, uint64_t now);
  * falling back to XX after two unanswered IK attempts), stamp its MACs and
  * count it as sent (retry timer with backoff and jitter). A handshake in
  * progress is abandoned.
+ * @param payload the caller's identity payload, always passed: it goes into
+ * the message only when the pattern encrypts message 1 (IK); an XX INIT
+ * carries none (the identity travels in FINISH). One call per initiation.
  * @return as vh_veil_hs_write_init()
  */
 int vh_veil_peer_write_init(struct vh_veil_peer *p, const uint8_t *payload, size_t plen,
@@ -813,6 +816,13 @@ const struct vh_veil_handshake *vh_veil_peer_handshake(const struct vh_veil_peer
  * static key (later initiations use IK): the caller has matched hs to this
  * peer (identity payload) before. The keypair takes over the handshake's
  * index; hs is wiped.
+ *
+ * An XX initiator's keypair is unconfirmed (the responder may still refuse
+ * the identity in FINISH) until a packet authenticated under it arrives;
+ * the responder answers its first packet at once (vh_veil_peer_tick()
+ * returns SEND_KEEPALIVE). If none comes within REKEY_TIMEOUT the
+ * handshake counts as failed and is retried with the usual backoff. An IK
+ * initiator's keypair is confirmed at once (the RESP proved the responder).
  * @param hs a complete responder handshake, or NULL for the peer's own
  * @return a mask of actions (the initiator gets SEND_KEEPALIVE, so the
  * responder can confirm the keys), or a negative errno: -EPROTO (not
@@ -852,14 +862,43 @@ int vh_veil_peer_encrypt(struct vh_veil_peer *p, const uint8_t *pt, size_t plen,
 
 /**
  * Open a LINK_DATA payload: find the keypair by receiver index, replay
- * check, decrypt, mark seen, promote next, run the received hooks (roaming
- * to src when not NULL).
+ * check, decrypt, mark seen, then as vh_veil_peer_on_keypair_used():
+ * confirm the keypair (promoting next), renewal by age, the received hooks
+ * (roaming to src when not NULL).
  * @return 0, -EBADMSG (malformed or fails authentication), -ENOKEY (index
  * not one of this peer's), -EKEYEXPIRED, -EALREADY (replay), -ESTALE (too
  * old), -ERANGE (counter limit), -ENOBUFS, -EINVAL
  */
 int vh_veil_peer_decrypt(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
 	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *out, size_t cap, size_t *outlen);
+
+/**
+ * An authenticated LINK_DATA under the keypair with this local index was
+ * received elsewhere (a data plane that decrypts and checks the replay
+ * window itself, e.g. with vh_veil_keypair_keys() and
+ * vh_veil_keypair_replay()): do what vh_veil_peer_decrypt() does after
+ * authentication (confirm the keypair and promote next, renewal by age,
+ * vh_veil_peer_on_authenticated() with src, vh_veil_peer_on_data_received()
+ * when data), without touching the replay window. Call it on the thread
+ * that owns the peer, once per packet or at least once per burst and
+ * keypair (the first packet under a keypair matters). The send side needs
+ * no new call: after sealing elsewhere call vh_veil_peer_on_data_sent() or
+ * vh_veil_peer_on_keepalive_sent().
+ * @param data true for a non-empty plaintext (not a keepalive)
+ * @param src where it came from, or NULL (no roaming)
+ * @return 0, -ENOKEY (not one of this peer's indices), -EKEYEXPIRED, -EINVAL
+ */
+int vh_veil_peer_on_keypair_used(struct vh_veil_peer *p, uint32_t local_index, bool data,
+	const struct vh_veil_endpoint *src, uint64_t now);
+
+/**
+ * @return true if the session is up: the current keypair is confirmed (a
+ * packet under it was received, or it is an IK initiator's) and can still
+ * send; also while a rekey of ours awaits its confirmation, if the keypair it
+ * replaced is. Expired keypairs are dropped by vh_veil_peer_tick(), so this
+ * reflects expiry as of the last tick. A refused XX initiator is never up.
+ */
+bool vh_veil_peer_is_up(const struct vh_veil_peer *p);
 
 /** @return the keypair in a slot, or NULL. */
 struct vh_veil_keypair *vh_veil_peer_keypair(const struct vh_veil_peer *p, enum vh_veil_slot s);
@@ -887,6 +926,9 @@ uint32_t vh_veil_keypair_remote_index(const struct vh_veil_keypair *kp);
 
 /** @return whether we initiated the handshake of this keypair. */
 bool vh_veil_keypair_is_initiator(const struct vh_veil_keypair *kp);
+
+/** @return whether a packet under this keypair was received (IK initiator: always). */
+bool vh_veil_keypair_is_confirmed(const struct vh_veil_keypair *kp);
 
 /** @return the next send counter. */
 uint64_t vh_veil_keypair_send_counter(const struct vh_veil_keypair *kp);

@@ -49,12 +49,23 @@ peers(struct fix *x, bool keep_a)
 	x->pb = tpeer(&x->b, &x->a, false, false, &x->t);
 }
 
-/* Handshake at now, then a's keepalive confirms b's keypair. */
+/*
+ * XX handshake at now, then a's keepalive confirms b's keypair and b's
+ * answer, due at once, confirms a's.
+ */
 static void
 connect_at(struct fix *x, uint64_t now)
 {
 	handshake(&x->a, x->pa, &x->b, x->pb, now);
+	assert_false(vh_veil_peer_is_up(x->pa));
+	assert_false(vh_veil_peer_is_up(x->pb));
 	assert_int_equal(pass(x->pa, x->pb, &x->a.ep, "", 0, now), 0);
+	assert_true(vh_veil_peer_is_up(x->pb));
+	assert_false(vh_veil_peer_is_up(x->pa));
+	assert_int_equal(vh_veil_peer_tick(x->pb, now), VH_VEIL_ACT_SEND_KEEPALIVE);
+	assert_int_equal(pass(x->pb, x->pa, &x->b.ep, "", 0, now), 0);
+	assert_true(vh_veil_peer_is_up(x->pa));
+	assert_int_equal(vh_veil_peer_tick(x->pb, now), 0);
 }
 
 /* ---- simulated network ---- */
@@ -413,8 +424,9 @@ test_rekey_by_age(void **state)
 	vh_veil_peer_free(x->pa);
 	vh_veil_peer_free(x->pb);
 	peers(x, false);
-	handshake(&x->a, x->pa, &x->b, x->pb, t0);
+	connect_at(x, t0);
 	assert_int_equal(vh_veil_peer_tick(x->pa, t0 + 1500), 0);
+	assert_int_equal(vh_veil_peer_tick(x->pb, t0 + 1500), 0);
 }
 
 static void
