@@ -89,4 +89,25 @@ int sphinx_create_header(const struct vh_sphinx_geometry *geo, const struct vh_s
 	size_t nr_hops, vh_sphinx_rng_fn rng, void *rng_ctx, uint8_t *hdr,
 	struct sphinx_sprp_key *sprp);
 
+/* epoch.c: one key slot; the struct is here so tests can check the wiping. */
+struct mix_key {
+	enum vh_mix_key_state state;
+	uint64_t epoch;
+	uint64_t unwrapped;
+	uint8_t priv[VH_SPHINX_KEY_LEN];
+	uint8_t pub[VH_SPHINX_KEY_LEN];
+	struct vh_mix_replay *replay;
+};
+
+struct vh_mix_keys {
+	struct vh_mix_epoch_conf conf;
+	struct mix_key slot[VH_MIX_KEYS_SLOTS];
+	uint64_t now_ms;
+	uint64_t epoch;
+	bool ticked;
+	vh_sphinx_rng_fn rng;
+	void *rng_ctx;
+	struct vh_mix_keys_stats st;
+};
+
 #endif

@@ -458,6 +458,421 @@ void vh_mix_replay_plan_get(const struct vh_mix_replay *f, struct vh_mix_replay_
 /** Forget every tag (a new epoch reusing the memory). Not thread safe. */
 void vh_mix_replay_reset(struct vh_mix_replay *f);
 
+/*
+ * Key epochs (epoch.c, docs/mix-keys.md). Time is Unix time in
+ * milliseconds, passed in; randomness comes from a vh_sphinx_rng_fn.
+ *
+ * Lifecycle of the key of epoch e (start S = e * epoch_ms, end S + epoch_ms):
+ *   NEXT      from S - publish_ahead_ms: generated, publishable, not tried
+ *   CURRENT   [S, S + epoch_ms): tried first
+ *   PREVIOUS  [S + epoch_ms, S + epoch_ms + grace_ms): tried second
+ *   wiped     at S + epoch_ms + grace_ms: private key sodium_memzero'd, its
+ *             replay filter freed, the slot empty
+ * Every transition happens in vh_mix_keys_tick(). No locking: the node
+ * ticks on the control lcore and hands workers a consistent view (RCU).
+ */
+
+/** Key slots a key set holds: previous, current and next. */
+#define VH_MIX_KEYS_SLOTS 3
+
+/** Key epoch configuration. */
+struct vh_mix_epoch_conf {
+	uint64_t epoch_ms; /**< epoch length (> 0) */
+	uint64_t grace_ms; /**< a key still unwraps this long after its epoch (< epoch_ms) */
+	uint64_t publish_ahead_ms; /**< the next key exists this long before its epoch (<= epoch_ms)
+				    */
+	uint64_t replay_capacity;  /**< replay tags per key the filter is sized for (>= 1) */
+	double replay_fp_rate;     /**< wanted false-positive rate at capacity */
+	bool replay_mt; /**< several threads unwrap at once: use the locked filter calls */
+};
+
+/** Where a key is in its lifecycle. */
+enum vh_mix_key_state {
+	VH_MIX_KEY_EMPTY = 0, /**< slot unused (or wiped) */
+	VH_MIX_KEY_NEXT,      /**< generated ahead, published, not tried */
+	VH_MIX_KEY_CURRENT,   /**< the epoch now: tried first */
+	VH_MIX_KEY_PREVIOUS,  /**< epoch over, in its grace period: tried second */
+};
+
+/** A key as vh_mix_keys_info() reports it (no secret in it). */
+struct vh_mix_key_info {
+	uint64_t epoch;
+	enum vh_mix_key_state state;
+	uint8_t public_key[VH_SPHINX_KEY_LEN];
+	uint64_t replay_count; /**< tags recorded in its filter */
+	size_t replay_bytes;   /**< memory of its filter */
+	uint64_t unwrapped;    /**< packets it unwrapped */
+};
+
+/** vh_mix_keys_tick() result bits. */
+#define VH_MIX_KEYS_GENERATED 0x1 /**< a key was made: sign and publish its descriptor */
+#define VH_MIX_KEYS_ROTATED 0x2   /**< the current epoch changed */
+#define VH_MIX_KEYS_WIPED 0x4     /**< a key reached the end of its grace and is gone */
+
+/** Key set counters (cumulative). */
+struct vh_mix_keys_stats {
+	uint64_t generated;
+	uint64_t wiped;
+	uint64_t unwrapped_current;
+	uint64_t unwrapped_previous;
+	uint64_t replayed;  /**< refused by a replay filter */
+	uint64_t failed;    /**< no key unwrapped it (MAC, commands, payload tag) */
+	uint64_t malformed; /**< wrong length or version */
+};
+
+/** The mix keys of one node: previous, current and next epoch. */
+struct vh_mix_keys;
+
+/** Epoch number of Unix time now_ms: floor(now_ms / epoch_ms); 0 for epoch_ms 0. */
+uint64_t vh_mix_epoch_at(uint64_t now_ms, uint64_t epoch_ms);
+
+/** Unix time (ms) at which epoch starts (saturates at UINT64_MAX). */
+uint64_t vh_mix_epoch_start(uint64_t epoch, uint64_t epoch_ms);
+
+/**
+ * Check an epoch configuration.
+ * @return 0 or -EINVAL (with the replay sizing's error when that is the problem)
+ */
+int vh_mix_epoch_conf_check(const struct vh_mix_epoch_conf *conf);
+
+/**
+ * Create a key set and run the first vh_mix_keys_tick(now_ms): the current
+ * key (and the next one when inside the publish window) exist on return.
+ * @return the set, or NULL with errno EINVAL, ENOMEM or the RNG's error
+ */
+struct vh_mix_keys *vh_mix_keys_create(
+	const struct vh_mix_epoch_conf *conf, uint64_t now_ms, vh_sphinx_rng_fn rng, void *rng_ctx);
+
+/** Wipe every private key, free the filters and the set (NULL is fine). */
+void vh_mix_keys_free(struct vh_mix_keys *k);
+
+/**
+ * Drive the lifecycle to now_ms: wipe keys past their grace, promote NEXT to
+ * CURRENT and CURRENT to PREVIOUS at a boundary, generate the current key if
+ * missing (start, or a clock jump) and the next one inside the publish
+ * window. A now_ms earlier than the last one is treated as the last one.
+ * @return a mask of VH_MIX_KEYS_* bits (0 = nothing changed), or a negative
+ * errno (-ENOMEM, the RNG's error: the set stays usable, call again)
+ */
+int vh_mix_keys_tick(struct vh_mix_keys *k, uint64_t now_ms);
+
+/**
+ * Unwrap one packet with the current key, then the previous one. The replay
+ * tag is checked against both keys' filters before any scalar
+ * multiplication and recorded in the filter of the key that unwrapped it.
+ * @param epoch out (may be NULL): the epoch of the key that worked
+ * @return 0; -EALREADY for a replay; -EBADMSG when no key unwrapped it;
+ * -EINVAL / -EPROTO for a malformed packet; -ENOKEY with no usable key
+ */
+int vh_mix_keys_unwrap(struct vh_mix_keys *k, const struct vh_sphinx_geometry *geo, uint8_t *pkt,
+	size_t pkt_len, struct vh_sphinx_unwrap_result *res, uint64_t *epoch);
+
+/**
+ * Public key of epoch (NEXT, CURRENT or PREVIOUS), for its descriptor.
+ * @return 0 or -ENOENT
+ */
+int vh_mix_keys_public(const struct vh_mix_keys *k, uint64_t epoch, uint8_t pub[VH_SPHINX_KEY_LEN]);
+
+/** The epoch the last tick was in. */
+uint64_t vh_mix_keys_epoch(const struct vh_mix_keys *k);
+
+/**
+ * Describe the keys held, CURRENT first, then PREVIOUS, then NEXT.
+ * @return the number written (at most max, at most VH_MIX_KEYS_SLOTS)
+ */
+unsigned int vh_mix_keys_info(
+	const struct vh_mix_keys *k, struct vh_mix_key_info *out, unsigned int max);
+
+/** Bytes the set holds (itself and its replay filters). */
+size_t vh_mix_keys_bytes(const struct vh_mix_keys *k);
+
+/** Copy the counters. */
+void vh_mix_keys_stats_get(const struct vh_mix_keys *k, struct vh_mix_keys_stats *st);
+
+/*
+ * Signed mix descriptors (descriptor.c, byte layout in docs/mix-keys.md):
+ * what a mixnode stores in the DHT ahead of each epoch.
+ */
+
+/** Descriptor wire version. */
+#define VH_MIX_DESC_VERSION 1
+/** Ed25519 key and signature lengths. */
+#define VH_MIX_DESC_PK_LEN 32
+#define VH_MIX_DESC_SK_LEN 64
+#define VH_MIX_DESC_SIG_LEN 64
+/** Longest "where to send" address (PathAddr text; empty = by NodeID over the overlay). */
+#define VH_MIX_DESC_ADDR_MAX 64
+/** Encoded length without address and signature. */
+#define VH_MIX_DESC_FIXED_LEN 116
+/** Shortest and longest encoded descriptor. */
+#define VH_MIX_DESC_MIN (VH_MIX_DESC_FIXED_LEN + VH_MIX_DESC_SIG_LEN)
+#define VH_MIX_DESC_MAX (VH_MIX_DESC_MIN + VH_MIX_DESC_ADDR_MAX)
+/** Domain separation prefix of the signature. */
+#define VH_MIX_DESC_SIG_DOMAIN "vh-mix-descriptor-v1"
+
+/** Layer byte: 0 entry (provider), 1..VH_MIX_LAYER_MIX_MAX mix layers, 255 exit. */
+#define VH_MIX_LAYER_ENTRY 0
+#define VH_MIX_LAYER_MIX_MAX 254
+#define VH_MIX_LAYER_EXIT 255
+
+/** A mix descriptor, decoded. */
+struct vh_mix_descriptor {
+	uint8_t node_id[VH_SPHINX_NODE_ID_LEN]; /**< SHA-256 of sign_pk */
+	uint8_t sign_pk[VH_MIX_DESC_PK_LEN];    /**< Ed25519 identity key */
+	uint64_t epoch;
+	uint8_t mix_key[VH_SPHINX_KEY_LEN]; /**< the epoch's X25519 public key */
+	uint8_t layer;                      /**< VH_MIX_LAYER_* */
+	uint64_t timestamp_ms;              /**< when it was signed (Unix ms); newer wins */
+	uint8_t addr_len;                   /**< 0..VH_MIX_DESC_ADDR_MAX */
+	uint8_t addr[VH_MIX_DESC_ADDR_MAX]; /**< printable ASCII starting with '/' */
+};
+
+/**
+ * Sign and encode a descriptor. node_id and sign_pk are taken from sk
+ * (libsodium's 64-byte Ed25519 secret key); the other fields from d.
+ * @return the encoded length, -EINVAL (bad fields), -ENOSPC (cap too small)
+ */
+int vh_mix_descriptor_sign(struct vh_mix_descriptor *d, const uint8_t sk[VH_MIX_DESC_SK_LEN],
+	uint8_t *out, size_t cap);
+
+/**
+ * Decode and check a descriptor: layout, NodeID = SHA-256(key), signature,
+ * epoch. Each failure has its own error:
+ * @param epoch the epoch it must be for
+ * @return 0; -E2BIG oversized; -EBADMSG truncated or trailing bytes;
+ * -EPROTONOSUPPORT unknown version; -EILSEQ malformed field (reserved byte,
+ * address, mix key); -EKEYREJECTED NodeID is not SHA-256 of the key;
+ * -EACCES bad signature; -ESTALE another epoch; -EINVAL NULL arguments
+ */
+int vh_mix_descriptor_verify(
+	const uint8_t *buf, size_t len, uint64_t epoch, struct vh_mix_descriptor *d);
+
+/** A short name for a vh_mix_descriptor_verify() error ("bad-signature", ...). */
+const char *vh_mix_descriptor_strerror(int rc);
+
+/*
+ * Topology (topology.c): the stratified layers of one epoch, built from
+ * verified descriptors. Path position 0 is the entry layer, 1..L the mix
+ * layers, L + 1 the exit layer.
+ */
+
+/** One hop of a chosen path. */
+struct vh_mix_path_hop {
+	uint8_t node_id[VH_SPHINX_NODE_ID_LEN];
+	uint8_t mix_key[VH_SPHINX_KEY_LEN];
+};
+
+/** The layers of one epoch. */
+struct vh_mix_topology;
+
+/**
+ * Create an empty topology.
+ * @param mix_layers L, 1..VH_SPHINX_MAX_HOPS - 2
+ * @return the topology, or NULL with errno EINVAL or ENOMEM
+ */
+struct vh_mix_topology *vh_mix_topology_create(uint64_t epoch, unsigned int mix_layers);
+
+/** Free a topology (NULL is fine). */
+void vh_mix_topology_free(struct vh_mix_topology *t);
+
+/**
+ * Add a verified descriptor. A node is in one layer: a second descriptor for
+ * the same NodeID replaces the first when its timestamp is newer.
+ * @return 0 added, 1 replaced an older one; -ESTALE other epoch or not newer;
+ * -ERANGE mix layer above L; -ENOMEM; -EINVAL
+ */
+int vh_mix_topology_add(struct vh_mix_topology *t, const struct vh_mix_descriptor *d);
+
+/** Path length (L + 2). */
+unsigned int vh_mix_topology_hops(const struct vh_mix_topology *t);
+
+/** Nodes at path position pos (0 entry .. L + 1 exit); 0 for a bad pos. */
+uint32_t vh_mix_topology_layer_size(const struct vh_mix_topology *t, unsigned int pos);
+
+/**
+ * Pick one node per layer, each uniformly at random.
+ * @param path out, cap >= L + 2 entries
+ * @return the number of hops (L + 2); -ENOENT if a layer is empty;
+ * -ENOSPC; -EINVAL; the RNG's error
+ */
+int vh_mix_topology_pick(const struct vh_mix_topology *t, vh_sphinx_rng_fn rng, void *rng_ctx,
+	struct vh_mix_path_hop *path, size_t cap);
+
+/**
+ * A uniform integer in [0, n) from rng (rejection sampling, no modulo bias).
+ * @return 0, -EINVAL (n == 0) or the RNG's error
+ */
+int vh_mix_rand_below(vh_sphinx_rng_fn rng, void *rng_ctx, uint32_t n, uint32_t *out);
+
+/**
+ * A uniform double in [0, 1) with 53 random bits.
+ * @return 0 or the RNG's error
+ */
+int vh_mix_rand_unit(vh_sphinx_rng_fn rng, void *rng_ctx, double *out);
+
+/**
+ * An exponential variate of the given mean by inverse transform:
+ * -mean * ln(1 - U), U from vh_mix_rand_unit().
+ * @return 0, -EINVAL (mean <= 0 or not finite) or the RNG's error
+ */
+int vh_mix_rand_exp(vh_sphinx_rng_fn rng, void *rng_ctx, double mean, double *out);
+
+/*
+ * Client (client.c, docs/mix-client.md). The geometry is the network's, made
+ * with_surb = true so every forward payload has room for a SURB whether it
+ * carries one or not: forward payload = flags (1) | reserved (1) | SURB
+ * (surb_len, zero without one) | message length (u32 BE) | message | zeros.
+ */
+
+/** Flags byte of the forward payload. */
+#define VH_MIX_PAYLOAD_HAS_SURB 0x01
+/** Bytes of the message length field. */
+#define VH_MIX_MSG_LEN_LEN 4
+
+/** Largest message a geometry carries (0 if it has no SURB room). */
+size_t vh_mix_msg_max(const struct vh_sphinx_geometry *geo);
+
+/** What vh_mix_client_send() needs. */
+struct vh_mix_send {
+	const struct vh_mix_path_hop *path; /**< forward path, entry first */
+	size_t nr_hops;                     /**< 1..geo->nr_hops */
+	const uint8_t *recipient;           /**< NodeID the last hop delivers to */
+	const uint8_t *msg;
+	size_t msg_len;        /**< <= vh_mix_msg_max(geo) */
+	double mean_delay_ms;  /**< per-hop delay mean; 0 = no NodeDelay */
+	uint32_t max_delay_ms; /**< delays are clamped here (0 = UINT32_MAX) */
+	/* Optional SURB: reply_path NULL for none. */
+	const struct vh_mix_path_hop *reply_path;
+	size_t nr_reply_hops;
+	const uint8_t
+		*reply_to; /**< the sender's NodeID: the reply path's last hop delivers there */
+};
+
+/** The secret a SURB's creator keeps to read the reply. */
+struct vh_mix_surb_secret {
+	uint8_t id[VH_SPHINX_SURB_ID_LEN];
+	uint8_t keys[(VH_SPHINX_MAX_HOPS + 1) * VH_SPHINX_SURB_KEY_LEN];
+	size_t keys_len;
+};
+
+/**
+ * Build a forward packet: NodeDelay (exponential, mean_delay_ms) on every
+ * hop but the last, Recipient on the last; with a reply path, a SURB in the
+ * payload whose last hop carries Recipient = reply_to and a random SURBReply ID.
+ * @param first_hop out: where to send the packet
+ * @param delays out (may be NULL): the nr_hops - 1 delays drawn, in ms
+ * @param secret out (may be NULL without a reply path): keep it for the reply
+ * @return 0, -EINVAL, -EMSGSIZE (message too long), -ENOSPC, or the
+ * RNG's or Sphinx core's error
+ */
+int vh_mix_client_send(const struct vh_sphinx_geometry *geo, const struct vh_mix_send *s,
+	vh_sphinx_rng_fn rng, void *rng_ctx, uint8_t *out, size_t out_len,
+	uint8_t first_hop[VH_SPHINX_NODE_ID_LEN], uint32_t *delays,
+	struct vh_mix_surb_secret *secret);
+
+/** What an unwrapped packet asks this node to do. */
+enum vh_mix_action {
+	VH_MIX_FORWARD = 1, /**< hold delay_ms, then send the packet to next_hop */
+	VH_MIX_DELIVER,     /**< hand msg (and the SURB, if any) to recipient */
+	VH_MIX_SURB_REPLY,  /**< hand body and surb_id to recipient, the SURB's creator */
+};
+
+/** vh_mix_classify() output; pointers point into the unwrapped packet. */
+struct vh_mix_received {
+	enum vh_mix_action action;
+	uint8_t next_hop[VH_SPHINX_NODE_ID_LEN];  /**< FORWARD */
+	uint32_t delay_ms;                        /**< FORWARD: NodeDelay, 0 without one */
+	uint8_t recipient[VH_SPHINX_NODE_ID_LEN]; /**< DELIVER, SURB_REPLY */
+	uint8_t surb_id[VH_SPHINX_SURB_ID_LEN];   /**< SURB_REPLY */
+	const uint8_t *msg;                       /**< DELIVER */
+	size_t msg_len;
+	const uint8_t *surb; /**< DELIVER: the SURB to answer with, or NULL */
+	size_t surb_len;
+	uint8_t *body; /**< SURB_REPLY: still encrypted, tag included */
+	size_t body_len;
+};
+
+/**
+ * Say what an unwrap result asks for and parse a delivered payload.
+ * @return 0; -EBADMSG for a last hop without Recipient or a malformed
+ * payload (flags, reserved byte, length); -EINVAL
+ */
+int vh_mix_classify(const struct vh_sphinx_geometry *geo, const struct vh_sphinx_unwrap_result *res,
+	struct vh_mix_received *out);
+
+/**
+ * Answer a SURB with msg (the reply payload has the forward layout, no SURB).
+ * @param first_hop out: where to send the reply
+ * @return 0, -EINVAL, -EMSGSIZE, -ENOSPC
+ */
+int vh_mix_client_reply(const struct vh_sphinx_geometry *geo, const uint8_t *surb, size_t surb_len,
+	const uint8_t *msg, size_t msg_len, uint8_t *out, size_t out_len,
+	uint8_t first_hop[VH_SPHINX_NODE_ID_LEN]);
+
+/**
+ * Read a SURB reply with the secret kept at send time (matched by surb_id
+ * by the caller). Decrypts body in place; the secret's keys are wiped.
+ * @param msg out: points into body
+ * @return 0, -EBADMSG (wrong keys or malformed), -EINVAL
+ */
+int vh_mix_client_open_reply(const struct vh_sphinx_geometry *geo,
+	struct vh_mix_surb_secret *secret, uint8_t *body, size_t body_len, const uint8_t **msg,
+	size_t *msg_len);
+
+/*
+ * Cover traffic scheduler (cover.c): Loopix's three Poisson streams. Time in
+ * ns (any monotonic origin), rates in events per second, 0 = off.
+ */
+
+/** Scheduler rates. */
+struct vh_mix_sched_conf {
+	double lambda_p; /**< real-message stream: sends a queued message, or drop cover */
+	double lambda_l; /**< loop cover */
+	double lambda_d; /**< drop cover */
+};
+
+/** What to send now. */
+enum vh_mix_event {
+	VH_MIX_EV_REAL = 1, /**< lambda_p, queue not empty: send the next message */
+	VH_MIX_EV_P_COVER,  /**< lambda_p, queue empty: send drop cover instead */
+	VH_MIX_EV_LOOP,     /**< lambda_l: a loop packet back to ourselves */
+	VH_MIX_EV_DROP,     /**< lambda_d: a packet to a random node, dropped there */
+};
+
+/** Number of streams. */
+#define VH_MIX_SCHED_STREAMS 3
+
+/** Scheduler state; fields are private. */
+struct vh_mix_sched {
+	double lambda[VH_MIX_SCHED_STREAMS];
+	uint64_t due[VH_MIX_SCHED_STREAMS];       /**< UINT64_MAX = stream off */
+	uint64_t count[VH_MIX_SCHED_STREAMS + 1]; /**< per vh_mix_event - 1 */
+	vh_sphinx_rng_fn rng;
+	void *rng_ctx;
+};
+
+/**
+ * Start the three streams at now_ns, each first due after an exponential gap.
+ * @return 0, -EINVAL (negative or non-finite rate), or the RNG's error
+ */
+int vh_mix_sched_init(struct vh_mix_sched *s, const struct vh_mix_sched_conf *conf, uint64_t now_ns,
+	vh_sphinx_rng_fn rng, void *rng_ctx);
+
+/**
+ * The state machine step. If the earliest stream is due at or before now_ns,
+ * consume it: *ev says what to send, *when is its scheduled time, and the
+ * stream's next time is drawn from its scheduled time (so a late caller keeps
+ * the rate). Otherwise *when is the time of the next event.
+ * @param queued whether a real message is waiting (decides REAL / P_COVER)
+ * @return 1 with an event, 0 when none is due, -ENOENT when every stream is
+ * off, or the RNG's error
+ */
+int vh_mix_sched_next(struct vh_mix_sched *s, uint64_t now_ns, bool queued, enum vh_mix_event *ev,
+	uint64_t *when);
+
+/** Events of kind ev returned so far. */
+uint64_t vh_mix_sched_count(const struct vh_mix_sched *s, enum vh_mix_event ev);
+
 #ifdef __cplusplus
 }
 #endif
