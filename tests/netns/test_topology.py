@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """Unit tests of the test bed's pure parts (no root): topology parsing and the
-address plan, node configs, EAL argument choice, Bifrost frame helpers."""
+address plan, node configs, mesh beds (bootstrap, random graphs), EAL argument
+choice, Bifrost frame helpers, pcap reading, vhctl wrapper."""
 import json
 import os
+import stat
+import struct
 import sys
 import tempfile
 import unittest
@@ -13,7 +16,9 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'scripts', 'lib'))
 
-from vhbed import bed, bifrost, eal, topology  # noqa: E402
+from vhbed import bed, bifrost, ctl, eal, pcap, topology  # noqa: E402
+
+TOPOLOGIES = os.path.join(HERE, 'topologies')
 
 
 class TopologyTest(unittest.TestCase):
@@ -21,6 +26,7 @@ class TopologyTest(unittest.TestCase):
         for name in ('pair', 'line3', 'demo'):
             plan = topology.load(os.path.join(HERE, 'topologies', name + '.json'))
             self.assertTrue(plan.has_host, name)
+            self.assertFalse(plan.is_mesh, name)
 
     def test_address_plan(self):
         plan = topology.from_dict({'nodes': ['n1', 'n2'], 'links': [['n1', 'n2']],
@@ -82,6 +88,206 @@ class TopologyTest(unittest.TestCase):
         self.assertEqual(cfg['ports'], [{'name': 'eth0', 'devargs': 'net_af_packet0,iface=vh0-host',
                                          'ipv4': '10.77.0.1/24', 'ipv6': ['fd77::1/64']}])
         json.dumps(cfg)
+
+
+class MeshTopologyTest(unittest.TestCase):
+    def load(self, name):
+        return topology.load(os.path.join(TOPOLOGIES, name + '.json'))
+
+    def test_line5(self):
+        plan = self.load('line5')
+        self.assertTrue(plan.is_mesh)
+        self.assertFalse(plan.has_host)
+        self.assertEqual([n.bootstrap_addrs for n in plan.nodes],
+                         [[], ['/udp/10.77.0.1:22088'], ['/udp/10.77.1.1:22088'],
+                          ['/udp/10.77.2.1:22088'], ['/udp/10.77.3.1:22088']])
+        self.assertEqual(plan.pathaddr('n5', 'n4'), '/udp/10.77.3.2:22088')
+
+    def test_ring5_every_link_has_a_bootstrap(self):
+        plan = self.load('ring5')
+        pairs = {frozenset((n.name, x)) for n in plan.nodes for x in n.bootstrap}
+        self.assertEqual(pairs, {frozenset(link.ends) for link in plan.links})
+        self.assertEqual(plan.node('n1').bootstrap_addrs, ['/udp/10.77.4.1:22088'])
+
+    def test_random7_is_the_generator_output(self):
+        with open(os.path.join(TOPOLOGIES, 'random7.json')) as f:
+            self.assertEqual(json.load(f), topology.random_mesh(7, 3, 1))
+        plan = self.load('random7')
+        self.assertEqual(len(plan.nodes), 7)
+        self.assertEqual(len(plan.links), 9)
+
+    def test_random_graphs_are_connected_and_deterministic(self):
+        for seed in range(50):
+            for n, extra in ((6, 2), (8, 4), (2, 0)):
+                t = topology.random_mesh(n, extra, seed)
+                self.assertEqual(t, topology.random_mesh(n, extra, seed))
+                self.assertEqual(len(t['links']), n - 1 + extra)
+                self.assertEqual(len({frozenset(x) for x in t['links']}), len(t['links']))
+                seen, todo = {'n1'}, ['n1']
+                while todo:
+                    x = todo.pop()
+                    for a, z in t['links']:
+                        for u, v in ((a, z), (z, a)):
+                            if u == x and v not in seen:
+                                seen.add(v)
+                                todo.append(v)
+                self.assertEqual(len(seen), n, (seed, t))
+                plan = topology.from_dict(t)
+                for node in plan.nodes[1:]:
+                    self.assertEqual(len(node.bootstrap_addrs), 1)
+        self.assertNotEqual(topology.random_mesh(7, 3, 1), topology.random_mesh(7, 3, 2))
+        for bad in ((1, 0), (4, 4), (5, -1)):
+            with self.assertRaises(topology.TopologyError):
+                topology.random_mesh(bad[0], bad[1], 1)
+
+    def test_bootstrap_forms(self):
+        plan = topology.from_dict({
+            'nodes': ['a', {'name': 'b', 'bootstrap': ['a', '/udp/[fd00::1]:9']},
+                     {'name': 'c', 'bootstrap': 'b', 'udp_port': 4000}, {'name': 'd', 'bootstrap': 'c'}],
+            'links': [['a', 'b'], {'ends': ['c', 'b'], 'ipv4': ['10.9.0.3/24', '10.9.0.2/24']},
+                      ['b', 'c'], ['c', 'd']]})
+        self.assertTrue(plan.is_mesh)
+        self.assertIsNone(plan.mesh)
+        self.assertEqual(plan.node('b').bootstrap_addrs, ['/udp/10.77.0.1:22088',
+                                                           '/udp/[fd00::1]:9'])
+        # the first link the two share, b's end of it
+        self.assertEqual(plan.node('c').bootstrap_addrs, ['/udp/10.9.0.2:22088'])
+        self.assertEqual(plan.node('d').bootstrap_addrs, ['/udp/10.77.3.1:4000'])
+        self.assertEqual(plan.node('d').to_dict()['bootstrap'], ['/udp/10.77.3.1:4000'])
+        self.assertFalse(topology.from_dict({'nodes': ['a'], 'mesh': False}).is_mesh)
+        self.assertTrue(topology.from_dict({'nodes': ['a'], 'mesh': True}).is_mesh)
+
+    def test_bootstrap_errors_name_the_field(self):
+        two = [['a', 'b']]
+        bad = [
+            ({'nodes': ['a', {'name': 'b', 'bootstrap': 'z'}], 'links': two}, 'nodes[1].bootstrap'),
+            ({'nodes': ['a', {'name': 'b', 'bootstrap': 'b'}], 'links': two}, 'nodes[1].bootstrap'),
+            ({'nodes': ['a', {'name': 'b', 'bootstrap': 'a'}, 'c'], 'links': [['b', 'c']]},
+             'nodes[1].bootstrap'),
+            ({'nodes': ['a', {'name': 'b', 'bootstrap': 'host'}], 'host': 'b'},
+             'nodes[1].bootstrap'),
+            ({'nodes': [{'name': 'a', 'bootstrap': '/tcp/1.2.3.4:5'}]}, 'nodes[0].bootstrap'),
+            ({'nodes': [{'name': 'a', 'bootstrap': '/udp/1.2.3.4'}]}, 'nodes[0].bootstrap'),
+            ({'nodes': [{'name': 'a', 'bootstrap': 7}]}, 'nodes[0].bootstrap'),
+            ({'nodes': [{'name': 'a', 'bootstrap': ['b', 'b']}, 'b'], 'links': two},
+             'nodes[0].bootstrap'),
+            ({'nodes': [{'name': 'a', 'bootstrap': ['/udp/1.2.3.4:%d' % i for i in range(9)]}]},
+             'nodes[0].bootstrap'),
+            ({'nodes': ['a'], 'mesh': 'yes'}, 'mesh'),
+        ]
+        for data, where in bad:
+            with self.assertRaises(topology.TopologyError) as cm:
+                topology.from_dict(data)
+            self.assertTrue(str(cm.exception).startswith(where + ':'), (data, str(cm.exception)))
+
+    def test_mesh_node_config(self):
+        plan = topology.from_dict({
+            'mesh': {'dht': {'route_ttl_s': 30}, 'veil': {'keepalive_s': 2}},
+            'nodes': ['n1', {'name': 'n2', 'bootstrap': 'n1',
+                             'config': {'dht': {'refresh_s': 5}, 'log': {'level': 'debug'}}}],
+            'links': [['n1', 'n2']]})
+        b = bed.Testbed(plan, build='/nonexistent')
+        c1, c2 = b.config_for(plan.node('n1')), b.config_for(plan.node('n2'))
+        self.assertEqual(sorted(c1), ['dht', 'lcores', 'node', 'overlay', 'ports', 'veil'])
+        self.assertNotIn('peers', c2)
+        self.assertNotIn('bootstrap', c1['dht'])
+        self.assertEqual(c2['dht'], {'enabled': True, 'refresh_s': 5, 'rpc_timeout_ms': 500,
+                                     'route_ttl_s': 30, 'bootstrap': ['/udp/10.77.0.1:22088']})
+        self.assertEqual(c2['veil'], dict(bed.MESH_DEFAULTS['veil'], keepalive_s=2))
+        self.assertEqual(c2['log'], {'level': 'debug'})
+        # the defaults themselves are never modified by a node's overrides
+        self.assertEqual(bed.MESH_DEFAULTS['dht']['refresh_s'], 2)
+        self.assertEqual(bed.MESH_DEFAULTS['veil']['keepalive_s'], 1)
+        self.assertEqual(b.config_for(plan.node('n1'))['dht']['refresh_s'], 2)
+
+    def test_shipped_mesh_configs_respect_config_rules(self):
+        for name in ('line5', 'ring5', 'random7'):
+            plan = self.load(name)
+            b = bed.Testbed(plan, build='/nonexistent')
+            for node in plan.nodes:
+                cfg = b.config_for(node)
+                self.assertTrue(cfg['veil']['enabled'] and cfg['dht']['enabled'])
+                self.assertLessEqual(len(cfg['dht'].get('bootstrap', [])), topology.MAX_BOOTSTRAP)
+                self.assertNotIn('peers', cfg)
+                own = {p['ipv4'].split('/')[0] for p in cfg['ports']}
+                for a in cfg['dht'].get('bootstrap', []):
+                    ip = a[len('/udp/'):].rsplit(':', 1)[0]
+                    self.assertNotIn(ip, own, (name, node.name, a))
+
+    def test_veth_ends(self):
+        plan = self.load('line3')
+        self.assertEqual(plan.veth_ends(), [('vh-n1', 'vh0-n2'), ('vh-n2', 'vh0-n1'),
+                                            ('vh-n2', 'vh1-n3'), ('vh-n3', 'vh1-n2'),
+                                            ('vh-n1', 'vh2-host'), ('vh-host', 'vh2-n1')])
+
+
+def _eth(etype, payload):
+    return b'\x02' * 6 + b'\x04' * 6 + struct.pack('>H', etype) + payload
+
+
+def _udp4(payload, sport=22088, dport=22088):
+    ip = struct.pack('>BBHHHBBH4s4s', 0x45, 0, 28 + len(payload), 0, 0, 64, 17, 0,
+                     bytes([10, 77, 0, 1]), bytes([10, 77, 0, 2]))
+    return _eth(0x0800, ip + struct.pack('>HHHH', sport, dport, 8 + len(payload), 0) + payload)
+
+
+def _udp6(payload):
+    ip = struct.pack('>IHBB16s16s', 0x60000000, 8 + len(payload), 17, 64,
+                     bytes.fromhex('fd77' + '00' * 13 + '01'), bytes.fromhex('fd77' + '00' * 13 + '02'))
+    return _eth(0x86DD, ip + struct.pack('>HHHH', 22088, 22088, 8 + len(payload), 0) + payload)
+
+
+def _pcap(frames, big=False):
+    e = '>' if big else '<'
+    out = struct.pack(e + 'IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)
+    for f in frames:
+        out += struct.pack(e + 'IIII', 0, 0, len(f), len(f)) + f
+    return out
+
+
+class PcapTest(unittest.TestCase):
+    def test_udp_and_census(self):
+        link = bifrost.frame(0x13, b'\xaa' * 40)
+        frames = [_udp4(link), _udp6(bifrost.frame(0x10, b'h' * 20) + link),
+                  _eth(0x0806, b'\x00' * 28),                                # ARP: not UDP
+                  _udp4(bifrost.frame(bifrost.ECHO_REQUEST, b'e' * 16)),     # plaintext
+                  _udp4(b'junk'), _udp4(b'x', sport=53, dport=53)]           # other port
+        for big in (False, True):
+            dgrams = pcap.udp_datagrams(_pcap(frames, big))
+            self.assertEqual(len(dgrams), 5)
+            self.assertEqual(dgrams[0], pcap.Udp('10.77.0.1', 22088, '10.77.0.2', 22088, link))
+            self.assertEqual(dgrams[1].src, 'fd77::1')
+            census = pcap.bifrost_census(dgrams)
+            self.assertEqual(census['datagrams'], 4)
+            self.assertEqual(census['types'], {0x13: 2, 0x10: 1, bifrost.ECHO_REQUEST: 1})
+            self.assertEqual(census['not_bifrost'], 1)
+            self.assertEqual(census['not_link'], [('10.77.0.1', '10.77.0.2', bifrost.ECHO_REQUEST)])
+        self.assertEqual(pcap.records(b''), [])
+        with self.assertRaises(ValueError):
+            pcap.records(b'\x0a\x0d\x0d\x0a' + b'\x00' * 28)   # pcapng
+
+
+class CtlTest(unittest.TestCase):
+    def fake_vhctl(self, body):
+        d = tempfile.mkdtemp()
+        path = os.path.join(d, 'vhctl')
+        with open(path, 'w') as f:
+            f.write('#!/bin/sh\n' + body + '\n')
+        os.chmod(path, stat.S_IRWXU)
+        self.addCleanup(lambda: (os.unlink(path), os.rmdir(d)))
+        return path
+
+    def test_failure_with_a_result(self):
+        path = self.fake_vhctl('echo "$*" >&2; echo \'{"found": false}\'; exit 1')
+        rc, res, err = ctl.vhctl_rc(path, '/x.sock', 'lookup', 'VHabc', timeout=7)
+        self.assertEqual((rc, res), (1, {'found': False}))
+        self.assertEqual(err, '-s /x.sock --json -t 7 lookup VHabc')
+        with self.assertRaises(ctl.CtlError):
+            ctl.vhctl(path, '/x.sock', 'lookup', 'VHabc')
+        rc, res, _ = ctl.vhctl_rc(self.fake_vhctl('echo oops; exit 3'), '/x.sock', 'status')
+        self.assertEqual((rc, res), (3, None))
+        self.assertEqual(ctl.vhctl(self.fake_vhctl('echo \'{"a": 1}\''), '/x.sock', 'x'),
+                         {'a': 1})
 
 
 class EalTest(unittest.TestCase):

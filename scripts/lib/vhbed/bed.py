@@ -7,6 +7,7 @@ from any process; `down` also removes leftovers of earlier runs by name
 namespaces). See docs/testbed.md.
 """
 
+import copy
 import json
 import os
 import re
@@ -27,6 +28,15 @@ HOST_NS = NS_PREFIX + HOST
 VETH_RE = re.compile(r'^vh[0-9]+-')
 STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'standin.py')
 STOP_TIMEOUT = 10.0
+# Config every node of a mesh bed gets (topology "mesh" and the node's own
+# "config" go on top): Veil sessions and the DHT, with timers short enough
+# that tests see joins, dead links and reroutes within seconds instead of the
+# production minutes. dht.bootstrap comes from the node's "bootstrap".
+MESH_DEFAULTS = {
+    'veil': {'enabled': True, 'keepalive_s': 1, 'rekey_timeout_ms': 500, 'backoff_max_s': 2,
+             'rekey_attempt_s': 4},
+    'dht': {'enabled': True, 'refresh_s': 2, 'rpc_timeout_ms': 500, 'route_ttl_s': 10},
+}
 
 
 class BedError(RuntimeError):
@@ -347,7 +357,12 @@ class Testbed:
                'overlay': {'udp_port': node.udp_port},
                'ports': [{'name': p['name'], 'devargs': p['devargs'], 'ipv4': p['ipv4'],
                           'ipv6': p['ipv6']} for p in node.ports]}
-        return merge(cfg, node.config)
+        if self.plan.is_mesh:
+            merge(cfg, copy.deepcopy(MESH_DEFAULTS))
+            merge(cfg, copy.deepcopy(self.plan.mesh or {}))
+            if node.bootstrap_addrs:
+                cfg['dht']['bootstrap'] = list(node.bootstrap_addrs)
+        return merge(cfg, copy.deepcopy(node.config))
 
     def _start_node(self, node, cpu):
         cfg_path = os.path.join(self.run_dir, node.name + '.json')
@@ -407,6 +422,34 @@ class Testbed:
 
     def pid(self, name):
         return self.procs[name].pid
+
+    def kill_node(self, name):
+        """SIGKILL one node (no clean shutdown) and reap it; its socket file is removed."""
+        proc = self.procs[name]
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=STOP_TIMEOUT)
+        self.state['nodes'][name]['pid'] = None
+        save_state(self.state)
+        try:
+            os.unlink(self.sock(name))
+        except FileNotFoundError:
+            pass
+
+    def restart_node(self, name):
+        """Start a stopped node again: same config, data directory (key file) and CPU."""
+        if self.procs[name].poll() is None:
+            raise BedError('node %s is still running' % name)
+        try:
+            os.unlink(self.sock(name))
+        except FileNotFoundError:
+            pass
+        self._start_node(self.plan.node(name), self.state['nodes'][name]['cpu'])
+
+    def vhctl_rc(self, name, *argv, timeout=15.0):
+        """(exit code, parsed JSON or None, stderr) of `vhctl --json ARGV` for node `name`:
+        for commands whose failure still answers (lookup not found, traceroute not reached)."""
+        return ctl.vhctl_rc(self.vhctl_path, self.sock(name), *argv, timeout=timeout)
 
     def vhctl(self, name, *argv, timeout=15.0):
         """`vhctl -s SOCK --json ARGV` for node `name`, parsed.

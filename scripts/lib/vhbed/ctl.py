@@ -44,14 +44,21 @@ def request(sock_path, cmd, args=None, timeout=5.0, req_id=1):
     return resp.get('result')
 
 
-def vhctl(vhctl_path, sock_path, *argv, timeout=15.0):
-    """`vhctl -s SOCK --json ARGV...` parsed; raises CtlError on a non-zero exit."""
-    cmd = [vhctl_path, '-s', sock_path, '--json'] + list(argv)
+def _vhctl_run(vhctl_path, sock_path, argv, timeout):
+    # vhctl's own wait (-t, default 5 s) would end a long traceroute or lookup
+    # early: let it wait as long as we do.
+    cmd = [vhctl_path, '-s', sock_path, '--json', '-t', '%d' % max(1, int(timeout))] + list(argv)
     try:
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
-                           timeout=timeout, text=True)
+                           timeout=timeout + 5, text=True)
     except subprocess.TimeoutExpired:
-        raise CtlError('%s: timed out after %.0f s' % (' '.join(cmd), timeout))
+        raise CtlError('%s: timed out after %.0f s' % (' '.join(cmd), timeout + 5))
+    return cmd, p
+
+
+def vhctl(vhctl_path, sock_path, *argv, timeout=15.0):
+    """`vhctl -s SOCK --json ARGV...` parsed; raises CtlError on a non-zero exit."""
+    cmd, p = _vhctl_run(vhctl_path, sock_path, argv, timeout)
     if p.returncode != 0:
         raise CtlError('%s: exit %d: %s' % (' '.join(cmd), p.returncode,
                                               (p.stderr or p.stdout).strip()))
@@ -59,6 +66,19 @@ def vhctl(vhctl_path, sock_path, *argv, timeout=15.0):
         return json.loads(p.stdout)
     except ValueError:
         raise CtlError('%s: output is not JSON: %r' % (' '.join(cmd), p.stdout[:200]))
+
+
+def vhctl_rc(vhctl_path, sock_path, *argv, timeout=15.0):
+    """(exit code, parsed JSON result or None, stderr) of `vhctl -s SOCK --json ARGV...`.
+
+    For commands that answer even when they fail (a lookup that found nothing
+    exits 1 and still prints its result)."""
+    _, p = _vhctl_run(vhctl_path, sock_path, argv, timeout)
+    try:
+        res = json.loads(p.stdout) if p.stdout.strip() else None
+    except ValueError:
+        res = None
+    return p.returncode, res, p.stderr.strip()
 
 
 def is_up(sock_path, vhctl_path=None, timeout=3.0):

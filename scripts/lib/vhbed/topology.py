@@ -9,6 +9,11 @@ Every link is one veth pair. Link number L (0-based, in file order, the
 "host" links last) gets 10.77.L.0/24 and fd77:L::/64 unless it gives its own
 addresses; the first end takes .1/::1, the second .2/::2, and on a link to
 the kernel-only "host" namespace the node is always the first end.
+
+Mesh beds (docs/testbed.md): a node's "bootstrap" names other nodes (or gives
+/udp/ PathAddrs); each name becomes that node's PathAddr on the first link the
+two share, and the bed then writes veil and dht sections (bed.MESH_DEFAULTS,
+the topology's "mesh" object on top) into every node's config.
 """
 
 import ipaddress
@@ -17,9 +22,11 @@ import re
 
 HOST = 'host'
 NAME_RE = re.compile(r'^[a-z][a-z0-9]{0,9}$')
-NODE_KEYS = {'name', 'idle', 'udp_port', 'config'}
+NODE_KEYS = {'name', 'idle', 'udp_port', 'config', 'bootstrap'}
 LINK_KEYS = {'ends', 'ipv4', 'ipv6'}
-TOP_KEYS = {'nodes', 'links', 'host', 'comment'}
+TOP_KEYS = {'nodes', 'links', 'host', 'comment', 'mesh'}
+MAX_BOOTSTRAP = 8   # entries in the node's dht.bootstrap (docs/config-reference.md)
+PATHADDR_RE = re.compile(r'^/udp/(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):\d+$')
 DEFAULT_UDP_PORT = 22088
 
 
@@ -48,11 +55,14 @@ class Link:
 class Node:
     """A node and the ports (one per link end) it gets."""
 
-    def __init__(self, name, idle='adaptive', udp_port=DEFAULT_UDP_PORT, config=None):
+    def __init__(self, name, idle='adaptive', udp_port=DEFAULT_UDP_PORT, config=None,
+                 bootstrap=None):
         self.name = name
         self.idle = idle
         self.udp_port = udp_port
         self.config = config or {}
+        self.bootstrap = bootstrap or []   # as written: node names or PathAddrs
+        self.bootstrap_addrs = []          # resolved PathAddrs (parse)
         self.ports = []
 
     @property
@@ -61,13 +71,34 @@ class Node:
 
     def to_dict(self):
         return {'name': self.name, 'idle': self.idle, 'udp_port': self.udp_port,
-                'netns': self.netns, 'ports': self.ports}
+                'netns': self.netns, 'ports': self.ports, 'bootstrap': self.bootstrap_addrs}
 
 
 class Topology:
-    def __init__(self, nodes, links):
+    def __init__(self, nodes, links, mesh=None):
         self.nodes = nodes
         self.links = links
+        self.mesh = mesh   # None, or config merged into every node of a mesh bed
+
+    @property
+    def is_mesh(self):
+        """Nodes run Veil and the DHT: the topology has "mesh" or some node a bootstrap."""
+        return self.mesh is not None or any(n.bootstrap for n in self.nodes)
+
+    def link_between(self, a, b):
+        """The first link joining nodes a and b, or None."""
+        for link in self.links:
+            if a in link.ends and b in link.ends:
+                return link
+        return None
+
+    def pathaddr(self, name, via):
+        """Node `name`'s /udp/ PathAddr (IPv4) on the first link it shares with `via`."""
+        link = self.link_between(name, via)
+        if link is None:
+            raise KeyError('%s and %s share no link' % (name, via))
+        ip = link.ipv4[link.end_of(name)].split('/')[0]
+        return '/udp/%s:%d' % (ip, self.node(name).udp_port)
 
     @property
     def has_host(self):
@@ -78,6 +109,11 @@ class Topology:
             if n.name == name:
                 return n
         raise KeyError(name)
+
+    def veth_ends(self):
+        """[(namespace, interface)] of every veth end, link by link (for captures)."""
+        return [('vh-' + end, link.ifnames[j]) for link in self.links
+                for j, end in enumerate(link.ends)]
 
     def host_addresses(self, node):
         """(host ipv4, host ipv6 list, node ipv4, node ipv6 list) of the host link to `node`."""
@@ -117,7 +153,35 @@ def _parse_node(i, spec):
     config = spec.get('config', {})
     if not isinstance(config, dict):
         _fail(where + '.config', 'must be an object')
-    return Node(name, idle, port, config)
+    boot = spec.get('bootstrap', [])
+    boot = [boot] if isinstance(boot, str) else boot
+    if not isinstance(boot, list) or not all(isinstance(b, str) for b in boot) or \
+            len(boot) > MAX_BOOTSTRAP or len(set(boot)) != len(boot):
+        _fail(where + '.bootstrap', 'must be a node name, a /udp/ PathAddr or a list of up to '
+              '%d different ones' % MAX_BOOTSTRAP)
+    return Node(name, idle, port, config, boot)
+
+
+def _resolve_bootstrap(plan):
+    """Turn every bootstrap entry into a PathAddr: a node name becomes that node's
+    address on the first link it shares with the node bootstrapping from it."""
+    for i, node in enumerate(plan.nodes):
+        where = 'nodes[%d].bootstrap' % i
+        node.bootstrap_addrs = []
+        for b in node.bootstrap:
+            if b.startswith('/'):
+                if not PATHADDR_RE.match(b):
+                    _fail(where, '%r is not a /udp/ PathAddr (/udp/A.B.C.D:PORT or '
+                          '/udp/[V6]:PORT)' % b)
+                node.bootstrap_addrs.append(b)
+                continue
+            if b == node.name:
+                _fail(where, 'a node cannot bootstrap from itself')
+            if b not in [n.name for n in plan.nodes]:
+                _fail(where, '%r is not a node' % b)
+            if plan.link_between(node.name, b) is None:
+                _fail(where, '%s shares no link with %s' % (b, node.name))
+            node.bootstrap_addrs.append(plan.pathaddr(b, node.name))
 
 
 def _addr_list(where, value, version):
@@ -193,7 +257,16 @@ def parse(data):
         links.append({'ends': [h, HOST]})
     if len(links) > 256:
         _fail('links', 'at most 256')
-    return Topology(nodes, [_plan_link(i, spec) for i, spec in enumerate(links)])
+    mesh = data.get('mesh')
+    if mesh is True:
+        mesh = {}
+    elif mesh is False:
+        mesh = None
+    elif mesh is not None and not isinstance(mesh, dict):
+        _fail('mesh', 'must be true, false or an object (config for every node)')
+    plan = Topology(nodes, [_plan_link(i, spec) for i, spec in enumerate(links)], mesh)
+    _resolve_bootstrap(plan)
+    return plan
 
 
 def _plan_link(index, spec):
@@ -244,3 +317,51 @@ def from_dict(data):
     plan = parse(data)
     _assign_ports(plan)
     return plan
+
+
+class _Xorshift:
+    """xorshift64*: the same sequence for a seed on every Python version."""
+
+    def __init__(self, seed):
+        self.s = (seed * 0x9E3779B97F4A7C15 + 1) & 0xFFFFFFFFFFFFFFFF or 1
+
+    def below(self, n):
+        x = self.s
+        x ^= x >> 12
+        x ^= (x << 25) & 0xFFFFFFFFFFFFFFFF
+        x ^= x >> 27
+        self.s = x
+        return ((x * 0x2545F4914F6CDD1D) & 0xFFFFFFFFFFFFFFFF) % n
+
+
+def random_mesh(nodes, extra, seed, comment=None):
+    """A connected random graph as a topology dict (mesh bed).
+
+    A random spanning tree (node k links to, and bootstraps from, a random one
+    of n1..n(k-1)), then `extra` more links between random unlinked pairs.
+    Deterministic for a seed (own PRNG), so a checked-in file can be
+    regenerated exactly (scripts/testbed random).
+    """
+    if nodes < 2 or extra < 0 or extra > nodes * (nodes - 1) // 2 - (nodes - 1):
+        raise TopologyError('random: need nodes >= 2 and 0 <= extra <= %d'
+                            % max(0, nodes * (nodes - 1) // 2 - (nodes - 1)))
+    rng = _Xorshift(seed)
+    names = ['n%d' % (k + 1) for k in range(nodes)]
+    specs = [{'name': names[0]}]
+    links = []
+    for k in range(1, nodes):
+        parent = names[rng.below(k)]
+        specs.append({'name': names[k], 'bootstrap': parent})
+        links.append([parent, names[k]])
+    linked = {frozenset(pair) for pair in links}
+    while extra:
+        a, b = names[rng.below(nodes)], names[rng.below(nodes)]
+        if a != b and frozenset((a, b)) not in linked:
+            linked.add(frozenset((a, b)))
+            links.append(sorted([a, b], key=names.index))
+            extra -= 1
+    return {'comment': comment or ('random connected graph: %d nodes, %d links, seed %d '
+                                   '(scripts/testbed random %d %d %d)'
+                                   % (nodes, len(links), seed, nodes, len(links) - nodes + 1,
+                                      seed)),
+            'mesh': True, 'nodes': specs, 'links': links}
