@@ -95,15 +95,16 @@ slots_install(struct vh_veil_peer *p, struct vh_veil_keypair *kp)
 		return false;
 	}
 	drop(p, VH_VEIL_SLOT_PREVIOUS);
-	if (p->slot[VH_VEIL_SLOT_NEXT] != NULL) {
+	if (p->slot[VH_VEIL_SLOT_NEXT] != NULL && peer_wins_ties(p)) {
 		/*
-		 * We answered the peer's handshake too: it may already send
-		 * under that keypair, so keep it rather than the old current.
+		 * Crossing handshakes, and ours wins: the peer may already send
+		 * under its own, so keep that rather than the old current.
 		 */
 		p->slot[VH_VEIL_SLOT_PREVIOUS] = p->slot[VH_VEIL_SLOT_NEXT];
 		p->slot[VH_VEIL_SLOT_NEXT] = NULL;
 		drop(p, VH_VEIL_SLOT_CURRENT);
 	} else {
+		/* The peer's (if any) stays next: its first packet promotes it. */
 		p->slot[VH_VEIL_SLOT_PREVIOUS] = p->slot[VH_VEIL_SLOT_CURRENT];
 	}
 	p->slot[VH_VEIL_SLOT_CURRENT] = kp;
@@ -122,12 +123,11 @@ slots_promote(struct vh_veil_peer *p)
 }
 
 void
-slots_swap(struct vh_veil_peer *p)
+slots_park_next(struct vh_veil_peer *p)
 {
-	struct vh_veil_keypair *cur = p->slot[VH_VEIL_SLOT_CURRENT];
-
-	p->slot[VH_VEIL_SLOT_CURRENT] = p->slot[VH_VEIL_SLOT_PREVIOUS];
-	p->slot[VH_VEIL_SLOT_PREVIOUS] = cur;
+	drop(p, VH_VEIL_SLOT_PREVIOUS);
+	p->slot[VH_VEIL_SLOT_PREVIOUS] = p->slot[VH_VEIL_SLOT_NEXT];
+	p->slot[VH_VEIL_SLOT_NEXT] = NULL;
 }
 
 bool

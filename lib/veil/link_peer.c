@@ -299,8 +299,7 @@ renew_age(const struct vh_veil_peer *p, const struct vh_veil_keypair *kp)
 
 	if (kp->initiator)
 		return p->t.rekey_after_time;
-	if (p->t.rekey_after_time < late &&
-		memcmp(p->hsc->local_static->pub, p->remote_static, VH_NOISE_KEY_LEN) < 0)
+	if (p->t.rekey_after_time < late && peer_wins_ties(p))
 		return p->t.rekey_after_time + (late - p->t.rekey_after_time) / 2;
 	return late;
 }
@@ -325,25 +324,44 @@ keep_fresh(struct vh_veil_peer *p, const struct vh_veil_keypair *kp, uint64_t no
 		p->hs_wanted = true;
 }
 
+bool
+peer_wins_ties(const struct vh_veil_peer *p)
+{
+	return memcmp(p->hsc->local_static->pub, p->remote_static, VH_NOISE_KEY_LEN) < 0;
+}
+
+/* nx (the peer's, first packet) crossed our current: both within REKEY_TIMEOUT. */
+static bool
+crossed(const struct vh_veil_peer *p, const struct vh_veil_keypair *nx)
+{
+	const struct vh_veil_keypair *cur = p->slot[VH_VEIL_SLOT_CURRENT];
+	uint64_t d;
+
+	if (cur == NULL || !cur->initiator)
+		return false;
+	d = cur->created > nx->created ? cur->created - nx->created : nx->created - cur->created;
+	return d <= p->t.rekey_timeout;
+}
+
 /*
  * First packet under kp: the peer has it. A responder keypair waiting in
- * next becomes current; so does one pushed to previous by a crossing
- * initiation of ours that is not confirmed (the peer chose its own). The
- * initiator of an XX keypair waits for a packet under it: answer at once.
+ * next becomes current, unless it crossed ours and ours wins the tie: then
+ * both sides end on ours (the peer promotes it) and its initiator renews
+ * it at REKEY_AFTER_TIME. The initiator of an XX keypair waits for a packet
+ * under it: answer at once.
  */
 static void
 confirm(struct vh_veil_peer *p, struct vh_veil_keypair *kp, uint64_t now)
 {
-	const struct vh_veil_keypair *cur = p->slot[VH_VEIL_SLOT_CURRENT];
-
 	if (kp->confirmed)
 		return;
 	kp->confirmed = true;
-	if (kp == p->slot[VH_VEIL_SLOT_NEXT])
-		slots_promote(p);
-	else if (kp == p->slot[VH_VEIL_SLOT_PREVIOUS] && !kp->initiator && cur != NULL &&
-		 !cur->confirmed)
-		slots_swap(p);
+	if (kp == p->slot[VH_VEIL_SLOT_NEXT]) {
+		if (crossed(p, kp) && peer_wins_ties(p))
+			slots_park_next(p);
+		else
+			slots_promote(p);
+	}
 	if (kp != p->slot[VH_VEIL_SLOT_CURRENT])
 		return;
 	peer_handshake_confirmed(p, now);

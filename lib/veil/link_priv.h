@@ -95,14 +95,19 @@ bool keypair_expired(
 bool slots_install(struct vh_veil_peer *p, struct vh_veil_keypair *kp);
 /* First packet under next arrived: next becomes current. */
 void slots_promote(struct vh_veil_peer *p);
-/* Swap current and previous (a confirmed previous replaces an unconfirmed current). */
-void slots_swap(struct vh_veil_peer *p);
+/* Next moves to previous (crossing handshakes: ours stays current). */
+void slots_park_next(struct vh_veil_peer *p);
 /* Drop expired keypairs; returns true if any was dropped. */
 bool slots_expire(struct vh_veil_peer *p, uint64_t now);
 void slots_clear(struct vh_veil_peer *p);
 
 /* link_peer.c */
 void peer_handshake_confirmed(struct vh_veil_peer *p, uint64_t now);
+/*
+ * Crossing handshakes end on the keypair initiated by the node with the
+ * smaller static key: true if that is us.
+ */
+bool peer_wins_ties(const struct vh_veil_peer *p);
 /*
  * A packet authenticated under kp (data: non-empty) arrived from src (may
  * be NULL): confirm kp (promoting next), renewal by age, received hooks.
