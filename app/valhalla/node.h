@@ -142,6 +142,8 @@ void mesh_opened_input(struct node *n, struct rte_mbuf *m);
 /* A neighbour's session came up, changed keys (up) or went away (down). */
 void mesh_link_event(struct node *n, const uint8_t *nodeid, bool up);
 int mesh_register(struct node *n);
+/* An echo datagram to a NodeID over the overlay: 0 or -ENETUNREACH. */
+int mesh_echo_send(struct node *n, const uint8_t *nodeid, const uint8_t *dgram, size_t len);
 
 /* ping.c */
 int ping_register(struct node *n);

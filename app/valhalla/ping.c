@@ -27,6 +27,7 @@ struct ping {
 	uint64_t next_ms;
 	uint64_t last_sent_ms;
 	bool via_link; /* target is a NodeID: over its Veil session */
+	bool via_mesh; /* ... or through the overlay when it is no neighbour */
 	uint8_t nodeid[VH_IDENTITY_NODEID_LEN];
 	char pattern[33]; /* repeated over the echo padding; "" = zeros */
 	uint64_t sent_ns[PING_MAX_COUNT];
@@ -75,7 +76,9 @@ ping_send(struct node *n, struct ping *p, uint64_t now_ms)
 		return;
 	fill_pattern(p, buf, (size_t)len);
 	n->cnt.ping_sent++;
-	if (p->via_link)
+	if (p->via_mesh)
+		mesh_echo_send(n, p->nodeid, buf, (size_t)len);
+	else if (p->via_link)
 		link_send_datagram(n, p->nodeid, buf, (size_t)len);
 	else
 		hoststack_send_udp(
@@ -177,12 +180,14 @@ ping_args(struct node *n, struct ping *p, const json_t *args, struct vh_ctl_req 
 				req, "identity", "bad-node-id", false, "%s: not a NodeID", target);
 			return -EINVAL;
 		}
-		if (!link_has_session(n, p->nodeid)) {
+		if (!link_has_session(n, p->nodeid) && n->mesh == NULL) {
 			vh_ctl_error(req, "veil", "no-session", true,
 				"no Veil session with %s (see vhctl peers)", target);
 			return -ENOTCONN;
 		}
 		p->via_link = true;
+		/* not a neighbour: over the overlay, through relays */
+		p->via_mesh = !link_has_session(n, p->nodeid);
 	} else if (vh_pathaddr_parse(target, &p->target, err, sizeof(err)) != 0) {
 		vh_ctl_error(req, "bifrost", "bad-address", false, "%s: %s", target, err);
 		return -EINVAL;

@@ -21,6 +21,10 @@ int render_help(const json_t *r, const struct render_opts *o);
 int render_raw(const json_t *r, const struct render_opts *o);
 int render_peers(const json_t *r, const struct render_opts *o);
 int render_ping(const json_t *r, const struct render_opts *o);
+/* render_mesh.c: lookup and traceroute return 1 when the target was not found / reached */
+int render_lookup(const json_t *r, const struct render_opts *o);
+int render_routes(const json_t *r, const struct render_opts *o);
+int render_traceroute(const json_t *r, const struct render_opts *o);
 /* Pretty JSON, one document. */
 int render_json(const json_t *r);
 

@@ -200,6 +200,49 @@ parse_remove_peer(int argc, char **argv, struct opts *o, json_t **args, long *ex
 	return parse_peer_args(argc, argv, args, false);
 }
 
+/* lookup <NodeID> */
+static int
+parse_lookup(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
+{
+	(void)o;
+	if (argc != 1 || argv[0][0] == '-')
+		return usage_error("%s", "usage: vhctl lookup <NodeID>");
+	*args = json_pack("{s:s}", "node_id", argv[0]);
+	*extra_ms = 10000; /* an iterative lookup may take a few timeouts */
+	return 0;
+}
+
+/* traceroute <NodeID> [-m MAX_HOPS] [-W TIMEOUT_MS] */
+static int
+parse_traceroute(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
+{
+	long max = 16, wait = 1000;
+	const char *target = NULL;
+
+	(void)o;
+	for (int i = 0; i < argc; i++) {
+		bool m = strcmp(argv[i], "-m") == 0, w = strcmp(argv[i], "-W") == 0;
+
+		if (m || w) {
+			if (i + 1 == argc || !parse_long(argv[i + 1], m ? &max : &wait))
+				return usage_error("traceroute: %s needs an integer", argv[i]);
+			i++;
+		} else if (argv[i][0] == '-' || target != NULL) {
+			return usage_error("traceroute: unexpected argument '%s'", argv[i]);
+		} else {
+			target = argv[i];
+		}
+	}
+	if (target == NULL)
+		return usage_error("%s", "usage: vhctl traceroute <NodeID> [-m MAX_HOPS] [-W "
+					 "TIMEOUT_MS]");
+	*args = json_pack("{s:s,s:I,s:I}", "node_id", target, "max_hops", (json_int_t)max,
+		"timeout_ms", (json_int_t)wait);
+	if (max > 0 && max <= 64 && wait > 0 && wait <= 60000)
+		*extra_ms = max * wait;
+	return 0;
+}
+
 /* key=value words; values that parse as integers become integers. */
 static int
 parse_passthrough(int argc, char **argv, json_t **args)
@@ -264,6 +307,19 @@ static const struct cmd cmds[] = {
 		"  -p PATTERN      1..32 characters repeated over the echo padding\n"
 		"Exits 1 when no echo came back.",
 		parse_ping, render_ping},
+	{"lookup", "vhctl lookup <NodeID>",
+		"Find a node through the DHT: found or not, hops, time, its addresses and the\n"
+		"route to it. Exits 1 when it was not found.",
+		parse_lookup, render_lookup},
+	{"routes", "vhctl routes",
+		"Overlay routes: destination, where it was learnt, metric (hops), age, next hops.",
+		parse_none, render_routes},
+	{"traceroute", "vhctl traceroute <NodeID> [-m MAX_HOPS] [-W TIMEOUT_MS]",
+		"The relays on the way to a node: echo probes with growing hop limits, each\n"
+		"relay answering \"hop limit exceeded\". Exits 1 when the target was not reached.",
+		parse_traceroute, render_traceroute},
+	{"dht", "vhctl dht", "DHT counters (table size, records, lookups) and mesh counters.",
+		parse_none, render_raw},
 };
 
 static bool
@@ -374,6 +430,12 @@ main(int argc, char **argv)
 		/* ping's exit status does not depend on the output format */
 		if (rc == 0 && cmd != NULL && strcmp(cmd->name, "ping") == 0 &&
 			json_integer_value(json_object_get(result, "received")) == 0)
+			rc = EXIT_NODE_ERROR;
+		if (rc == 0 && cmd != NULL &&
+			((strcmp(cmd->name, "lookup") == 0 &&
+				 !json_is_true(json_object_get(result, "found"))) ||
+				(strcmp(cmd->name, "traceroute") == 0 &&
+					!json_is_true(json_object_get(result, "reached")))))
 			rc = EXIT_NODE_ERROR;
 	} else
 		rc = cmd->render(result, &o.r);

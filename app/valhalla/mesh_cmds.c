@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control commands of the mesh: lookup <NodeID> (an iterative DHT lookup),
+ * routes, traceroute <NodeID> (echo probes with growing hop limits, each
+ * relay answering "hop limit exceeded") and dht (counters).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vh_bifrost.h"
+
+#include "mesh_priv.h"
+
+#define TRACE_PROBE_SIZE 16
+
+void
+mesh_id_text(const uint8_t *id, char *out, size_t cap)
+{
+	if (vh_identity_nodeid_format(id, out, cap) < 0)
+		snprintf(out, cap, "?");
+}
+
+static json_t *
+id_json(const uint8_t *id)
+{
+	char t[VH_IDENTITY_NODEID_TEXT_MAX + 1];
+
+	mesh_id_text(id, t, sizeof(t));
+	return json_string(t);
+}
+
+static bool
+ready(struct node *n, struct vh_ctl_req *req)
+{
+	if (n->mesh != NULL)
+		return true;
+	vh_ctl_error(req, "ygg", "disabled", false, "the DHT is off (dht.enabled in the config)");
+	return false;
+}
+
+static bool
+target_arg(struct node *n, const json_t *args, struct vh_ctl_req *req, uint8_t *id)
+{
+	const char *t = args != NULL ? json_string_value(json_object_get(args, "node_id")) : NULL;
+
+	if (t == NULL || vh_identity_nodeid_parse(t, id) != 0) {
+		vh_ctl_error(req, "identity", "bad-node-id", false, "%s: not a NodeID",
+			t != NULL ? t : "(none)");
+		return false;
+	}
+	if (mesh_is_self(n, id)) {
+		vh_ctl_error(req, "ygg", "self", false, "that is this node's own NodeID");
+		return false;
+	}
+	return true;
+}
+
+/* next_hops and metric of the way to id as the mesh knows it now. */
+static void
+route_json(struct node *n, const uint8_t *id, json_t *o)
+{
+	struct mesh *m = n->mesh;
+	const struct mesh_route *r = mesh_route_find(m, id);
+	uint8_t nh[MESH_MAX_NH][32];
+	json_t *a = json_array();
+	unsigned int metric = 0, k = 0;
+
+	if (mesh_neigh_alive(m, id)) {
+		metric = 1;
+		json_array_append_new(a, id_json(id));
+	} else if (r != NULL && (metric = mesh_route_metric(m, r, nh, &k)) != 0) {
+		for (unsigned int i = 0; i < k; i++)
+			json_array_append_new(a, id_json(nh[i]));
+	}
+	json_object_set_new(o, "next_hops", a);
+	json_object_set_new(o, "metric", json_integer(metric));
+}
+
+static void
+lookup_done(void *arg, const struct vh_dht_lookup_result *res)
+{
+	struct mesh_lookup *l = arg;
+	struct node *n = l->n;
+	json_t *o, *addrs = json_array();
+
+	for (size_t i = 0; i < res->nclosest; i++)
+		if (memcmp(res->closest[i].id, l->target, MESH_ID_LEN) == 0)
+			json_array_append_new(
+				addrs, json_stringn((const char *)res->closest[i].addr,
+					       res->closest[i].addr_len));
+	o = json_pack("{s:o,s:b,s:i,s:i,s:i,s:I,s:o}", "node_id", id_json(l->target), "found",
+		res->found, "hops", (int)res->hops, "requests", (int)res->requests, "timeouts",
+		(int)res->timeouts, "elapsed_ms", (json_int_t)res->elapsed_ms, "addresses", addrs);
+	route_json(n, l->target, o);
+	vh_ctl_reply(l->req, o);
+	l->used = false;
+}
+
+static void
+cmd_lookup(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	struct mesh_lookup *l = NULL;
+	uint8_t id[MESH_ID_LEN];
+	int rc;
+
+	if (!ready(n, req) || !target_arg(n, args, req, id))
+		return;
+	for (unsigned int i = 0; l == NULL && i < MESH_MAX_LOOKUPS; i++)
+		if (!n->mesh->lookups[i].used)
+			l = &n->mesh->lookups[i];
+	if (l == NULL) {
+		vh_ctl_error(
+			req, "ctl", "busy", true, "%u lookups already running", MESH_MAX_LOOKUPS);
+		return;
+	}
+	l->n = n;
+	l->req = req;
+	memcpy(l->target, id, MESH_ID_LEN);
+	l->used = true;
+	rc = vh_dht_find_node(n->mesh->dht, id, VH_DHT_LOOKUP_STOP_AT_TARGET, lookup_done, l,
+		(uint64_t)time(NULL) * 1000);
+	if (rc < 0) {
+		l->used = false;
+		vh_ctl_error(req, "ygg", rc == -ENETUNREACH ? "no-contacts" : "busy", true,
+			rc == -ENETUNREACH ? "no DHT contacts yet (is a bootstrap node up?)"
+					   : "too many lookups running");
+	}
+}
+
+static void
+cmd_routes(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	struct mesh *m;
+	uint64_t now = node_now_ms();
+	json_t *a;
+	unsigned int nn = 0;
+
+	RTE_SET_USED(args);
+	if (!ready(n, req))
+		return;
+	m = n->mesh;
+	a = json_array();
+	for (unsigned int i = 0; i < MESH_MAX_NEIGH; i++) {
+		const struct mesh_neigh *nb = &m->neigh[i];
+		json_t *o;
+
+		if (!nb->used || !nb->alive)
+			continue;
+		nn++;
+		o = json_pack("{s:o,s:s,s:I}", "node_id", id_json(nb->id), "source", "neighbour",
+			"age_ms", (json_int_t)(now - nb->up_ms));
+		route_json(n, nb->id, o);
+		json_array_append_new(a, o);
+	}
+	for (unsigned int i = 0; i < MESH_MAX_ROUTES; i++) {
+		const struct mesh_route *r = &m->routes[i];
+		uint64_t seen = 0;
+		json_t *o;
+
+		if (!r->used || mesh_neigh_alive(m, r->id))
+			continue;
+		for (unsigned int j = 0; j < r->n_nh; j++)
+			seen = RTE_MAX(seen, r->nh[j].seen_ms);
+		o = json_pack("{s:o,s:s,s:I,s:b}", "node_id", id_json(r->id), "source", "dht",
+			"age_ms", (json_int_t)(now - seen), "in_dataplane", r->in_dp);
+		route_json(n, r->id, o);
+		json_array_append_new(a, o);
+	}
+	vh_ctl_reply(req, json_pack("{s:o,s:i}", "routes", a, "neighbours", (int)nn));
+}
+
+static void
+cmd_dht(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	struct vh_dht_stats st;
+	json_t *o, *c;
+
+	RTE_SET_USED(args);
+	if (!ready(n, req))
+		return;
+	vh_dht_get_stats(n->mesh->dht, &st);
+	o = json_pack("{s:o,s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "node_id",
+		id_json(n->id.nodeid), "address", n->mesh->self_addr, "table_size",
+		(int)st.table_size, "records", (int)st.records, "lookups_started",
+		(json_int_t)st.lookups_started, "lookups_found", (json_int_t)st.lookups_found,
+		"lookups_not_found", (json_int_t)st.lookups_not_found, "rpc_timeouts",
+		(json_int_t)st.rpc_timeouts, "rx_malformed", (json_int_t)st.rx_malformed,
+		"published", (json_int_t)st.published, "rec_stored", (json_int_t)st.rec_stored);
+	c = json_object();
+#define X(f) json_object_set_new(c, #f, json_integer((json_int_t)n->mesh->cnt.f));
+	MESH_COUNTERS(X)
+#undef X
+	json_object_set_new(o, "mesh", c);
+	vh_ctl_reply(req, o);
+}
+
+/* ---- traceroute ---- */
+
+static void
+trace_finish(struct node *n, unsigned int slot)
+{
+	struct mesh_trace *t = n->mesh->traces[slot];
+	json_t *hops = json_array();
+
+	for (unsigned int h = 1; h <= t->hop && h <= t->max_hops; h++) {
+		json_t *o = json_pack("{s:i}", "hop", (int)h);
+
+		json_object_set_new(o, "node_id", t->got[h] ? id_json(t->who[h]) : json_null());
+		json_object_set_new(o, "rtt_ms", t->got[h] ? json_real(t->rtt_ms[h]) : json_null());
+		json_array_append_new(hops, o);
+	}
+	vh_ctl_reply(t->req, json_pack("{s:o,s:b,s:o}", "target", id_json(t->target), "reached",
+				     t->reached, "hops", hops));
+	free(t);
+	n->mesh->traces[slot] = NULL;
+}
+
+/* Probe hop t->hop: an echo whose hop limit runs out exactly there. */
+static int
+trace_probe(struct node *n, struct mesh_trace *t, uint64_t now)
+{
+	uint8_t buf[VH_BIFROST_HDR_LEN + VH_BIFROST_ECHO_MIN + TRACE_PROBE_SIZE];
+	int len;
+
+	t->sent_ns = node_now_ns();
+	t->deadline_ms = now + t->wait_ms;
+	len = vh_bifrost_echo_build(
+		buf, sizeof(buf), t->ident, t->hop, t->sent_ns, TRACE_PROBE_SIZE);
+	if (len < 0)
+		return len;
+	return mesh_send(n, t->target, VH_OVERLAY_T_ECHO, 0, (uint8_t)t->hop, buf, (size_t)len);
+}
+
+static void
+trace_next(struct node *n, unsigned int slot, uint64_t now)
+{
+	struct mesh_trace *t = n->mesh->traces[slot];
+
+	while (!t->reached && t->hop < t->max_hops) {
+		t->hop++;
+		if (trace_probe(n, t, now) == 0)
+			return;
+	}
+	trace_finish(n, slot);
+}
+
+bool
+mesh_trace_echo(
+	struct node *n, const uint8_t *from, const uint8_t *echo_pl, uint32_t len, bool exceeded)
+{
+	uint32_t ident, seq;
+	uint64_t ts;
+
+	if (n->mesh == NULL || vh_bifrost_echo_parse(echo_pl, len, &ident, &seq, &ts) != 0)
+		return false;
+	for (unsigned int i = 0; i < MESH_MAX_TRACES; i++) {
+		struct mesh_trace *t = n->mesh->traces[i];
+
+		if (t == NULL || t->ident != ident)
+			continue;
+		if (seq != t->hop || ts != t->sent_ns || t->got[seq])
+			return true; /* late or duplicate answer */
+		t->got[seq] = true;
+		memcpy(t->who[seq], from, MESH_ID_LEN);
+		t->rtt_ms[seq] = (double)(node_now_ns() - t->sent_ns) / 1e6;
+		t->reached = !exceeded && memcmp(from, t->target, MESH_ID_LEN) == 0;
+		trace_next(n, i, node_now_ms());
+		return true;
+	}
+	return false;
+}
+
+static int
+int_arg(const json_t *args, const char *key, int def, int lo, int hi, int *out)
+{
+	const json_t *v = args != NULL ? json_object_get(args, key) : NULL;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return -EINVAL;
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+static void
+cmd_traceroute(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	struct mesh_trace *t;
+	unsigned int slot;
+	int max, wait;
+
+	if (!ready(n, req))
+		return;
+	if (int_arg(args, "max_hops", 16, 1, MESH_TRACE_MAX_HOPS, &max) != 0 ||
+		int_arg(args, "timeout_ms", 1000, 10, 10000, &wait) != 0) {
+		vh_ctl_error(req, "ctl", "bad-request", false,
+			"max_hops 1..%d, timeout_ms 10..10000", MESH_TRACE_MAX_HOPS);
+		return;
+	}
+	for (slot = 0; slot < MESH_MAX_TRACES && n->mesh->traces[slot] != NULL; slot++)
+		;
+	if (slot == MESH_MAX_TRACES) {
+		vh_ctl_error(req, "ctl", "busy", true, "%u traceroutes already running",
+			MESH_MAX_TRACES);
+		return;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL) {
+		vh_ctl_error(req, "ctl", "no-memory", true, "out of memory");
+		return;
+	}
+	if (!target_arg(n, args, req, t->target)) {
+		free(t);
+		return;
+	}
+	t->req = req;
+	t->max_hops = (unsigned int)max;
+	t->wait_ms = (uint64_t)wait;
+	/* traceroute idents count down from the top, pings count up from 1 */
+	t->ident = 0x80000000u | ++n->mesh->trace_ident;
+	n->mesh->traces[slot] = t;
+	trace_next(n, slot, node_now_ms());
+}
+
+void
+mesh_cmds_tick(struct node *n, uint64_t now)
+{
+	for (unsigned int i = 0; i < MESH_MAX_TRACES; i++) {
+		struct mesh_trace *t = n->mesh->traces[i];
+
+		if (t != NULL && now >= t->deadline_ms)
+			trace_next(n, i, now); /* no answer from this hop */
+	}
+}
+
+void
+mesh_cmds_stop(struct node *n)
+{
+	for (unsigned int i = 0; i < MESH_MAX_TRACES; i++)
+		if (n->mesh->traces[i] != NULL) {
+			vh_ctl_error(n->mesh->traces[i]->req, "ctl", "shutdown", true,
+				"node is shutting down");
+			free(n->mesh->traces[i]);
+			n->mesh->traces[i] = NULL;
+		}
+	for (unsigned int i = 0; i < MESH_MAX_LOOKUPS; i++)
+		if (n->mesh->lookups[i].used) {
+			vh_ctl_error(n->mesh->lookups[i].req, "ctl", "shutdown", true,
+				"node is shutting down");
+			n->mesh->lookups[i].used = false;
+		}
+}
+
+int
+mesh_cmds_register(struct node *n)
+{
+	int rc = 0;
+
+	rc |= vh_ctl_register(n->ctl, "lookup",
+		"lookup <NodeID>: find a node through the DHT (args: node_id)", cmd_lookup, n);
+	rc |= vh_ctl_register(
+		n->ctl, "routes", "overlay routes: destination, next hops, metric", cmd_routes, n);
+	rc |= vh_ctl_register(n->ctl, "traceroute",
+		"traceroute <NodeID>: the relays on the way (args: node_id, max_hops, timeout_ms)",
+		cmd_traceroute, n);
+	rc |= vh_ctl_register(n->ctl, "dht", "DHT and mesh counters", cmd_dht, n);
+	return rc;
+}

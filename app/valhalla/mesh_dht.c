@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The Kademlia DHT (lib/ygg) driven by the control lcore: its messages are
+ * overlay control packets (docs/mesh.md), its contacts are NodeIDs reached
+ * through the mesh's routes, its routing table and record cache persist in
+ * LMDB so a restarted node rejoins without its bootstrap node.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "mesh_priv.h"
+
+#define SAVE_EVERY_MS 30000
+#define MAX_RESUME 32 /* contacts tried directly after a restart */
+
+/* The DHT compares record timestamps with real time. */
+static uint64_t
+unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+dht_rand(void *ctx, void *buf, size_t len)
+{
+	RTE_SET_USED(ctx);
+	randombytes_buf(buf, len);
+}
+
+static int
+dht_send(void *ctx, const uint8_t *to_id, const uint8_t *to_addr, size_t addr_len,
+	const uint8_t *msg, size_t len)
+{
+	struct node *n = ctx;
+	struct mesh *m = n->mesh;
+	uint8_t pl[2 + VH_DHT_ADDR_MAX + VH_DHT_MSG_MAX];
+	size_t alen = strlen(m->self_addr);
+	int rc;
+
+	RTE_SET_USED(to_addr);
+	RTE_SET_USED(addr_len);
+	if (to_id == NULL)
+		return -ENOTCONN; /* by address only: bootstrap goes through link_connect */
+	if (len > VH_DHT_MSG_MAX)
+		return -EMSGSIZE;
+	pl[0] = MESH_CTL_DHT;
+	pl[1] = (uint8_t)alen;
+	memcpy(pl + 2, m->self_addr, alen);
+	memcpy(pl + 2 + alen, msg, len);
+	rc = mesh_send(n, to_id, VH_OVERLAY_T_CONTROL, VH_OVERLAY_F_CONTROL,
+		(uint8_t)n->cfg.dht.hop_limit, pl, 2 + alen + len);
+	if (rc == 0)
+		m->cnt.dht_tx++;
+	else
+		m->cnt.dht_tx_failed++;
+	return rc;
+}
+
+/* A contact list from src, which came through neighbour from. */
+static void
+learn_contacts(struct node *n, const uint8_t *src, const uint8_t *from, const uint8_t *msg,
+	size_t len, unsigned int hops, uint64_t now)
+{
+	struct vh_dht_msg dm;
+
+	if (vh_dht_msg_decode(msg, len, &dm) != 0 ||
+		(dm.type != VH_DHT_NODES && dm.type != VH_DHT_VALUE))
+		return;
+	for (unsigned int i = 0; i < dm.ncontacts; i++) {
+		const uint8_t *c = dm.contacts[i].id;
+
+		/* src's neighbours are one hop beyond src at best: an estimate */
+		if (!mesh_is_self(n, c) && memcmp(c, src, MESH_ID_LEN) != 0 &&
+			memcmp(c, from, MESH_ID_LEN) != 0)
+			mesh_route_learn(n, c, from, hops + 1, false, now);
+	}
+}
+
+void
+mesh_dht_input(struct node *n, const uint8_t *src, const uint8_t *from, const uint8_t *p,
+	size_t len, unsigned int hops, uint64_t now)
+{
+	struct mesh *m = n->mesh;
+	size_t alen;
+
+	if (len < 1 || (alen = p[0]) == 0 || alen > VH_DHT_ADDR_MAX || len < 1 + alen) {
+		m->cnt.rx_malformed++;
+		return;
+	}
+	m->cnt.dht_rx++;
+	learn_contacts(n, src, from, p + 1 + alen, len - 1 - alen, hops, now);
+	vh_dht_input(m->dht, src, p + 1, alen, p + 1 + alen, len - 1 - alen, unix_ms());
+}
+
+void
+mesh_dht_neighbour_up(struct node *n, const uint8_t *id, uint64_t now)
+{
+	static const uint8_t unknown[] = "/node";
+
+	RTE_SET_USED(now);
+	/* its PONG brings its address; the DHT then looks up our own NodeID */
+	vh_dht_add_peer(n->mesh->dht, id, unknown, sizeof(unknown) - 1, unix_ms());
+}
+
+/* Our address for the DHT: the first port's IPv4 (or IPv6) PathAddr. */
+static void
+self_addr(struct node *n, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN] = "";
+
+	for (unsigned int i = 0; i < n->cfg.n_ports; i++) {
+		const struct vh_config_port *p = &n->cfg.ports[i];
+
+		if (p->has_ipv4) {
+			inet_ntop(AF_INET, &p->ipv4.addr, ip, sizeof(ip));
+			snprintf(out, cap, "/udp/%s:%u", ip, n->cfg.overlay.udp_port);
+			return;
+		}
+		if (p->n_ipv6 > 0) {
+			inet_ntop(AF_INET6, p->ipv6[0].addr, ip, sizeof(ip));
+			snprintf(out, cap, "/udp/[%s]:%u", ip, n->cfg.overlay.udp_port);
+			return;
+		}
+	}
+	snprintf(out, cap, "/node");
+}
+
+/* After a restart: reconnect to remembered contacts on our own links. */
+static void
+resume(struct node *n)
+{
+	struct vh_dht_contact c[MAX_RESUME];
+	size_t k = vh_dht_closest(n->mesh->dht, n->id.nodeid, c, MAX_RESUME);
+	char addr[VH_DHT_ADDR_MAX + 1];
+
+	for (size_t i = 0; i < k; i++) {
+		memcpy(addr, c[i].addr, c[i].addr_len);
+		addr[c[i].addr_len] = '\0';
+		if (strncmp(addr, "/udp/", 5) == 0 && link_connect(n, addr) == 0)
+			n->mesh->cnt.direct_connects++;
+	}
+}
+
+int
+mesh_dht_start(struct node *n)
+{
+	struct mesh *m = n->mesh;
+	struct vh_dht_config dc = {0};
+	char err[256] = "";
+	int got;
+
+	self_addr(n, m->self_addr, sizeof(m->self_addr));
+	dc.secret_key = n->id.ed_sec;
+	dc.send = dht_send;
+	dc.rand = dht_rand;
+	dc.ctx = n;
+	dc.self_addr = (const uint8_t *)m->self_addr;
+	dc.self_addr_len = strlen(m->self_addr);
+	dc.rpc_timeout_ms = n->cfg.dht.rpc_timeout_ms;
+	dc.refresh_ms = (uint32_t)m->refresh_ms;
+	dc.walk_ms = (uint32_t)m->refresh_ms * 2;
+	dc.pex_ms = (uint32_t)m->refresh_ms * 4;
+	dc.rebootstrap_ms = (uint32_t)m->refresh_ms;
+	m->dht = vh_dht_create(&dc, unix_ms());
+	if (m->dht == NULL) {
+		NODE_LOG(ERR, "DHT not created: %s", strerror(errno));
+		return -1;
+	}
+	got = vh_dht_persist_load(m->dht, n->cfg.node.data_dir, unix_ms(), err, sizeof(err));
+	if (got < 0)
+		NODE_LOG(WARNING, "DHT state not loaded (%s): starting empty", err);
+	else if (got > 0) {
+		NODE_LOG(NOTICE, "DHT: %d contact(s) and record(s) loaded", got);
+		resume(n);
+	}
+	if (n->cfg.dht.lan_discovery)
+		NODE_LOG(WARNING, "dht.lan_discovery: LAN beacons are not sent by this release");
+	return 0;
+}
+
+static void
+save(struct node *n)
+{
+	char err[256] = "";
+
+	if (vh_dht_persist_save(n->mesh->dht, n->cfg.node.data_dir, err, sizeof(err)) != 0)
+		NODE_LOG(WARNING, "DHT state not saved: %s", err);
+}
+
+/* Our location record: NodeID, addresses, signed; republished by the DHT. */
+static void
+publish(struct node *n)
+{
+	const uint8_t *addrs[1] = {(const uint8_t *)n->mesh->self_addr};
+	size_t lens[1] = {strlen(n->mesh->self_addr)};
+
+	if (vh_dht_publish(n->mesh->dht, addrs, lens, 1, unix_ms()) == 0)
+		n->mesh->published = true;
+}
+
+void
+mesh_dht_tick(struct node *n, uint64_t now)
+{
+	struct mesh *m = n->mesh;
+	uint64_t t = unix_ms();
+	uint8_t target[MESH_ID_LEN];
+
+	if (t >= vh_dht_next_deadline(m->dht))
+		vh_dht_tick(m->dht, t);
+	if (now >= m->next_refresh_ms) {
+		/* the self lookup refreshes the routes to our neighbourhood, the
+		 * random one those further away */
+		randombytes_buf(target, sizeof(target));
+		if (vh_dht_find_node(m->dht, n->id.nodeid, 0, NULL, NULL, t) > 0)
+			vh_dht_find_node(m->dht, target, 0, NULL, NULL, t);
+		if (!m->published)
+			publish(n);
+		m->next_refresh_ms = now + m->refresh_ms;
+	}
+	if (now >= m->next_save_ms) {
+		if (m->next_save_ms != 0)
+			save(n);
+		m->next_save_ms = now + SAVE_EVERY_MS;
+	}
+}
+
+void
+mesh_dht_stop(struct node *n)
+{
+	if (n->mesh->dht == NULL)
+		return;
+	save(n);
+	vh_dht_destroy(n->mesh->dht);
+	n->mesh->dht = NULL;
+}

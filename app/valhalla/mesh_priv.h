@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shared by mesh.c (routes, overlay packets), mesh_dht.c and mesh_cmds.c. */
+#ifndef VALHALLA_MESH_PRIV_H
+#define VALHALLA_MESH_PRIV_H
+
+#include "vh_ygg.h"
+
+#include "node.h"
+
+#define MESH_ID_LEN 32
+#define MESH_MAX_ROUTES 1024
+#define MESH_MAX_NH 4 /* next hops remembered per destination */
+#define MESH_MAX_NEIGH 64
+#define MESH_MAX_TRACES 4
+#define MESH_MAX_LOOKUPS 16
+#define MESH_TRACE_MAX_HOPS 32
+#define MESH_PKT_MAX 1500
+
+/* First byte of an overlay control payload. */
+enum mesh_ctl {
+	MESH_CTL_DHT = 1,          /* addr_len u8, sender's PathAddr, DHT message */
+	MESH_CTL_HELLO = 2,        /* neighbour liveness */
+	MESH_CTL_HOP_EXCEEDED = 3, /* the expired packet's header and first bytes */
+};
+
+/* Counters of the mesh, by name. */
+#define MESH_COUNTERS(X)     \
+	X(rx)                \
+	X(rx_malformed)      \
+	X(rx_for_us)         \
+	X(forwarded)         \
+	X(no_route)          \
+	X(hop_exceeded_sent) \
+	X(hop_exceeded_rx)   \
+	X(echo_answered)     \
+	X(echo_replies)      \
+	X(hello_tx)          \
+	X(hello_rx)          \
+	X(dht_tx)            \
+	X(dht_rx)            \
+	X(dht_tx_failed)     \
+	X(routes_learnt)     \
+	X(routes_expired)    \
+	X(neigh_down)        \
+	X(dp_fwd_failed)     \
+	X(direct_connects)   \
+	X(data_rx)
+
+struct mesh_counters {
+#define X(c) uint64_t c;
+	MESH_COUNTERS(X)
+#undef X
+};
+
+/* One way to a destination: through this neighbour, so many hops. */
+struct mesh_nh {
+	uint8_t id[MESH_ID_LEN];
+	uint8_t metric;
+	bool measured; /* from a packet that came this way, not a contact list */
+	uint64_t seen_ms;
+};
+
+struct mesh_route {
+	uint8_t id[MESH_ID_LEN];
+	struct mesh_nh nh[MESH_MAX_NH];
+	uint8_t n_nh;
+	bool used;
+	bool in_dp; /* installed in the workers' forwarding table */
+};
+
+struct mesh_neigh {
+	uint8_t id[MESH_ID_LEN];
+	bool used;
+	bool alive;
+	bool in_dp;
+	uint64_t last_rx_ms;
+	uint64_t up_ms;
+};
+
+struct mesh_trace {
+	struct vh_ctl_req *req;
+	uint8_t target[MESH_ID_LEN];
+	uint32_t ident;
+	unsigned int max_hops, hop;
+	uint64_t wait_ms, deadline_ms, sent_ns;
+	bool reached;
+	bool got[MESH_TRACE_MAX_HOPS + 1];
+	uint8_t who[MESH_TRACE_MAX_HOPS + 1][MESH_ID_LEN];
+	double rtt_ms[MESH_TRACE_MAX_HOPS + 1];
+};
+
+struct mesh_lookup {
+	struct node *n;
+	struct vh_ctl_req *req;
+	uint8_t target[MESH_ID_LEN];
+	bool used;
+};
+
+struct mesh {
+	struct vh_dht *dht;
+	char self_addr[VH_DHT_ADDR_MAX + 1];
+	struct mesh_route routes[MESH_MAX_ROUTES];
+	struct mesh_neigh neigh[MESH_MAX_NEIGH];
+	struct mesh_trace *traces[MESH_MAX_TRACES];
+	struct mesh_lookup lookups[MESH_MAX_LOOKUPS];
+	struct mesh_counters cnt;
+	uint64_t hello_ms, dead_ms, ttl_ms, refresh_ms;
+	uint64_t next_hello_ms, next_refresh_ms, next_save_ms, next_sync_ms;
+	bool dp_dirty;
+	bool want_self_lookup;
+	bool published;
+	uint32_t flow;
+	uint32_t trace_ident;
+};
+
+/* mesh.c */
+bool mesh_is_self(const struct node *n, const uint8_t *id);
+/* Send an overlay packet from this node. 0 or -ENETUNREACH, -EMSGSIZE. */
+int mesh_send(struct node *n, const uint8_t *dst, uint8_t type, uint8_t flags, uint8_t hop_limit,
+	const uint8_t *pl, size_t plen);
+/* Learn that dst is reachable through neighbour nh in metric hops. */
+void mesh_route_learn(struct node *n, const uint8_t *dst, const uint8_t *nh, unsigned int metric,
+	bool measured, uint64_t now);
+struct mesh_route *mesh_route_find(struct mesh *m, const uint8_t *id);
+struct mesh_neigh *mesh_neigh_find(struct mesh *m, const uint8_t *id);
+bool mesh_neigh_alive(struct mesh *m, const uint8_t *id);
+/* Best metric of a route over live neighbours; 0 when unusable. */
+unsigned int mesh_route_metric(
+	struct mesh *m, const struct mesh_route *r, uint8_t (*nh)[32], unsigned int *n_nh);
+
+/* mesh_dht.c */
+int mesh_dht_start(struct node *n);
+void mesh_dht_stop(struct node *n);
+void mesh_dht_tick(struct node *n, uint64_t now);
+void mesh_dht_input(struct node *n, const uint8_t *src, const uint8_t *from, const uint8_t *p,
+	size_t len, unsigned int hops, uint64_t now);
+void mesh_dht_neighbour_up(struct node *n, const uint8_t *id, uint64_t now);
+
+/* mesh_cmds.c */
+int mesh_cmds_register(struct node *n);
+void mesh_cmds_tick(struct node *n, uint64_t now);
+void mesh_cmds_stop(struct node *n);
+/* An echo reply or hop-limit report for a traceroute: true if it was one. */
+bool mesh_trace_echo(struct node *n, const uint8_t *from, const uint8_t *echo_frame_pl,
+	uint32_t len, bool exceeded);
+void mesh_id_text(const uint8_t *id, char *out, size_t cap);
+
+#endif /* VALHALLA_MESH_PRIV_H */
