@@ -78,23 +78,63 @@ route_json(struct node *n, const uint8_t *id, json_t *o)
 }
 
 static void
-lookup_done(void *arg, const struct vh_dht_lookup_result *res)
+lookup_reply(struct mesh_lookup *l, const struct vh_dht_record *rec)
 {
-	struct mesh_lookup *l = arg;
 	struct node *n = l->n;
-	json_t *o, *addrs = json_array();
+	char addrs[VH_DHT_REC_ADDRS][VH_DHT_ADDR_MAX + 1];
+	const char *ptr[VH_DHT_REC_ADDRS];
+	json_t *o, *a = json_array();
+	size_t k = 0;
 
-	for (size_t i = 0; i < res->nclosest; i++)
-		if (memcmp(res->closest[i].id, l->target, MESH_ID_LEN) == 0)
-			json_array_append_new(
-				addrs, json_stringn((const char *)res->closest[i].addr,
-					       res->closest[i].addr_len));
-	o = json_pack("{s:o,s:b,s:i,s:i,s:i,s:I,s:o}", "node_id", id_json(l->target), "found",
-		res->found, "hops", (int)res->hops, "requests", (int)res->requests, "timeouts",
-		(int)res->timeouts, "elapsed_ms", (json_int_t)res->elapsed_ms, "addresses", addrs);
+	if (rec != NULL)
+		for (; k < rec->naddrs && k < VH_DHT_REC_ADDRS; k++) {
+			memcpy(addrs[k], rec->addrs[k], rec->addr_len[k]);
+			addrs[k][rec->addr_len[k]] = '\0';
+		}
+	else if (l->found)
+		k = mesh_addresses(n, &l->contact, addrs, VH_DHT_REC_ADDRS);
+	for (size_t i = 0; i < k; i++) {
+		ptr[i] = addrs[i];
+		json_array_append_new(a, json_string(addrs[i]));
+	}
+	o = json_pack("{s:o,s:b,s:i,s:i,s:i,s:I,s:o,s:b}", "node_id", id_json(l->target), "found",
+		l->found, "hops", (int)l->hops, "requests", (int)l->requests, "timeouts",
+		(int)l->timeouts, "elapsed_ms", (json_int_t)(node_now_ms() - l->started_ms),
+		"addresses", a, "record", rec != NULL);
+	/* "connect directly when it can": a session if it is on one of our links */
+	json_object_set_new(o, "direct",
+		json_boolean(l->found && mesh_connect_direct(n, l->target, ptr, k) == 0));
 	route_json(n, l->target, o);
 	vh_ctl_reply(l->req, o);
 	l->used = false;
+}
+
+static void
+value_done(void *arg, const struct vh_dht_lookup_result *res)
+{
+	struct mesh_lookup *l = arg;
+
+	l->requests += res->requests;
+	l->timeouts += res->timeouts;
+	lookup_reply(l, res->record);
+}
+
+static void
+lookup_done(void *arg, const struct vh_dht_lookup_result *res)
+{
+	struct mesh_lookup *l = arg;
+	struct mesh *m = l->n->mesh;
+
+	l->found = res->found;
+	l->hops = res->hops;
+	l->requests = res->requests;
+	l->timeouts = res->timeouts;
+	for (size_t i = 0; i < res->nclosest; i++)
+		if (memcmp(res->closest[i].id, l->target, MESH_ID_LEN) == 0)
+			l->contact = res->closest[i];
+	/* then its signed record, for the addresses it publishes */
+	if (!res->found || vh_dht_find_value(m->dht, l->target, value_done, l, mesh_unix_ms()) < 0)
+		lookup_reply(l, NULL);
 }
 
 static void
@@ -115,12 +155,14 @@ cmd_lookup(void *arg, const json_t *args, struct vh_ctl_req *req)
 			req, "ctl", "busy", true, "%u lookups already running", MESH_MAX_LOOKUPS);
 		return;
 	}
+	memset(l, 0, sizeof(*l));
 	l->n = n;
 	l->req = req;
+	l->started_ms = node_now_ms();
 	memcpy(l->target, id, MESH_ID_LEN);
 	l->used = true;
-	rc = vh_dht_find_node(n->mesh->dht, id, VH_DHT_LOOKUP_STOP_AT_TARGET, lookup_done, l,
-		(uint64_t)time(NULL) * 1000);
+	rc = vh_dht_find_node(
+		n->mesh->dht, id, VH_DHT_LOOKUP_STOP_AT_TARGET, lookup_done, l, mesh_unix_ms());
 	if (rc < 0) {
 		l->used = false;
 		vh_ctl_error(req, "ygg", rc == -ENETUNREACH ? "no-contacts" : "busy", true,

@@ -12,14 +12,16 @@
 
 #include <sodium.h>
 
+#include "vh_bifrost.h"
+
 #include "mesh_priv.h"
 
 #define SAVE_EVERY_MS 30000
 #define MAX_RESUME 32 /* contacts tried directly after a restart */
 
 /* The DHT compares record timestamps with real time. */
-static uint64_t
-unix_ms(void)
+uint64_t
+mesh_unix_ms(void)
 {
 	struct timespec ts;
 
@@ -96,7 +98,7 @@ mesh_dht_input(struct node *n, const uint8_t *src, const uint8_t *from, const ui
 	}
 	m->cnt.dht_rx++;
 	learn_contacts(n, src, from, p + 1 + alen, len - 1 - alen, hops, now);
-	vh_dht_input(m->dht, src, p + 1, alen, p + 1 + alen, len - 1 - alen, unix_ms());
+	vh_dht_input(m->dht, src, p + 1, alen, p + 1 + alen, len - 1 - alen, mesh_unix_ms());
 }
 
 void
@@ -106,7 +108,7 @@ mesh_dht_neighbour_up(struct node *n, const uint8_t *id, uint64_t now)
 
 	RTE_SET_USED(now);
 	/* its PONG brings its address; the DHT then looks up our own NodeID */
-	vh_dht_add_peer(n->mesh->dht, id, unknown, sizeof(unknown) - 1, unix_ms());
+	vh_dht_add_peer(n->mesh->dht, id, unknown, sizeof(unknown) - 1, mesh_unix_ms());
 }
 
 /* Our address for the DHT: the first port's IPv4 (or IPv6) PathAddr. */
@@ -132,19 +134,92 @@ self_addr(struct node *n, char *out, size_t cap)
 	snprintf(out, cap, "/node");
 }
 
+static bool
+in_prefix6(const struct vh_config_prefix6 *p, const uint8_t *a)
+{
+	unsigned int full = p->plen / 8, rest = p->plen % 8;
+
+	if (memcmp(p->addr, a, full) != 0)
+		return false;
+	return rest == 0 || ((p->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
+}
+
+bool
+mesh_reachable(struct node *n, const char *addr)
+{
+	struct vh_pathaddr pa;
+	char err[64];
+
+	if (vh_pathaddr_parse(addr, &pa, err, sizeof(err)) != 0 || pa.kind != VH_PATHADDR_UDP)
+		return false;
+	for (unsigned int i = 0; i < n->cfg.n_ports; i++) {
+		const struct vh_config_port *p = &n->cfg.ports[i];
+		uint32_t a, mask;
+
+		if (pa.family == 4 && p->has_ipv4) {
+			memcpy(&a, pa.addr, 4);
+			mask = htonl(p->ipv4.plen == 32 ? ~0u : ~(~0u >> p->ipv4.plen));
+			if (p->has_gateway4 || ((a ^ p->ipv4.addr) & mask) == 0)
+				return a != p->ipv4.addr;
+		}
+		for (unsigned int j = 0; pa.family == 6 && j < p->n_ipv6; j++)
+			if (in_prefix6(&p->ipv6[j], pa.addr) &&
+				memcmp(p->ipv6[j].addr, pa.addr, 16) != 0)
+				return true;
+	}
+	return false;
+}
+
+/* A session straight to a node whose address is on one of our links. */
+int
+mesh_connect_direct(struct node *n, const uint8_t *id, const char *const *addrs, size_t k)
+{
+	if (mesh_neigh_alive(n->mesh, id))
+		return -EALREADY;
+	for (size_t i = 0; i < k; i++)
+		if (mesh_reachable(n, addrs[i]) && link_connect(n, addrs[i]) == 0) {
+			n->mesh->cnt.direct_connects++;
+			return 0;
+		}
+	return -ENETUNREACH;
+}
+
+/* The addresses a node published (its signed record), else its contact's. */
+size_t
+mesh_addresses(struct node *n, const struct vh_dht_contact *c, char (*out)[VH_DHT_ADDR_MAX + 1],
+	size_t max)
+{
+	struct vh_dht_record rec;
+	size_t k = 0;
+
+	if (vh_dht_get_record(n->mesh->dht, c->id, &rec) == 0)
+		for (unsigned int i = 0; i < rec.naddrs && k < max; i++, k++) {
+			memcpy(out[k], rec.addrs[i], rec.addr_len[i]);
+			out[k][rec.addr_len[i]] = '\0';
+		}
+	if (k == 0 && max > 0 && c->addr_len > 0) {
+		memcpy(out[0], c->addr, c->addr_len);
+		out[0][c->addr_len] = '\0';
+		k = 1;
+	}
+	return k;
+}
+
 /* After a restart: reconnect to remembered contacts on our own links. */
 static void
 resume(struct node *n)
 {
 	struct vh_dht_contact c[MAX_RESUME];
 	size_t k = vh_dht_closest(n->mesh->dht, n->id.nodeid, c, MAX_RESUME);
-	char addr[VH_DHT_ADDR_MAX + 1];
+	char addrs[VH_DHT_REC_ADDRS][VH_DHT_ADDR_MAX + 1];
+	const char *ptr[VH_DHT_REC_ADDRS];
 
 	for (size_t i = 0; i < k; i++) {
-		memcpy(addr, c[i].addr, c[i].addr_len);
-		addr[c[i].addr_len] = '\0';
-		if (strncmp(addr, "/udp/", 5) == 0 && link_connect(n, addr) == 0)
-			n->mesh->cnt.direct_connects++;
+		size_t na = mesh_addresses(n, &c[i], addrs, VH_DHT_REC_ADDRS);
+
+		for (size_t j = 0; j < na; j++)
+			ptr[j] = addrs[j];
+		mesh_connect_direct(n, c[i].id, ptr, na);
 	}
 }
 
@@ -168,12 +243,12 @@ mesh_dht_start(struct node *n)
 	dc.walk_ms = (uint32_t)m->refresh_ms * 2;
 	dc.pex_ms = (uint32_t)m->refresh_ms * 4;
 	dc.rebootstrap_ms = (uint32_t)m->refresh_ms;
-	m->dht = vh_dht_create(&dc, unix_ms());
+	m->dht = vh_dht_create(&dc, mesh_unix_ms());
 	if (m->dht == NULL) {
 		NODE_LOG(ERR, "DHT not created: %s", strerror(errno));
 		return -1;
 	}
-	got = vh_dht_persist_load(m->dht, n->cfg.node.data_dir, unix_ms(), err, sizeof(err));
+	got = vh_dht_persist_load(m->dht, n->cfg.node.data_dir, mesh_unix_ms(), err, sizeof(err));
 	if (got < 0)
 		NODE_LOG(WARNING, "DHT state not loaded (%s): starting empty", err);
 	else if (got > 0) {
@@ -194,14 +269,31 @@ save(struct node *n)
 		NODE_LOG(WARNING, "DHT state not saved: %s", err);
 }
 
-/* Our location record: NodeID, addresses, signed; republished by the DHT. */
+/* Our location record: NodeID, every port's address, signed; republished. */
 static void
 publish(struct node *n)
 {
-	const uint8_t *addrs[1] = {(const uint8_t *)n->mesh->self_addr};
-	size_t lens[1] = {strlen(n->mesh->self_addr)};
+	char text[VH_DHT_REC_ADDRS][VH_DHT_ADDR_MAX + 1];
+	const uint8_t *addrs[VH_DHT_REC_ADDRS];
+	size_t lens[VH_DHT_REC_ADDRS], k = 0;
+	char ip[INET6_ADDRSTRLEN];
 
-	if (vh_dht_publish(n->mesh->dht, addrs, lens, 1, unix_ms()) == 0)
+	for (unsigned int i = 0; i < n->cfg.n_ports && k < VH_DHT_REC_ADDRS; i++) {
+		const struct vh_config_port *p = &n->cfg.ports[i];
+
+		if (p->has_ipv4)
+			inet_ntop(AF_INET, &p->ipv4.addr, ip, sizeof(ip));
+		else if (p->n_ipv6 > 0)
+			inet_ntop(AF_INET6, p->ipv6[0].addr, ip, sizeof(ip));
+		else
+			continue;
+		snprintf(text[k], sizeof(text[k]), p->has_ipv4 ? "/udp/%s:%u" : "/udp/[%s]:%u", ip,
+			n->cfg.overlay.udp_port);
+		addrs[k] = (const uint8_t *)text[k];
+		lens[k] = strlen(text[k]);
+		k++;
+	}
+	if (k > 0 && vh_dht_publish(n->mesh->dht, addrs, lens, k, mesh_unix_ms()) == 0)
 		n->mesh->published = true;
 }
 
@@ -209,7 +301,7 @@ void
 mesh_dht_tick(struct node *n, uint64_t now)
 {
 	struct mesh *m = n->mesh;
-	uint64_t t = unix_ms();
+	uint64_t t = mesh_unix_ms();
 	uint8_t target[MESH_ID_LEN];
 
 	if (t >= vh_dht_next_deadline(m->dht))

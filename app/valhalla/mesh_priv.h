@@ -94,6 +94,11 @@ struct mesh_lookup {
 	struct vh_ctl_req *req;
 	uint8_t target[MESH_ID_LEN];
 	bool used;
+	/* the node lookup's result, while the record lookup runs */
+	bool found;
+	unsigned int hops, requests, timeouts;
+	uint64_t started_ms;
+	struct vh_dht_contact contact;
 };
 
 struct mesh {
@@ -135,6 +140,15 @@ void mesh_dht_tick(struct node *n, uint64_t now);
 void mesh_dht_input(struct node *n, const uint8_t *src, const uint8_t *from, const uint8_t *p,
 	size_t len, unsigned int hops, uint64_t now);
 void mesh_dht_neighbour_up(struct node *n, const uint8_t *id, uint64_t now);
+/* Unix time in ms: the DHT compares record timestamps with it. */
+uint64_t mesh_unix_ms(void);
+/* Is this /udp/ PathAddr on one of our links (or behind a gateway)? */
+bool mesh_reachable(struct node *n, const char *addr);
+/* Start a link session to the first reachable address: 0 or -errno. */
+int mesh_connect_direct(struct node *n, const uint8_t *id, const char *const *addrs, size_t k);
+/* A node's published addresses (signed record), else its contact address. */
+size_t mesh_addresses(struct node *n, const struct vh_dht_contact *c,
+	char (*out)[VH_DHT_ADDR_MAX + 1], size_t max);
 
 /* mesh_cmds.c */
 int mesh_cmds_register(struct node *n);
