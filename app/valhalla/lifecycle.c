@@ -69,6 +69,7 @@ housekeeping(struct rte_timer *t, void *arg)
 	ping_tick(n, now);
 	link_tick(n, now);
 	mesh_tick(n, now);
+	mix_tick(n, now);
 	/* idle-connection timeouts need a poll even when no fd is ready */
 	vh_ctl_poll(n->ctl, now);
 }
@@ -86,6 +87,8 @@ start_control(struct node *n)
 		return -1;
 	}
 	if (cmds_register(n) != 0)
+		return -1;
+	if (mix_register(n) != 0)
 		return -1;
 	if (metrics_start(n) != 0)
 		return -1;
@@ -126,6 +129,8 @@ node_start(struct node *n)
 		return -1;
 	if (mesh_start(n) != 0)
 		return -1;
+	if (mix_start(n) != 0)
+		return -1;
 	rte_timer_subsystem_init();
 	rte_timer_init(&n->housekeeping);
 	rte_timer_reset(&n->housekeeping, rte_get_timer_hz() / HOUSEKEEPING_HZ, PERIODICAL,
@@ -148,6 +153,7 @@ node_shutdown(struct node *n, unsigned int *in_use)
 	metrics_stop();
 	if (n->ctl != NULL) {
 		ping_free_all(n);
+		mix_stop(n);
 		mesh_stop(n);
 		link_stop(n);
 		vh_ctl_destroy(n->ctl);

@@ -377,6 +377,9 @@ mesh_datagram(struct node *n, const uint8_t *from, uint8_t *p, size_t len)
 	case VH_OVERLAY_T_ECHO:
 		echo_input(n, &h, p, len);
 		break;
+	case VH_OVERLAY_T_MIX:
+		mix_overlay_input(n, h.src, p, len);
+		break;
 	default:
 		m->cnt.data_rx++;
 		break;
@@ -628,4 +631,12 @@ mesh_echo_send(struct node *n, const uint8_t *nodeid, const uint8_t *dgram, size
 		return -ENOTCONN;
 	return mesh_send(
 		n, nodeid, VH_OVERLAY_T_ECHO, 0, (uint8_t)n->cfg.dht.hop_limit, dgram, len);
+}
+
+int
+mesh_send_packet(struct node *n, const uint8_t *dst, uint8_t type, const uint8_t *pl, size_t len)
+{
+	if (n->mesh == NULL)
+		return -ENOTCONN;
+	return mesh_send(n, dst, type, 0, (uint8_t)n->cfg.dht.hop_limit, pl, len);
 }

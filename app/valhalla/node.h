@@ -64,7 +64,18 @@
 	X(link_echo_answered)      \
 	X(link_peers_dead)         \
 	X(link_tx_no_key)          \
-	X(link_tx_staged)
+	X(link_tx_staged)          \
+	X(link_dp_installs)        \
+	X(link_dp_install_failed)  \
+	X(link_dp_removes)         \
+	X(link_dp_reinstalls)      \
+	X(hs_dh_budget)            \
+	X(hs_cookie_sent)          \
+	X(hs_cookie_budget)        \
+	X(hs_mac2_ok)              \
+	X(hs_ratelimited)          \
+	X(hs_sources_evicted)      \
+	X(hs_replayed)
 
 struct node_counters {
 #define X(n) uint64_t n;
@@ -144,6 +155,18 @@ void mesh_link_event(struct node *n, const uint8_t *nodeid, bool up);
 int mesh_register(struct node *n);
 /* An echo datagram to a NodeID over the overlay: 0 or -ENETUNREACH. */
 int mesh_echo_send(struct node *n, const uint8_t *nodeid, const uint8_t *dgram, size_t len);
+
+/* Send an overlay packet of this payload type (enum vh_overlay_type) to a NodeID. */
+int mesh_send_packet(struct node *n, const uint8_t *dst, uint8_t type, const uint8_t *pl,
+	size_t len);
+
+/* mix.c: the mixnode and mix client (docs/mix-node.md) */
+int mix_start(struct node *n);
+void mix_stop(struct node *n);
+void mix_tick(struct node *n, uint64_t now_ms);
+/* A MIX overlay packet (payload type 2) for this node that reached the control lcore. */
+void mix_overlay_input(struct node *n, const uint8_t *src, const uint8_t *p, size_t len);
+int mix_register(struct node *n);
 
 /* ping.c */
 int ping_register(struct node *n);
