@@ -99,6 +99,7 @@ vh_veil_peer_clear(struct vh_veil_peer *p)
 	vh_veil_hs_wipe(&p->hs);
 	p->hs_active = false;
 	p->hs_wanted = false;
+	p->confirming = false;
 	p->attempts = 0;
 	p->ik_failures = 0;
 	timers_reset(p);
