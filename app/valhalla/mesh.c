@@ -164,7 +164,7 @@ next_hop(struct node *n, const uint8_t *dst, uint32_t flow, uint8_t *buf)
 	if (mesh_neigh_alive(m, dst))
 		return dst;
 	r = mesh_route_find(m, dst);
-	if (r != NULL && mesh_route_metric(m, r, nh, &k) != 0) {
+	if (r != NULL && mesh_route_metric(m, r, nh, &k) != 0 && k > 0) {
 		memcpy(buf, nh[flow % k], MESH_ID_LEN);
 		return buf;
 	}
