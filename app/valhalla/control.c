@@ -91,6 +91,7 @@ node_control_run(struct node *n)
 
 		if (single)
 			work += vh_dp_walk(n->dp);
+		link_round(n); /* the handshake budget is per round (hsguard.h) */
 		work += punt_poll(n);
 		rte_timer_manage();
 		work += wait_events(n, &b, sleep_us);

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Veil link sessions on the control lcore: handshakes (XX on first contact,
- * IK once the peer's static key is known), the identity payload that binds
- * the Noise static key to the NodeID, and LINK_DATA whose plaintext is a
- * Bifrost datagram. The workers punt every link frame here; keys never
- * leave this lcore in this release (docs/veil.md, "In the node").
+ * IK once the peer's static key is known) behind the handshake defence
+ * (hsguard.c), the identity payload that binds the Noise static key to the
+ * NodeID, and LINK_DATA whose plaintext is a Bifrost datagram. Every
+ * keypair goes to the data plane (peers.c), whose workers then open and
+ * seal its LINK_DATA; what the control lcore seals itself on such a
+ * keypair takes its counter from the data plane (docs/link-dataplane.md).
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <sodium.h>
 
 #include "vh_bifrost.h"
@@ -37,18 +40,59 @@ send_frame(
 		n, ep->family, ep->addr, ep->port, buf, (uint16_t)(VH_BIFROST_HDR_LEN + plen));
 }
 
+/*
+ * Seal on a keypair the data plane holds: the counter comes from the data
+ * plane (the workers seal under the same key), then vh_veil's send hooks.
+ */
+static int
+seal_dp(struct node *n, struct link_peer *lp, struct vh_veil_keypair *kp, struct link_dpkp *d,
+	const uint8_t *pt, size_t plen, uint8_t *out, size_t *len)
+{
+	uint8_t key[VH_NOISE_KEY_LEN], nonce[crypto_aead_chacha20poly1305_IETF_NPUBBYTES] = {0};
+	uint64_t now = node_now_ms(), ctr, first;
+	unsigned long long clen;
+
+	if (now - d->created_ms >= n->link->timing.reject_after_time ||
+		vh_dp_session_reserve(n->dp, d->local_index, 1, &ctr) != 0)
+		return -ENOKEY;
+	/* vh_veil's copy of the counter follows, for its limits */
+	if (vh_veil_keypair_send_counter(kp) <= ctr &&
+		vh_veil_keypair_reserve(kp,
+			(uint32_t)RTE_MIN(ctr + 1 - vh_veil_keypair_send_counter(kp), UINT32_MAX),
+			&first) != 0)
+		return -ENOKEY;
+	vh_veil_data_hdr_encode(out, vh_veil_keypair_remote_index(kp), ctr);
+	for (unsigned int i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(ctr >> (8 * i)); /* Noise: 4 zero bytes, LE counter */
+	vh_veil_keypair_keys(kp, key, NULL);
+	crypto_aead_chacha20poly1305_ietf_encrypt(out + VH_VEIL_DATA_HDR_LEN, &clen, pt, plen, out,
+		VH_VEIL_DATA_HDR_LEN, NULL, nonce, key);
+	sodium_memzero(key, sizeof(key));
+	*len = VH_VEIL_DATA_HDR_LEN + (size_t)clen;
+	if (plen > 0)
+		vh_veil_peer_on_data_sent(lp->vp, now);
+	else
+		vh_veil_peer_on_keepalive_sent(lp->vp, now);
+	return 0;
+}
+
 /* Seal pt (a Bifrost datagram, or nothing for a keepalive) to lp now. */
 static int
 seal_now(struct node *n, struct link_peer *lp, const uint8_t *pt, size_t plen)
 {
 	uint8_t buf[VH_BIFROST_HDR_LEN + VH_VEIL_DATA_MIN_LEN + LINK_DATA_MAX];
+	struct vh_veil_keypair *kp = vh_veil_peer_keypair(lp->vp, VH_VEIL_SLOT_CURRENT);
+	struct link_dpkp *d = peer_dp_find(lp, kp);
 	size_t len;
 	int rc;
 
 	if (plen > LINK_DATA_MAX)
 		return -EMSGSIZE;
-	rc = vh_veil_peer_encrypt(lp->vp, pt, plen, node_now_ms(), buf + VH_BIFROST_HDR_LEN,
-		sizeof(buf) - VH_BIFROST_HDR_LEN, &len);
+	if (d != NULL && d->installed)
+		rc = seal_dp(n, lp, kp, d, pt, plen, buf + VH_BIFROST_HDR_LEN, &len);
+	else
+		rc = vh_veil_peer_encrypt(lp->vp, pt, plen, node_now_ms(), buf + VH_BIFROST_HDR_LEN,
+			sizeof(buf) - VH_BIFROST_HDR_LEN, &len);
 	if (rc != 0)
 		return rc;
 	lp->tx_packets++;
@@ -124,7 +168,10 @@ seal_send(struct node *n, struct link_peer *lp, const uint8_t *pt, size_t plen)
 	return rc;
 }
 
-/* Initiation: the identity goes only into encrypted messages (IK's first). */
+/*
+ * Initiation, written once: vh_veil puts the identity payload only into an
+ * IK message 1 (encrypted); an XX message 1 goes without it.
+ */
 static void
 send_init(struct node *n, struct link_peer *lp, uint64_t now)
 {
@@ -134,10 +181,7 @@ send_init(struct node *n, struct link_peer *lp, uint64_t now)
 	size_t cap = sizeof(buf) - VH_BIFROST_HDR_LEN, len;
 	int rc;
 
-	rc = vh_veil_peer_write_init(lp->vp, NULL, 0, now, out, cap, &len);
-	/* IK encrypts message 1: write it again, now with our identity */
-	if (rc == 0 && out[0] == VH_VEIL_WIRE_IK)
-		rc = vh_veil_peer_write_init(lp->vp, l->idpl, l->idpl_len, now, out, cap, &len);
+	rc = vh_veil_peer_write_init(lp->vp, l->idpl, l->idpl_len, now, out, cap, &len);
 	if (rc != 0) {
 		NODE_LOG(WARNING, "handshake to %s not written: %s", lp->address, strerror(-rc));
 		return;
@@ -152,8 +196,7 @@ peer_do(struct node *n, struct link_peer *lp, unsigned int act, uint64_t now)
 		send_init(n, lp, now);
 	if (act & VH_VEIL_ACT_SEND_KEEPALIVE)
 		seal_send(n, lp, NULL, 0);
-	if ((act & (VH_VEIL_ACT_DEAD | VH_VEIL_ACT_ZERO_KEYS)) && lp->has_nodeid)
-		mesh_link_event(n, lp->nodeid, false);
+	/* a dead peer or zeroed keys: the mesh hears it from peer_report() */
 	if (act & VH_VEIL_ACT_DEAD) {
 		n->cnt.link_peers_dead++;
 		NODE_LOG(NOTICE, "peer %s: no handshake answered, marked dead",
@@ -182,6 +225,8 @@ link_tick(struct node *n, uint64_t now_ms)
 		if (lp == NULL)
 			continue;
 		act = vh_veil_peer_tick(lp->vp, now_ms);
+		/* expired keypairs leave the data plane before any index is reused */
+		peer_dp_sync(n, lp, now_ms);
 		peer_do(n, lp, act, now_ms);
 		if (lp->n_staged > 0)
 			flush_staged(n, lp, now_ms);
@@ -219,9 +264,16 @@ identity_check(struct node *n, const uint8_t *pl, size_t plen, const uint8_t *re
 	return 0;
 }
 
+/*
+ * A handshake completed. src moves the peer's endpoint only when the last
+ * message proved it (RESP and FINISH answer our ephemeral); an IK
+ * initiation can be replayed from anywhere, so it sets the endpoint only
+ * for a peer that has none: a roaming initiator is followed once a packet
+ * under the new keypair comes from its new address.
+ */
 static void
 completed(struct node *n, struct link_peer *lp, struct vh_veil_handshake *hs,
-	const struct vh_veil_endpoint *src, uint64_t now)
+	const struct vh_veil_endpoint *src, bool proven, uint64_t now)
 {
 	char id[VH_IDENTITY_NODEID_TEXT_MAX + 1] = "";
 	int act = vh_veil_peer_on_handshake_complete(lp->vp, hs, now);
@@ -230,7 +282,10 @@ completed(struct node *n, struct link_peer *lp, struct vh_veil_handshake *hs,
 		n->cnt.link_hs_failed++;
 		return;
 	}
-	vh_veil_peer_on_authenticated(lp->vp, src, now);
+	if (proven || vh_veil_peer_endpoint(lp->vp)->family == 0)
+		vh_veil_peer_on_authenticated(lp->vp, src, now);
+	/* into the data plane before anything is sent under it */
+	peer_dp_sync(n, lp, now);
 	lp->handshakes++;
 	lp->last_handshake_ms = now;
 	n->cnt.link_handshakes++;
@@ -242,7 +297,7 @@ completed(struct node *n, struct link_peer *lp, struct vh_veil_handshake *hs,
 	peer_do(n, lp, (unsigned int)act, now);
 	if (lp->n_staged > 0)
 		flush_staged(n, lp, now);
-	mesh_link_event(n, lp->nodeid, true);
+	peer_report(n, lp);
 }
 
 static struct link_pending *
@@ -258,6 +313,83 @@ pending_slot(struct link *l)
 	}
 	pending_drop(oldest);
 	return oldest;
+}
+
+/* Under load, a handshake without MAC2 gets a cookie instead of DH work. */
+static void
+cookie_reply(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
+	const struct vh_veil_endpoint *src, uint64_t now)
+{
+	uint8_t buf[VH_BIFROST_HDR_LEN + VH_VEIL_COOKIE_REPLY_LEN];
+
+	vh_dp_count_drop(n->dp, VH_DROP_VEIL_COOKIE_REQUIRED);
+	if (!hsguard_take_cookie(n->link->guard)) {
+		n->cnt.hs_cookie_budget++;
+		return;
+	}
+	if (vh_veil_cookie_reply_create(&n->link->ck, type, p, len, src, now,
+		    buf + VH_BIFROST_HDR_LEN, sizeof(buf) - VH_BIFROST_HDR_LEN) != 0)
+		return;
+	n->cnt.hs_cookie_sent++;
+	send_frame(n, src, VH_BIFROST_COOKIE_REPLY, buf, VH_VEIL_COOKIE_REPLY_LEN);
+}
+
+/* The initiator's ephemeral: the first 32 bytes of Noise message 1 (XX and IK). */
+static int
+init_ephemeral(const uint8_t *p, uint32_t len, uint8_t *e)
+{
+	struct vh_veil_hs_frame f;
+
+	if (vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_INIT, p, len, &f) != 0 ||
+		f.noise_len < VH_NOISE_KEY_LEN)
+		return -EBADMSG;
+	memcpy(e, f.noise, VH_NOISE_KEY_LEN);
+	return 0;
+}
+
+/*
+ * The handshake defence in front of Noise (docs/handshake-defence.md), in
+ * order of cost: MAC1; under load MAC2, else a cookie (INIT and FINISH);
+ * the source's meter; a recently accepted initiation seen again; the
+ * round's DH budget. 0: go on with the frame; else it was counted and
+ * dropped (or answered with a cookie).
+ */
+static int
+guard(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
+	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *e)
+{
+	struct link *l = n->link;
+	bool under = type != VH_BIFROST_HANDSHAKE_RESP &&
+		     hsguard_under_load(l->guard, vh_dp_punt_load(n->dp), now);
+	bool evicted;
+	int rc = vh_veil_macs_check(&l->ck, type, p, len, src, under, now);
+
+	if (rc == -EAGAIN) {
+		cookie_reply(n, type, p, len, src, now);
+		return rc;
+	}
+	if (rc != 0) {
+		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
+		return rc;
+	}
+	if (under)
+		n->cnt.hs_mac2_ok++;
+	if (!hsguard_meter(l->guard, src, rte_rdtsc(), now, &evicted)) {
+		n->cnt.hs_ratelimited++;
+		return -EBUSY;
+	}
+	if (evicted)
+		n->cnt.hs_sources_evicted++;
+	if (type == VH_BIFROST_HANDSHAKE_INIT &&
+		(init_ephemeral(p, len, e) != 0 || hsguard_seen(l->guard, e))) {
+		LINK_DROP(n, hs_replayed, VEIL_REPLAY);
+		return -EALREADY;
+	}
+	if (!hsguard_take_dh(l->guard, now)) {
+		n->cnt.hs_dh_budget++;
+		return -EBUSY;
+	}
+	return 0;
 }
 
 /* IK responder: message 1 carried the initiator's identity. */
@@ -279,15 +411,13 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	uint64_t now)
 {
 	struct link *l = n->link;
-	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], buf[LINK_BUF];
+	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], buf[LINK_BUF], e[VH_NOISE_KEY_LEN];
 	struct link_pending *pd;
 	struct link_peer *lp = NULL;
 	size_t plen, olen;
 
-	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_INIT, p, len, src, false, now) != 0) {
-		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
+	if (guard(n, VH_BIFROST_HANDSHAKE_INIT, p, len, src, now, e) != 0)
 		return;
-	}
 	pd = pending_slot(l);
 	if (vh_veil_hs_read_init(&pd->hs, &l->hsc, p, len, now, pl, sizeof(pl), &plen) != 0) {
 		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
@@ -297,6 +427,7 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	pd->src = *src;
 	pd->created_ms = now;
 	pd->used = true;
+	memcpy(pd->e, e, sizeof(e));
 	if (p[0] == VH_VEIL_WIRE_IK && init_ik(n, pd, pl, plen, &lp) != 0) {
 		pending_drop(pd);
 		return;
@@ -309,7 +440,9 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	}
 	send_frame(n, src, VH_BIFROST_HANDSHAKE_RESP, buf, olen);
 	if (lp != NULL) {
-		completed(n, lp, &pd->hs, src, now);
+		/* IK proved the initiator's static key: this initiation is spent */
+		hsguard_remember(l->guard, e);
+		completed(n, lp, &pd->hs, src, false, now);
 		pending_drop(pd);
 	}
 }
@@ -330,10 +463,8 @@ input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
-	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_RESP, p, len, src, false, now) != 0) {
-		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
+	if (guard(n, VH_BIFROST_HANDSHAKE_RESP, p, len, src, now, NULL) != 0)
 		return;
-	}
 	if (vh_veil_peer_read_resp(lp->vp, p, len, pl, sizeof(pl), &plen) != 0) {
 		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
 		lp->drops++;
@@ -354,7 +485,7 @@ input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		}
 		send_frame(n, src, VH_BIFROST_HANDSHAKE_FINISH, buf, olen);
 	}
-	completed(n, lp, NULL, src, now);
+	completed(n, lp, NULL, src, true, now);
 }
 
 static struct link_pending *
@@ -383,18 +514,18 @@ input_finish(struct node *n, const uint8_t *p, uint32_t len, const struct vh_vei
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
-	if (vh_veil_macs_check(&l->ck, VH_VEIL_HANDSHAKE_FINISH, p, len, src, false, now) != 0) {
-		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
+	if (guard(n, VH_BIFROST_HANDSHAKE_FINISH, p, len, src, now, NULL) != 0)
 		return;
-	}
 	if (vh_veil_hs_read_finish(&pd->hs, p, len, pl, sizeof(pl), &plen) != 0) {
 		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
 		return;
 	}
 	if (vh_veil_hs_remote_static(&pd->hs, rs) == 0 &&
 		identity_check(n, pl, plen, rs, nodeid) == 0 &&
-		(lp = peer_match(n, nodeid, src)) != NULL)
-		completed(n, lp, &pd->hs, src, now);
+		(lp = peer_match(n, nodeid, src)) != NULL) {
+		hsguard_remember(l->guard, pd->e);
+		completed(n, lp, &pd->hs, src, true, now);
+	}
 	pending_drop(pd);
 }
 
@@ -443,13 +574,16 @@ link_opened_input(struct node *n, uint32_t local_index, uint8_t *dgram, size_t l
 {
 	struct link_peer *lp = n->link != NULL ? peer_by_keypair_index(n, local_index) : NULL;
 
-	RTE_SET_USED(src);
 	if (lp == NULL) {
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
-	lp->rx_packets++;
-	lp->rx_bytes += len;
+	/*
+	 * The worker authenticated it (its packets and bytes are counted by
+	 * the data plane): the first one under a next keypair promotes it
+	 * now, so what we answer goes out under it.
+	 */
+	peer_dp_used(n, lp, local_index, len > 0, src, node_now_ms());
 	inner_input(n, lp, dgram, len);
 }
 
@@ -462,15 +596,6 @@ link_peer_nodeid_by_index(struct node *n, uint32_t local_index, uint8_t *nodeid)
 		return -ENOENT;
 	memcpy(nodeid, lp->nodeid, VH_IDENTITY_NODEID_LEN);
 	return 0;
-}
-
-int
-link_dp_index(struct node *n, const uint8_t *nodeid, uint32_t *local_index)
-{
-	RTE_SET_USED(n);
-	RTE_SET_USED(nodeid);
-	RTE_SET_USED(local_index);
-	return -ENOENT; /* keypairs stay on the control lcore in this version */
 }
 
 unsigned int
@@ -542,7 +667,8 @@ input_data(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	n->cnt.link_data_rx++;
 	lp->rx_packets++;
 	lp->rx_bytes += olen;
-	/* the packet may have confirmed (promoted) a new keypair */
+	/* the packet may have confirmed (promoted) a new keypair, dropping one */
+	peer_dp_sync(n, lp, now);
 	if (lp->n_staged > 0)
 		flush_staged(n, lp, now);
 	if (olen > 0)
@@ -598,7 +724,7 @@ link_has_session(struct node *n, const uint8_t *nodeid)
 {
 	struct link_peer *lp = n->link != NULL ? peer_by_nodeid(n, nodeid) : NULL;
 
-	return lp != NULL && vh_veil_peer_keypair(lp->vp, VH_VEIL_SLOT_CURRENT) != NULL;
+	return lp != NULL && vh_veil_peer_is_up(lp->vp);
 }
 
 /* Our identity payload: NodeID key, static key signature, our /udp/ addresses. */
@@ -643,6 +769,36 @@ timing_from_config(const struct vh_config *cfg, struct vh_veil_timing *t)
 	t->persistent_keepalive = (uint64_t)cfg->veil.persistent_keepalive_s * 1000;
 }
 
+/*
+ * Session indices: unique in the index table, and no two of ours in the
+ * same data-plane slot (index modulo VH_DP_SESSIONS), so that every
+ * keypair can be installed.
+ */
+static int
+index_reserve(void *ctx, uint32_t idx)
+{
+	struct link *l = ctx;
+	uint32_t slot = idx % VH_DP_SESSIONS;
+	int rc;
+
+	if (l->slot_used[slot / 8] & (1u << (slot % 8)))
+		return -EEXIST;
+	rc = l->table_ops.reserve(l->table_ops.ctx, idx);
+	if (rc == 0)
+		l->slot_used[slot / 8] |= (uint8_t)(1u << (slot % 8));
+	return rc;
+}
+
+static void
+index_release(void *ctx, uint32_t idx)
+{
+	struct link *l = ctx;
+	uint32_t slot = idx % VH_DP_SESSIONS;
+
+	l->table_ops.release(l->table_ops.ctx, idx);
+	l->slot_used[slot / 8] &= (uint8_t) ~(1u << (slot % 8));
+}
+
 static int
 link_keys(struct node *n)
 {
@@ -655,7 +811,13 @@ link_keys(struct node *n)
 	l->idx = vh_veil_index_table_new(4 * LINK_MAX_PEERS + 4 * LINK_MAX_PENDING);
 	if (l->idx == NULL)
 		return -1;
-	vh_veil_index_table_ops(l->idx, &l->ops);
+	vh_veil_index_table_ops(l->idx, &l->table_ops);
+	l->ops.reserve = index_reserve;
+	l->ops.release = index_release;
+	l->ops.ctx = l;
+	l->guard = hsguard_create();
+	if (l->guard == NULL)
+		return -1;
 	l->hsc.hash = VH_NOISE_SHA256;
 	l->hsc.local_static = &l->kp;
 	l->hsc.index = &l->ops;
@@ -685,7 +847,7 @@ link_start(struct node *n)
 		NODE_LOG(WARNING, "TOFU pins unavailable (%s): NodeIDs are not pinned", err);
 	if (peers_from_config(n) != 0)
 		return -1;
-	NODE_LOG(NOTICE, "Veil link sessions on the control lcore: %u configured peer(s)",
+	NODE_LOG(NOTICE, "Veil link sessions (keys on the workers): %u configured peer(s)",
 		n->cfg.n_peers);
 	return 0;
 }
@@ -703,9 +865,17 @@ link_stop(struct node *n)
 	for (unsigned int i = 0; i < LINK_MAX_PENDING; i++)
 		pending_drop(&l->pend[i]);
 	vh_veil_cookie_checker_wipe(&l->ck);
+	hsguard_free(l->guard);
 	vh_tofu_close(l->tofu);
 	vh_veil_index_table_free(l->idx);
 	sodium_memzero(l, sizeof(*l));
 	free(l);
 	n->link = NULL;
+}
+
+void
+link_round(struct node *n)
+{
+	if (n->link != NULL)
+		hsguard_round(n->link->guard);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Veil link sessions on the control lcore (docs/veil.md, "In the node"):
- * one vh_veil peer per neighbour, handshakes and LINK_DATA through the host
- * stack. Internal to the valhalla program.
+ * Veil link sessions (docs/veil.md, "In the node"; docs/link-dataplane.md):
+ * one vh_veil peer per neighbour, handshakes on the control lcore, keypairs
+ * in the data plane's session table. Internal to the valhalla program.
  */
 #ifndef VALHALLA_LINK_H
 #define VALHALLA_LINK_H
@@ -22,7 +22,9 @@ struct link_peer;
 int link_start(struct node *n);
 /* Free every peer and handshake; wipes keys. */
 void link_stop(struct node *n);
-/* Housekeeping: peer timers, pending responders. */
+/* A new control-loop round: the handshake budgets refill (hsguard.h). */
+void link_round(struct node *n);
+/* Housekeeping: peer timers, pending responders, data-plane sessions. */
 void link_tick(struct node *n, uint64_t now_ms);
 /* One link frame (types 0x10-0x14) from src. */
 void link_input(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,

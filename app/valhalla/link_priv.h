@@ -6,6 +6,7 @@
 #include "vh_identity.h"
 #include "vh_veil.h"
 
+#include "hsguard.h"
 #include "link.h"
 #include "node.h"
 
@@ -14,12 +15,33 @@
 #define LINK_DATA_MAX 1600  /* largest LINK_DATA plaintext the node sends */
 #define LINK_STAGED 8       /* datagrams held per peer while it has no usable key */
 #define LINK_STAGED_MS 5000 /* ... for at most this long */
+#define LINK_DPKP 4         /* data-plane records per peer (three slots, one spare) */
+/*
+ * A keypair re-installed (new endpoint or next-hop MAC) starts its data-plane
+ * send counter this far past the counter reserved at the switch: workers may
+ * still seal a few frames under the old copy, never 2^32 of them.
+ */
+#define LINK_REINSTALL_GAP (1ULL << 32)
 
 /* A datagram waiting for a session key (WireGuard's staged queue). */
 struct link_staged {
 	uint64_t t_ms;
 	uint16_t len;
 	uint8_t buf[LINK_DATA_MAX];
+};
+
+/* A keypair of the peer as handed to the data plane (docs/link-dataplane.md). */
+struct link_dpkp {
+	uint32_t local_index;             /* 0: free record */
+	const struct vh_veil_keypair *kp; /* with the index: tells a reused index apart */
+	bool installed;   /* in the data plane (else handled on the control lcore) */
+	bool has_ep;      /* installed with an endpoint and next-hop MAC */
+	bool reinstalled; /* its replay window restarted: roaming hints ignored */
+	uint64_t created_ms;
+	struct vh_veil_endpoint ep; /* the endpoint it was installed with */
+	uint16_t port;
+	uint8_t mac[6];
+	struct vh_dp_session_stats seen; /* data-plane counters at the last poll */
 };
 
 struct link_peer {
@@ -36,6 +58,13 @@ struct link_peer {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, drops;
 	struct link_staged *staged; /* LINK_STAGED entries, allocated on first use */
 	unsigned int n_staged;
+	struct link_dpkp dk[LINK_DPKP];
+	/* what mesh_link_event() was last told */
+	bool reported_up;
+	uint32_t reported_index;
+	/* data-plane totals (also added into rx_ and tx_ above) */
+	uint64_t dp_rx_packets, dp_tx_packets, dp_keepalives, dp_auth_failed, dp_replayed;
+	uint64_t reinstalls, roams;
 };
 
 /* An XX responder between RESP and FINISH. */
@@ -43,6 +72,7 @@ struct link_pending {
 	struct vh_veil_handshake hs;
 	struct vh_veil_endpoint src;
 	uint64_t created_ms;
+	uint8_t e[VH_NOISE_KEY_LEN]; /* the initiator's ephemeral (replay filter) */
 	bool used;
 };
 
@@ -50,7 +80,10 @@ struct link {
 	struct vh_noise_keypair kp;
 	struct vh_veil_hs_conf hsc;
 	struct vh_veil_index_table *idx;
-	struct vh_veil_index_ops ops;
+	struct vh_veil_index_ops ops; /* ops below, then the table's */
+	struct vh_veil_index_ops table_ops;
+	uint8_t slot_used[VH_DP_SESSIONS / 8]; /* data-plane slots our indices take */
+	struct hsguard *guard;
 	struct vh_veil_cookie_checker ck;
 	struct vh_veil_timing timing;
 	struct vh_tofu *tofu;
@@ -84,5 +117,26 @@ struct link_peer *peer_match(
 int peers_from_config(struct node *n);
 /* Pin checks for the peer we initiated to; learns its NodeID. 0 or -EKEYREJECTED. */
 int peer_verify(struct node *n, struct link_peer *lp, const uint8_t *nodeid);
+
+/*
+ * peers.c, the data-plane side of a peer: call after anything that may
+ * have changed its key slots (tick, handshake, packet). Removes dropped
+ * keypairs from the data plane, installs new ones, feeds the data plane's
+ * counters to the vh_veil peer (timers, confirmation, roaming), refreshes
+ * endpoints and tells the mesh when the usable session or its index changed.
+ */
+void peer_dp_sync(struct node *n, struct link_peer *lp, uint64_t now);
+/* Take every keypair of the peer out of the data plane. */
+void peer_dp_remove_all(struct node *n, struct link_peer *lp);
+/* The installed record of this keypair, or NULL. */
+struct link_dpkp *peer_dp_find(struct link_peer *lp, const struct vh_veil_keypair *kp);
+/*
+ * An authenticated packet under local_index arrived (elsewhere than through
+ * vh_veil_peer_decrypt): timers, confirmation, roaming to src (may be NULL).
+ */
+void peer_dp_used(struct node *n, struct link_peer *lp, uint32_t local_index, bool data,
+	const struct vh_veil_endpoint *src, uint64_t now);
+/* Tell the mesh if the peer's usable session or data-plane index changed. */
+void peer_report(struct node *n, struct link_peer *lp);
 
 #endif /* VALHALLA_LINK_PRIV_H */

@@ -78,6 +78,7 @@ peer_free(struct node *n, struct link_peer *lp)
 			l->peers[i] = NULL;
 	if (lp->has_nodeid)
 		mesh_link_event(n, lp->nodeid, false);
+	peer_dp_remove_all(n, lp);
 	vh_veil_peer_free(lp->vp);
 	if (lp->staged != NULL) {
 		sodium_memzero(lp->staged, LINK_STAGED * sizeof(*lp->staged));
@@ -262,8 +263,10 @@ peers_from_config(struct node *n)
 static const char *
 peer_state(const struct link_peer *lp)
 {
-	if (vh_veil_peer_keypair(lp->vp, VH_VEIL_SLOT_CURRENT) != NULL)
+	if (vh_veil_peer_is_up(lp->vp))
 		return "up";
+	if (vh_veil_peer_keypair(lp->vp, VH_VEIL_SLOT_CURRENT) != NULL)
+		return "confirming"; /* our XX keypair: no packet under it yet */
 	if (vh_veil_peer_is_dead(lp->vp))
 		return "dead";
 	if (vh_veil_hs_local_index(vh_veil_peer_handshake(lp->vp)) != 0)
@@ -288,14 +291,27 @@ endpoint_json(const struct vh_veil_endpoint *ep)
 }
 
 static json_t *
-peer_json(struct node *n, const struct link_peer *lp, uint64_t now)
+peer_dp_json(const struct link_peer *lp)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_packets",
+		(json_int_t)lp->dp_rx_packets, "rx_keepalives", (json_int_t)lp->dp_keepalives,
+		"tx_packets", (json_int_t)lp->dp_tx_packets, "auth_failed",
+		(json_int_t)lp->dp_auth_failed, "replayed", (json_int_t)lp->dp_replayed,
+		"reinstalls", (json_int_t)lp->reinstalls, "roams", (json_int_t)lp->roams);
+}
+
+static json_t *
+peer_json(struct node *n, struct link_peer *lp, uint64_t now)
 {
 	char id[VH_IDENTITY_NODEID_TEXT_MAX + 1] = "";
+	uint32_t idx = 0;
+	json_t *o;
 
-	if (lp->has_nodeid)
+	if (lp->has_nodeid) {
 		vh_identity_nodeid_format(lp->nodeid, id, sizeof(id));
-	RTE_SET_USED(n);
-	return json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		link_dp_index(n, lp->nodeid, &idx);
+	}
+	o = json_pack("{s:o, s:o, s:o, s:o, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"node_id", lp->has_nodeid ? json_string(id) : json_null(), "name",
 		lp->name[0] ? json_string(lp->name) : json_null(), "address",
 		lp->address[0] ? json_string(lp->address) : json_null(), "endpoint",
@@ -308,6 +324,25 @@ peer_json(struct node *n, const struct link_peer *lp, uint64_t now)
 		"handshakes", (json_int_t)lp->handshakes, "rekeys",
 		(json_int_t)(lp->handshakes > 0 ? lp->handshakes - 1 : 0), "drops",
 		(json_int_t)lp->drops);
+	json_object_set_new(o, "dp_index", idx != 0 ? json_integer(idx) : json_null());
+	json_object_set_new(o, "dp", peer_dp_json(lp));
+	return o;
+}
+
+/* The handshake defence's state; its counters are the hs_* ones of `stats`. */
+static json_t *
+guard_json(struct node *n, uint64_t now)
+{
+	unsigned int load = vh_dp_punt_load(n->dp);
+
+	return json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "under_load",
+		hsguard_under_load(n->link->guard, load, now), "punt_load", load, "sources",
+		hsguard_sources(n->link->guard, now), "cookies_sent",
+		(json_int_t)n->cnt.hs_cookie_sent, "cookie_budget",
+		(json_int_t)n->cnt.hs_cookie_budget, "ratelimited",
+		(json_int_t)n->cnt.hs_ratelimited, "replayed", (json_int_t)n->cnt.hs_replayed,
+		"dh_budget", (json_int_t)n->cnt.hs_dh_budget, "mac1_bad",
+		(json_int_t)n->cnt.link_drop_mac, "evicted", (json_int_t)n->cnt.hs_sources_evicted);
 }
 
 static void
@@ -321,7 +356,9 @@ cmd_peers(void *arg, const json_t *args, struct vh_ctl_req *req)
 	for (unsigned int i = 0; n->link != NULL && i < LINK_MAX_PEERS; i++)
 		if (n->link->peers[i] != NULL)
 			json_array_append_new(a, peer_json(n, n->link->peers[i], now));
-	vh_ctl_reply(req, json_pack("{s:b, s:o}", "enabled", n->link != NULL, "peers", a));
+	vh_ctl_reply(req,
+		json_pack("{s:b, s:o, s:o}", "enabled", n->link != NULL, "peers", a,
+			"handshake_defence", n->link != NULL ? guard_json(n, now) : json_null()));
 }
 
 static bool
@@ -334,13 +371,28 @@ disabled(struct node *n, struct vh_ctl_req *req)
 }
 
 static json_t *
-keypair_json(const struct vh_veil_keypair *kp, const char *slot)
+keypair_json(
+	struct node *n, struct link_peer *lp, const struct vh_veil_keypair *kp, const char *slot)
 {
-	return json_pack("{s:s, s:I, s:I, s:b, s:I}", "slot", slot, "local_index",
+	struct link_dpkp *d = peer_dp_find(lp, kp);
+	struct vh_dp_session_stats st;
+	json_t *o, *dp = json_null();
+
+	o = json_pack("{s:s, s:I, s:I, s:b, s:b, s:I}", "slot", slot, "local_index",
 		(json_int_t)vh_veil_keypair_local_index(kp), "remote_index",
 		(json_int_t)vh_veil_keypair_remote_index(kp), "initiator",
-		vh_veil_keypair_is_initiator(kp), "send_counter",
-		(json_int_t)vh_veil_keypair_send_counter(kp));
+		vh_veil_keypair_is_initiator(kp), "confirmed", vh_veil_keypair_is_confirmed(kp),
+		"send_counter", (json_int_t)vh_veil_keypair_send_counter(kp));
+	if (d != NULL && d->installed && vh_dp_session_stats(n->dp, d->local_index, &st) == 0)
+		dp = json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "endpoint",
+			d->has_ep, "reinstalled", d->reinstalled, "send_counter",
+			(json_int_t)st.send_counter, "rx_packets", (json_int_t)st.rx_packets,
+			"rx_keepalives", (json_int_t)st.rx_keepalives, "tx_packets",
+			(json_int_t)st.tx_packets, "auth_failed", (json_int_t)st.auth_failed,
+			"replayed", (json_int_t)st.replayed, "rx_bytes", (json_int_t)st.rx_bytes);
+	/* dp null: the keypair is opened and sealed on the control lcore */
+	json_object_set_new(o, "dp", dp);
+	return o;
 }
 
 /* sessions: the key slots of every peer (indices and counters, never keys). */
@@ -353,7 +405,7 @@ cmd_sessions(void *arg, const json_t *args, struct vh_ctl_req *req)
 
 	RTE_SET_USED(args);
 	for (unsigned int i = 0; n->link != NULL && i < LINK_MAX_PEERS; i++) {
-		const struct link_peer *lp = n->link->peers[i];
+		struct link_peer *lp = n->link->peers[i];
 		char id[VH_IDENTITY_NODEID_TEXT_MAX + 1] = "";
 
 		if (lp == NULL)
@@ -366,7 +418,7 @@ cmd_sessions(void *arg, const json_t *args, struct vh_ctl_req *req)
 
 			if (kp == NULL)
 				continue;
-			o = keypair_json(kp, names[s]);
+			o = keypair_json(n, lp, kp, names[s]);
 			json_object_set_new(o, "node_id", id[0] ? json_string(id) : json_null());
 			json_array_append_new(a, o);
 		}
@@ -467,12 +519,340 @@ link_register(struct node *n)
 		"Veil link peers: NodeID, address, state, last handshake, traffic, rekeys, drops",
 		cmd_peers, n);
 	rc |= vh_ctl_register(n->ctl, "sessions",
-		"Veil session key slots per peer: indices, initiator, send counter", cmd_sessions,
-		n);
+		"Veil session key slots per peer: indices, initiator, send counter, data-plane "
+		"counters",
+		cmd_sessions, n);
 	rc |= vh_ctl_register(n->ctl, "add-peer",
 		"add a link peer (args: address PathAddr, node_id optional pin)", cmd_add_peer, n);
 	rc |= vh_ctl_register(n->ctl, "remove-peer",
 		"remove a link peer and its TOFU pin (args: address or node_id)", cmd_remove_peer,
 		n);
 	return rc != 0 ? -EINVAL : 0;
+}
+
+/* ---- the peer's keypairs in the data plane (docs/link-dataplane.md) ---- */
+
+static bool
+same_prefix(const uint8_t *a, const uint8_t *b, unsigned int plen)
+{
+	unsigned int bytes = plen / 8, bits = plen % 8;
+
+	if (memcmp(a, b, bytes) != 0)
+		return false;
+	return bits == 0 || ((a[bytes] ^ b[bytes]) & (0xff << (8 - bits))) == 0;
+}
+
+/* The next hop of ep as hoststack_send_udp() picks it: on-link, else a gateway. */
+static int
+next_hop_ip(struct node *n, const struct vh_veil_endpoint *ep, uint16_t *port, uint8_t *nh)
+{
+	static const uint8_t zero6[16];
+	unsigned int np = vh_dp_port_count(n->dp);
+
+	for (unsigned int pass = 0; pass < 2; pass++) {
+		for (unsigned int i = 0; i < np; i++) {
+			const struct vh_net_if *ifc = &vh_dp_port(n->dp, i)->ifc;
+			bool onlink = false;
+
+			*port = (uint16_t)i;
+			if (pass == 1 && ep->family == 4 && ifc->gw4 != 0) {
+				memcpy(nh, &ifc->gw4, 4);
+				return 0;
+			}
+			if (pass == 1 && ep->family == 6 && memcmp(ifc->gw6, zero6, 16) != 0) {
+				memcpy(nh, ifc->gw6, 16);
+				return 0;
+			}
+			if (pass == 1)
+				continue;
+			if (ep->family == 4)
+				onlink = ifc->ip4 != 0 && same_prefix((const uint8_t *)&ifc->ip4,
+								  ep->addr, ifc->ip4_plen);
+			else
+				onlink = ep->addr[0] == 0xfe && (ep->addr[1] & 0xc0) == 0x80;
+			for (unsigned int a = 0; ep->family == 6 && a < ifc->n_ip6; a++)
+				onlink = onlink ||
+					 same_prefix(ifc->ip6[a], ep->addr, ifc->ip6_plen[a]);
+			if (onlink) {
+				memcpy(nh, ep->addr, ep->family == 4 ? 4 : 16);
+				return 0;
+			}
+		}
+	}
+	return -ENETUNREACH;
+}
+
+/* Port and next-hop MAC for ep, if the neighbour cache has it. */
+static bool
+resolve(struct node *n, const struct vh_veil_endpoint *ep, uint16_t *port, uint8_t *mac)
+{
+	uint8_t nh[16];
+
+	return ep->family != 0 && next_hop_ip(n, ep, port, nh) == 0 &&
+	       vh_net_neigh_lookup(n->neigh[*port], ep->family, nh, mac, node_now_ms()) == 0;
+}
+
+struct link_dpkp *
+peer_dp_find(struct link_peer *lp, const struct vh_veil_keypair *kp)
+{
+	uint32_t idx = vh_veil_keypair_local_index(kp);
+
+	for (unsigned int i = 0; kp != NULL && i < LINK_DPKP; i++)
+		if (lp->dk[i].local_index == idx && lp->dk[i].kp == kp)
+			return &lp->dk[i];
+	return NULL;
+}
+
+static struct link_dpkp *
+dp_by_index(struct link_peer *lp, uint32_t idx)
+{
+	for (unsigned int i = 0; idx != 0 && i < LINK_DPKP; i++)
+		if (lp->dk[i].local_index == idx)
+			return &lp->dk[i];
+	return NULL;
+}
+
+/*
+ * Keep the vh_veil keypair's own send counter at least at the data plane's:
+ * it is never used for sealing once installed, but vh_veil's limits
+ * (rekey and reject after messages) and `sessions` read it.
+ */
+static void
+mirror_counter(struct link_peer *lp, uint32_t idx, uint64_t next)
+{
+	struct vh_veil_keypair *kp = vh_veil_peer_keypair_by_index(lp->vp, idx);
+	uint64_t first;
+
+	while (kp != NULL && vh_veil_keypair_send_counter(kp) < next) {
+		uint64_t d = next - vh_veil_keypair_send_counter(kp);
+
+		if (vh_veil_keypair_reserve(
+			    kp, d > UINT32_MAX ? UINT32_MAX : (uint32_t)d, &first) != 0)
+			break;
+	}
+}
+
+static int
+dp_install(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t send_counter)
+{
+	const struct vh_veil_endpoint *ep = vh_veil_peer_endpoint(lp->vp);
+	struct vh_dp_session_conf c = {0};
+	uint16_t port = 0;
+	uint8_t mac[6] = {0};
+	bool has_ep = resolve(n, ep, &port, mac);
+	int rc;
+
+	c.local_index = d->local_index;
+	c.remote_index = vh_veil_keypair_remote_index(d->kp);
+	vh_veil_keypair_keys(d->kp, c.send_key, c.recv_key);
+	c.send_counter = send_counter;
+	if (has_ep) {
+		c.has_endpoint = true;
+		c.port_idx = port;
+		c.ip_ver = ep->family;
+		memcpy(c.dst_ip, ep->addr, sizeof(c.dst_ip));
+		c.dst_port = ep->port;
+		memcpy(c.dst_mac, mac, sizeof(c.dst_mac));
+	}
+	rc = vh_dp_session_install(n->dp, &c);
+	sodium_memzero(&c, sizeof(c));
+	if (rc != 0)
+		return rc;
+	n->cnt.link_dp_installs++;
+	d->installed = true;
+	d->has_ep = has_ep;
+	d->ep = *ep;
+	d->port = port;
+	memcpy(d->mac, mac, sizeof(mac));
+	memset(&d->seen, 0, sizeof(d->seen));
+	return 0;
+}
+
+static void
+used(struct link_peer *lp, uint32_t idx, bool data, const struct vh_veil_endpoint *src,
+	uint64_t now)
+{
+	struct vh_veil_endpoint before = *vh_veil_peer_endpoint(lp->vp);
+
+	if (vh_veil_peer_on_keypair_used(lp->vp, idx, data, src, now) == 0 &&
+		!vh_veil_endpoint_equal(&before, vh_veil_peer_endpoint(lp->vp)))
+		lp->roams++;
+}
+
+/* What the data plane counted since the last poll: totals, and to vh_veil (feed). */
+static void
+dp_poll(struct node *n, struct link_peer *lp, struct link_dpkp *d, bool feed, uint64_t now)
+{
+	struct vh_dp_session_stats st;
+	struct vh_veil_endpoint hint;
+	uint64_t rx, ka, tx;
+
+	if (!d->installed || vh_dp_session_stats(n->dp, d->local_index, &st) != 0)
+		return;
+	rx = st.rx_packets - d->seen.rx_packets;
+	ka = st.rx_keepalives - d->seen.rx_keepalives;
+	tx = st.tx_packets - d->seen.tx_packets;
+	lp->rx_packets += rx;
+	lp->rx_bytes += st.rx_bytes - d->seen.rx_bytes;
+	lp->tx_packets += tx;
+	lp->tx_bytes += st.tx_bytes - d->seen.tx_bytes;
+	lp->dp_rx_packets += rx;
+	lp->dp_keepalives += ka;
+	lp->dp_tx_packets += tx;
+	lp->dp_auth_failed += st.auth_failed - d->seen.auth_failed;
+	lp->dp_replayed += st.replayed - d->seen.replayed;
+	d->seen = st;
+	if (!feed)
+		return;
+	if (rx > 0) {
+		/* a re-installed copy's replay window restarted: no roaming from it */
+		bool roam = st.src_ip_ver != 0 && !d->reinstalled;
+
+		if (roam && st.src_ip_ver == 4)
+			vh_veil_endpoint_ipv4(&hint, st.src_ip, st.src_port);
+		else if (roam)
+			vh_veil_endpoint_ipv6(&hint, st.src_ip, st.src_port);
+		used(lp, d->local_index, rx > ka, roam ? &hint : NULL, now);
+	}
+	if (tx > 0)
+		vh_veil_peer_on_data_sent(lp->vp, now);
+	mirror_counter(lp, d->local_index, st.send_counter);
+}
+
+static void
+dp_drop(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t now)
+{
+	if (d->installed) {
+		dp_poll(n, lp, d, false, now);
+		vh_dp_session_remove(n->dp, d->local_index);
+		n->cnt.link_dp_removes++;
+	}
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * A new endpoint, or a next-hop MAC learnt or changed: install the keypair
+ * again. The send counter jumps LINK_REINSTALL_GAP past one reserved from
+ * the old copy, so no counter the workers take meanwhile comes back.
+ */
+static void
+dp_refresh(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t now)
+{
+	const struct vh_veil_endpoint *ep = vh_veil_peer_endpoint(lp->vp);
+	uint16_t port;
+	uint8_t mac[6];
+	uint64_t first;
+
+	if (!resolve(n, ep, &port, mac))
+		return; /* keep what it has until the new next hop resolves */
+	if (d->has_ep && vh_veil_endpoint_equal(&d->ep, ep) && d->port == port &&
+		memcmp(d->mac, mac, sizeof(mac)) == 0)
+		return;
+	dp_poll(n, lp, d, true, now);
+	if (vh_dp_session_reserve(n->dp, d->local_index, 1, &first) != 0 ||
+		dp_install(n, lp, d, first + LINK_REINSTALL_GAP) != 0)
+		return;
+	mirror_counter(lp, d->local_index, first + LINK_REINSTALL_GAP);
+	d->reinstalled = true;
+	lp->reinstalls++;
+	n->cnt.link_dp_reinstalls++;
+}
+
+static void
+dp_add(struct node *n, struct link_peer *lp, struct vh_veil_keypair *kp, uint64_t now)
+{
+	struct link_dpkp *d = dp_by_index(lp, 0);
+	int rc;
+
+	if (d == NULL)
+		return; /* cannot happen: three slots, LINK_DPKP records */
+	d->local_index = vh_veil_keypair_local_index(kp);
+	d->kp = kp;
+	d->created_ms = now;
+	/* only now, before anything was sent or received under it: one replay window */
+	rc = dp_install(n, lp, d, vh_veil_keypair_send_counter(kp));
+	if (rc != 0)
+		n->cnt.link_dp_install_failed++;
+	if (rc != 0)
+		NODE_LOG(WARNING, "keypair %u stays on the control lcore: %s", d->local_index,
+			strerror(-rc));
+}
+
+void
+peer_dp_sync(struct node *n, struct link_peer *lp, uint64_t now)
+{
+	for (unsigned int i = 0; i < LINK_DPKP; i++)
+		if (lp->dk[i].installed)
+			dp_poll(n, lp, &lp->dk[i], true, now);
+	for (unsigned int i = 0; i < LINK_DPKP; i++) {
+		struct link_dpkp *d = &lp->dk[i];
+
+		if (d->local_index != 0 &&
+			vh_veil_peer_keypair_by_index(lp->vp, d->local_index) != d->kp)
+			dp_drop(n, lp, d, now);
+	}
+	for (unsigned int s = VH_VEIL_SLOT_PREVIOUS; s <= VH_VEIL_SLOT_NEXT; s++) {
+		struct vh_veil_keypair *kp = vh_veil_peer_keypair(lp->vp, s);
+
+		if (kp != NULL && peer_dp_find(lp, kp) == NULL)
+			dp_add(n, lp, kp, now);
+	}
+	for (unsigned int i = 0; i < LINK_DPKP; i++)
+		if (lp->dk[i].installed)
+			dp_refresh(n, lp, &lp->dk[i], now);
+	peer_report(n, lp);
+}
+
+void
+peer_dp_used(struct node *n, struct link_peer *lp, uint32_t local_index, bool data,
+	const struct vh_veil_endpoint *src, uint64_t now)
+{
+	struct link_dpkp *d = dp_by_index(lp, local_index);
+
+	used(lp, local_index, data, d != NULL && d->reinstalled ? NULL : src, now);
+	peer_dp_sync(n, lp, now);
+}
+
+void
+peer_dp_remove_all(struct node *n, struct link_peer *lp)
+{
+	uint64_t now = node_now_ms();
+
+	for (unsigned int i = 0; i < LINK_DPKP; i++)
+		if (lp->dk[i].local_index != 0)
+			dp_drop(n, lp, &lp->dk[i], now);
+}
+
+/* The data-plane index the workers send to this peer on: 0 if none. */
+static uint32_t
+dp_send_index(struct link_peer *lp)
+{
+	struct link_dpkp *d = peer_dp_find(lp, vh_veil_peer_keypair(lp->vp, VH_VEIL_SLOT_CURRENT));
+
+	return d != NULL && d->installed && d->has_ep ? d->local_index : 0;
+}
+
+void
+peer_report(struct node *n, struct link_peer *lp)
+{
+	bool up = vh_veil_peer_is_up(lp->vp);
+	uint32_t idx = up ? dp_send_index(lp) : 0;
+
+	if (!lp->has_nodeid || (up == lp->reported_up && idx == lp->reported_index))
+		return;
+	lp->reported_up = up;
+	lp->reported_index = idx;
+	mesh_link_event(n, lp->nodeid, up);
+}
+
+int
+link_dp_index(struct node *n, const uint8_t *nodeid, uint32_t *local_index)
+{
+	struct link_peer *lp = n->link != NULL ? peer_by_nodeid(n, nodeid) : NULL;
+	uint32_t idx = lp != NULL && vh_veil_peer_is_up(lp->vp) ? dp_send_index(lp) : 0;
+
+	if (idx == 0)
+		return -ENOENT;
+	*local_index = idx;
+	return 0;
 }
