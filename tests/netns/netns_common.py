@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Shared helpers of the netns suite: every test takes the build directory as argv[1]."""
 
+import fcntl
 import os
 import sys
 import time
@@ -69,11 +70,60 @@ def plan(name):
     return topology.load(os.path.join(TOPOLOGIES, name + '.json'))
 
 
+BED_LOCK = '/run/valhalla-testbed.lock'
+
+
+class _Exclusive:
+    """One bed on the machine at a time: they share the vh-* namespace names.
+
+    Meson runs the netns suite serially; the lock is for people (and scripts)
+    running beds by hand beside it: `flock /run/valhalla-testbed.lock CMD`.
+    """
+
+    def __init__(self, bed):
+        self.bed = bed
+        self.fd = None
+
+    def __enter__(self):
+        self.fd = open(BED_LOCK, 'w')
+        deadline = time.monotonic() + 900
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    self.fd.close()
+                    raise RuntimeError('another test bed has held %s for 15 min' % BED_LOCK)
+                time.sleep(0.5)
+        try:
+            return self.bed.__enter__()
+        except BaseException:
+            self._release()
+            raise
+
+    def __exit__(self, *exc):
+        try:
+            return self.bed.__exit__(*exc)
+        finally:
+            self._release()
+
+    def _release(self):
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            self.fd.close()
+            self.fd = None
+
+    def __getattr__(self, name):
+        return getattr(self.bed, name)
+
+
 def testbed(build, topo, test_name, **kw):
-    """A Testbed for topology `topo`; node logs are kept in BUILD/meson-logs/netns/TEST/."""
+    """A Testbed for topology `topo`, held exclusively (BED_LOCK); node logs are
+    kept in BUILD/meson-logs/netns/TEST/."""
     logs = os.path.join(build, 'meson-logs', 'netns', test_name)
-    return vbed.Testbed(plan(topo) if isinstance(topo, str) else topo, build=build,
-                        keep_logs=logs, **kw)
+    return _Exclusive(vbed.Testbed(plan(topo) if isinstance(topo, str) else topo, build=build,
+                                   keep_logs=logs, **kw))
 
 
 def host_addrs(b, node='n1'):
