@@ -758,10 +758,20 @@ dp_refresh(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t n
 	n->cnt.link_dp_reinstalls++;
 }
 
+/* A record not holding any keypair (dp_by_index() never matches index 0). */
+static struct link_dpkp *
+dp_free_slot(struct link_peer *lp)
+{
+	for (unsigned int i = 0; i < LINK_DPKP; i++)
+		if (lp->dk[i].local_index == 0)
+			return &lp->dk[i];
+	return NULL;
+}
+
 static void
 dp_add(struct node *n, struct link_peer *lp, struct vh_veil_keypair *kp, uint64_t now)
 {
-	struct link_dpkp *d = dp_by_index(lp, 0);
+	struct link_dpkp *d = dp_free_slot(lp);
 	int rc;
 
 	if (d == NULL)
