@@ -5,9 +5,10 @@ is down (issue 4, item 4; topology triangle3):
 
     n1 - n2 - n3 - n1       n2 bootstraps from n1, n3 from n2
 
-1. The mesh forms: n3 reaches n1 through n2 (its only session), finds it by
-   lookup, and pings it; n1's signed record (with the address of its port on
-   the n3 - n1 link) is in n3's store, which n3 saves in LMDB.
+1. The mesh forms; n3 (whose only session is with n2) finds n1 by lookup;
+   n1's signed record carries the address of its port on the n3 - n1 link,
+   so n3 connects to n1 directly ("connect directly when it can"); the
+   record is in n3's store, which n3 saves in LMDB.
 2. n3 is stopped cleanly (it saves its DHT state), then n2, its only
    bootstrap address, is killed.
 3. n3 is started again with the same config: its bootstrap stays dead, yet
@@ -32,8 +33,14 @@ with nc.testbed(build, 'triangle3', 'test_mesh_rejoin') as b:
     pairs = mesh.bootstrap_pairs(b)
     c.check(mesh.wait_sessions(b, ids, pairs, SESSION_WAIT_S), 'bootstrap sessions up',
             repr(pairs))
-    found = mesh.wait_lookup(b, 'n3', ids['n1'], 10)
-    c.check(found is not None and found.get('found'), 'n3 finds n1 by lookup', repr(found))
+    took, res, _ = mesh.wait_lookup(b, 'n3', ids['n1'], 10)
+    c.check(took is not None, 'n3 finds n1 by lookup', repr(res))
+    c.check(res is not None and res.get('direct') and
+            any(a.startswith('/udp/10.77.2.') for a in res.get('addresses', [])),
+            "the lookup brings n1's record (its n3 - n1 link address) and a direct session",
+            repr(res))
+    c.check(nc.wait_for(lambda: ids['n1'] in mesh.peers_up(b, 'n3'), 10),
+            'n3 has a session with n1 over their own link')
     # let n1 publish its record to n3, and n3 store it
     t0 = time.monotonic()
     has_record = False
@@ -42,7 +49,7 @@ with nc.testbed(build, 'triangle3', 'test_mesh_rejoin') as b:
         time.sleep(0.5)
     c.check(has_record, "n3 stores records (n1's among them)")
     c.check(mesh.received(mesh.ping(b, 'n3', ids['n1'], count=3)) == 3,
-            'n3 pings n1 through n2')
+            'n3 pings n1')
 
     code = b.stop_node('n3')
     c.check(code == 0, 'n3 stops cleanly (saves its DHT state)', 'exit %r' % code)
@@ -62,8 +69,7 @@ with nc.testbed(build, 'triangle3', 'test_mesh_rejoin') as b:
     d = b.vhctl('n3', 'dht')
     c.check(d['mesh']['direct_connects'] >= 1, 'the session came from the stored state',
             repr(d['mesh']))
-    found = mesh.wait_lookup(b, 'n3', ids['n1'], 10)
-    c.check(found is not None and found.get('found'), 'n3 finds n1 by lookup again',
-            repr(found))
+    took2, res, _ = mesh.wait_lookup(b, 'n3', ids['n1'], 10)
+    c.check(took2 is not None, 'n3 finds n1 by lookup again', repr(res))
     print('rejoin: %.2f s after the restart' % took)
 c.finish()
