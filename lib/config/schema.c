@@ -20,6 +20,7 @@ typedef __typeof__(((struct vh_config *)0)->telemetry) telemetry_t;
 typedef __typeof__(((struct vh_config *)0)->metrics) metrics_t;
 typedef __typeof__(((struct vh_config *)0)->veil) veil_t;
 typedef __typeof__(((struct vh_config *)0)->dht) dht_t;
+typedef __typeof__(((struct vh_config *)0)->mix) mix_t;
 
 #define SIZE(type, member) sizeof(((type *)0)->member)
 #define STR(s) #s
@@ -27,6 +28,7 @@ typedef __typeof__(((struct vh_config *)0)->dht) dht_t;
 
 _Static_assert(sizeof(enum vh_config_idle) == sizeof(int), "K_ENUM stores an int");
 _Static_assert(sizeof(enum vh_config_log_level) == sizeof(int), "K_ENUM stores an int");
+_Static_assert(sizeof(enum vh_config_mix_role) == sizeof(int), "K_ENUM stores an int");
 _Static_assert(sizeof(unsigned int) == 4, "K_INT stores unsigned int as 4 bytes");
 
 static const char *const log_levels[] = {
@@ -34,6 +36,7 @@ static const char *const log_levels[] = {
 static const char *const log_libs[] = {
 	"core", "net", "bifrost", "config", "ctl", "dp", "veil", "ygg", "mix", "edge", NULL};
 static const char *const idle_modes[] = {"poll", "adaptive", NULL};
+static const char *const mix_roles[] = {"mixnode", "client", "both", NULL};
 
 /* Longest data_dir for which the default "<data_dir>/identity.key" fits. */
 #define DATA_DIR_MAX (VH_CONFIG_PATH_LEN - 1 - (int)sizeof("/identity.key") + 1)
@@ -570,6 +573,105 @@ static const struct field dht_fields[] = {
 	{0},
 };
 
+static const struct field mix_node_value = {.kind = K_STRING,
+	.size = VH_CONFIG_NODE_ID_LEN,
+	.min = 1,
+	.max = 64,
+	.parse = parse_node_id,
+	.format = format_node_id};
+
+#define MIX_INT(k, m, lo, hi, d, text)                                                         \
+	{                                                                                      \
+		.key = k, .kind = K_INT, .offset = offsetof(mix_t, m), .size = SIZE(mix_t, m), \
+		.min = lo, .max = hi, .def = d, .doc = text                                    \
+	}
+
+static const struct field mix_fields[] = {
+	{.key = "enabled",
+		.kind = K_BOOL,
+		.offset = offsetof(mix_t, enabled),
+		.def = "false",
+		.doc = "Run the Sphinx mixnet (docs/mix-node.md; needs `dht.enabled`)."},
+	{.key = "role",
+		.kind = K_ENUM,
+		.offset = offsetof(mix_t, role),
+		.def = "\"client\"",
+		.names = mix_roles,
+		.enum_base = VH_CONFIG_MIX_MIXNODE,
+		.doc = "`mixnode` unwraps and forwards and publishes descriptors, `client` sends, "
+		       "receives and makes cover traffic, `both` does both."},
+	MIX_INT("layer", layer, 0, 255, "0",
+		"A mixnode's layer: 0 entry, 1..`layers` mix layer, 255 exit."),
+	MIX_INT("layers", layers, 1, 14, "3", "L, the number of mix layers of the network."),
+	MIX_INT("hops", hops, 3, 16, "5",
+		"Sphinx geometry: hops of the header (at least `layers` + 2); the same "
+		"network-wide."),
+	MIX_INT("payload_len", payload_len, 16, 1024, "200",
+		"Sphinx geometry: user payload bytes of a packet; the same network-wide. A "
+		"packet must fit one overlay frame (checked at start)."),
+	MIX_INT("epoch_s", epoch_s, 2, 604800, "1200", "Mix key epoch length."),
+	MIX_INT("grace_s", grace_s, 1, 86400, "120",
+		"The previous epoch's key still unwraps this long (less than `epoch_s`)."),
+	MIX_INT("publish_ahead_s", publish_ahead_s, 1, 604800, "600",
+		"The next epoch's key and descriptor exist this long before it (at most "
+		"`epoch_s`)."),
+	MIX_INT("mean_delay_ms", mean_delay_ms, 0, 600000, "1000",
+		"Mean of the exponential per-hop delay a client asks for (0: no delay)."),
+	MIX_INT("max_delay_ms", max_delay_ms, 1, 3600000, "60000",
+		"Per-hop delays are clamped to this (client and mixnode)."),
+	MIX_INT("lambda_p_milli", lambda_p_milli, 0, 100000000, "2000",
+		"Loopix lambda_P in events per 1000 s: real messages, or drop cover when none "
+		"is queued (0: send at once, no stream)."),
+	MIX_INT("lambda_l_milli", lambda_l_milli, 0, 100000000, "1000",
+		"Loopix lambda_L in events per 1000 s: loop cover."),
+	MIX_INT("lambda_d_milli", lambda_d_milli, 0, 100000000, "1000",
+		"Loopix lambda_D in events per 1000 s: drop cover."),
+	MIX_INT("replay_capacity", replay_capacity, 1, 1000000000, "1000000",
+		"Replay tags per mix key the filter is sized for (docs/mix-datapath.md)."),
+	MIX_INT("replay_fp_exp", replay_fp_exp, 1, 12, "9",
+		"Replay filter false-positive rate at capacity: 10^-n."),
+	MIX_INT("wheel_entries", wheel_entries, 16, 16777216, "65536",
+		"Delay wheel capacity (packets held at once) per lcore."),
+	{.key = "nodes",
+		.kind = K_ARRAY,
+		.offset = offsetof(mix_t, nodes),
+		.size = VH_CONFIG_NODE_ID_LEN,
+		.count_offset = offsetof(mix_t, n_nodes),
+		.min = 0,
+		.max = VH_CONFIG_MAX_MIX_NODES,
+		.sub = &mix_node_value,
+		.def_doc = "`[]`",
+		.type_doc = "array of NodeIDs",
+		.allowed_doc = "0..64 `VH...` NodeIDs",
+		.doc = "Mixnodes whose descriptors this node fetches (more can be added with "
+		       "`vhctl mix nodes add`)."},
+	{0},
+};
+
+static int
+mix_finish(struct walk *w, const struct vh_config *c)
+{
+	if (!c->mix.enabled)
+		return 0;
+	if (!c->dht.enabled)
+		return walk_fail(w, ".mix.enabled",
+			"the mix runs over the overlay: set dht.enabled "
+			"too");
+	if (c->mix.grace_s >= c->mix.epoch_s)
+		return walk_fail(
+			w, ".mix.grace_s", "must be less than epoch_s (%u)", c->mix.epoch_s);
+	if (c->mix.publish_ahead_s > c->mix.epoch_s)
+		return walk_fail(
+			w, ".mix.publish_ahead_s", "must be at most epoch_s (%u)", c->mix.epoch_s);
+	if (c->mix.hops < c->mix.layers + 2)
+		return walk_fail(
+			w, ".mix.hops", "must be at least layers + 2 (%u)", c->mix.layers + 2);
+	if (c->mix.layer > c->mix.layers && c->mix.layer != 255)
+		return walk_fail(
+			w, ".mix.layer", "must be 0, 1..layers (%u) or 255", c->mix.layers);
+	return 0;
+}
+
 static int
 peers_finish(struct walk *w, const struct vh_config *c)
 {
@@ -591,9 +693,10 @@ peers_finish(struct walk *w, const struct vh_config *c)
 		return walk_fail(w, ".veil.reject_after_s", "must be more than rekey_after_s (%u)",
 			c->veil.rekey_after_s);
 	if (c->dht.enabled && !c->veil.enabled)
-		return walk_fail(w, ".dht.enabled", "the DHT runs over link sessions: set "
-						    "veil.enabled too");
-	return 0;
+		return walk_fail(w, ".dht.enabled",
+			"the DHT runs over link sessions: set "
+			"veil.enabled too");
+	return mix_finish(w, c);
 }
 
 static int
@@ -702,6 +805,11 @@ static const struct field root_fields[] = {
 		.offset = ROOT(dht),
 		.sub = dht_fields,
 		.doc = "Kademlia DHT and overlay routing (docs/mesh.md)."},
+	{.key = "mix",
+		.kind = K_OBJECT,
+		.offset = ROOT(mix),
+		.sub = mix_fields,
+		.doc = "Sphinx mixnet: mixnode and client (docs/mix-node.md)."},
 	{0},
 };
 
@@ -722,5 +830,8 @@ const char *const vh_config_rules[] = {
 	"Peer addresses are unique, and so are peer names.",
 	"`veil.reject_after_s` is more than `veil.rekey_after_s`.",
 	"`dht.enabled` needs `veil.enabled`.",
+	"`mix.enabled` needs `dht.enabled`; `mix.grace_s` < `mix.epoch_s`; "
+	"`mix.publish_ahead_s` <= `mix.epoch_s`; `mix.hops` >= `mix.layers` + 2; "
+	"`mix.layer` is 0, 1..`mix.layers` or 255.",
 	NULL,
 };

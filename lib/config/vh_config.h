@@ -44,6 +44,7 @@ extern "C" {
 #define VH_CONFIG_PEER_ADDR_LEN 128 /**< PathAddr text, NUL included */
 #define VH_CONFIG_MAX_BOOTSTRAP 8   /**< entries in "dht.bootstrap" */
 #define VH_CONFIG_NODE_ID_LEN 32    /**< binary NodeID (SHA-256 of the Ed25519 key) */
+#define VH_CONFIG_MAX_MIX_NODES 64  /**< entries in "mix.nodes" */
 
 /** Log levels, numbered as syslog and rte_log (RTE_LOG_EMERG == 1 ...). */
 enum vh_config_log_level {
@@ -61,6 +62,13 @@ enum vh_config_log_level {
 enum vh_config_idle {
 	VH_CONFIG_IDLE_POLL = 0,     /**< spin: lowest latency, burns the core */
 	VH_CONFIG_IDLE_ADAPTIVE = 1, /**< sleep, backing off to idle_sleep_max_us */
+};
+
+/** What a node does in the mixnet ("mix.role"). */
+enum vh_config_mix_role {
+	VH_CONFIG_MIX_MIXNODE = 0, /**< unwraps and forwards, publishes descriptors */
+	VH_CONFIG_MIX_CLIENT = 1,  /**< sends, receives, cover traffic */
+	VH_CONFIG_MIX_BOTH = 2,
 };
 
 /** One per-library log level override ("log.libs"). */
@@ -171,6 +179,27 @@ struct vh_config {
 		uint32_t route_ttl_s;    /**< a learnt route not heard of again is dropped */
 		uint32_t hop_limit;      /**< of the overlay packets this node sends */
 	} dht;
+	struct {
+		bool enabled; /**< run the mix (needs dht) */
+		enum vh_config_mix_role role;
+		uint32_t layer;           /**< mixnode: 0 entry, 1..layers mix, 255 exit */
+		uint32_t layers;          /**< L, mix layers of the network */
+		uint32_t hops;            /**< Sphinx geometry: header hops (>= layers + 2) */
+		uint32_t payload_len;     /**< Sphinx geometry: user payload bytes */
+		uint32_t epoch_s;         /**< key epoch length */
+		uint32_t grace_s;         /**< previous key still unwraps this long */
+		uint32_t publish_ahead_s; /**< next key made and published this early */
+		uint32_t mean_delay_ms;   /**< per-hop delay mean (0: none) */
+		uint32_t max_delay_ms;    /**< delays are clamped here */
+		uint32_t lambda_p_milli;  /**< real-message stream, events per 1000 s */
+		uint32_t lambda_l_milli;  /**< loop cover, events per 1000 s */
+		uint32_t lambda_d_milli;  /**< drop cover, events per 1000 s */
+		uint32_t replay_capacity; /**< replay tags per key */
+		uint32_t replay_fp_exp;   /**< false-positive rate 10^-n at capacity */
+		uint32_t wheel_entries;   /**< delay wheel capacity (per lcore) */
+		unsigned int n_nodes;     /**< entries in nodes */
+		uint8_t nodes[VH_CONFIG_MAX_MIX_NODES][VH_CONFIG_NODE_ID_LEN];
+	} mix;
 	struct {
 		bool enabled; /**< false when "metrics" is absent */
 		struct vh_config_endpoint listen;

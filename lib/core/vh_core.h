@@ -85,6 +85,11 @@ extern "C" {
 	X(NO_NEIGHBOR, "no-neighbor")                                                              \
 	X(NO_MBUF, "no-mbuf")                                                                      \
 	X(TX_FULL, "tx-full")                                                                      \
+	X(MIX_MALFORMED, "mix-malformed")                                                          \
+	X(MIX_NO_KEY, "mix-no-key")                                                                \
+	X(MIX_UNWRAP, "mix-unwrap-failed")                                                         \
+	X(MIX_REPLAY, "mix-replay")                                                                \
+	X(MIX_WHEEL_FULL, "mix-wheel-full")                                                        \
 	X(SHUTDOWN, "shutdown")
 
 /*

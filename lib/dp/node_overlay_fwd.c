@@ -7,15 +7,17 @@
  * handed to vh_link_encrypt for the next hop's session (chosen by the flow
  * label among the route's paths). A destination with no route goes to the
  * neighbour XOR-closest to it when that one is closer than this node (the
- * greedy Kademlia step). Packets for this node, and packets whose hop limit
- * ran out (the control lcore answers those for traceroute), are punted.
+ * greedy Kademlia step). MIX packets for this node go to vh_mix while the
+ * mixnode is on (node_mix.c); other packets for this node, and packets whose
+ * hop limit ran out (the control lcore answers those for traceroute), are
+ * punted.
  */
 #include "vh_bifrost.h"
 #include "vh_ygg.h"
 
 #include "dp_priv.h"
 
-enum { FWD_DROP, FWD_ENCRYPT, FWD_PUNT, FWD_MAX };
+enum { FWD_DROP, FWD_ENCRYPT, FWD_PUNT, FWD_MIX, FWD_MAX };
 
 /* The overlay header inside the opened frame (link_decrypt checked the frame). */
 static inline uint8_t *
@@ -54,8 +56,12 @@ forward_one(const struct vh_dp *dp, struct rte_mbuf *m, uint64_t route)
 	struct dp_session *next;
 	int hops;
 
-	if (route == 0 && is_self(dp, h))
+	if (route == 0 && is_self(dp, h)) {
+		/* Sphinx packets for this mixnode are unwrapped on the workers */
+		if (h[2] == VH_OVERLAY_T_MIX && dp_mix_get(dp) != NULL)
+			return FWD_MIX;
 		return punt(m, false);
+	}
 	hops = vh_overlay_hop(h, VH_OVERLAY_HDR_LEN);
 	if (hops < 0) {
 		if (hops == -ETIMEDOUT)
@@ -110,6 +116,7 @@ static struct rte_node_register fwd_node = {
 			[FWD_DROP] = DP_NODE_DROP,
 			[FWD_ENCRYPT] = DP_NODE_LINK_OUT,
 			[FWD_PUNT] = DP_NODE_PUNT,
+			[FWD_MIX] = DP_NODE_MIX,
 		},
 };
 

@@ -342,6 +342,81 @@ int vh_dp_neigh_set(struct vh_dp *dp, const uint8_t (*node_id)[VH_DP_NODE_ID_LEN
 /** The log type of the data-plane library. */
 extern int vh_dp_logtype;
 
+/* ---- mixnode on the workers (node_mix.c, mix_keys.c; docs/mix-node.md) ---- */
+
+/** First byte of a MIX overlay payload (docs/mix-node.md "Wire"). */
+enum vh_dp_mix_kind {
+	VH_DP_MIX_SPHINX = 0,  /**< a Sphinx packet, geometry packet_len bytes */
+	VH_DP_MIX_DESC_GET = 1, /**< descriptor request: epoch (u64 BE) */
+	VH_DP_MIX_DESC = 2,     /**< a signed mix descriptor */
+	VH_DP_MIX_DELIVER = 3,  /**< a message for a recipient (the last hop's output) */
+	VH_DP_MIX_REPLY = 4,    /**< a SURB reply body for the SURB's creator */
+};
+
+/** What the workers' mixnode needs. */
+struct vh_dp_mix_conf {
+	unsigned int hops;        /**< geometry: hops of the header */
+	uint32_t payload_len;     /**< geometry: user payload (made with SURB room) */
+	uint32_t wheel_entries;   /**< delay wheel capacity per graph lcore */
+	uint32_t max_delay_ms;    /**< NodeDelay is clamped here */
+	uint64_t replay_capacity; /**< replay filter sizing, per key */
+	double replay_fp_rate;
+	uint8_t hop_limit; /**< of the packets a mixnode forwards */
+};
+
+/** A mix private key handed to the workers (copied; wipe yours). */
+struct vh_dp_mix_key {
+	uint64_t epoch;
+	uint8_t priv[32];
+};
+
+/** Most keys the workers try: the current one, then the previous one. */
+#define VH_DP_MIX_KEYS 2
+
+/** Mixnode counters, summed over the graph lcores. */
+struct vh_dp_mix_stats {
+	uint64_t unwrapped;     /**< packets a key opened */
+	uint64_t forwarded;     /**< left the delay wheel towards the next hop */
+	uint64_t delayed;       /**< put in a delay wheel */
+	uint64_t delivered;     /**< last hop: handed to the control lcore */
+	uint64_t replayed;      /**< refused by a replay filter */
+	uint64_t failed;        /**< no key opened it (MAC, commands) */
+	uint64_t malformed;     /**< wrong length or kind */
+	uint64_t no_key;        /**< no keys published: punted to the control lcore */
+	uint64_t wheel_full;    /**< refused by a full delay wheel */
+	uint64_t wheel_held;    /**< packets in the wheels now */
+	uint64_t wheel_capacity; /**< sum of the wheels' capacities */
+	uint64_t delay_ms_sum;  /**< NodeDelay asked, summed */
+	unsigned int keys;      /**< keys published now */
+};
+
+/**
+ * Turn the mixnode on: MIX packets for this node are then unwrapped on the
+ * workers once keys are published (before that, and for other kinds, they
+ * are punted as before). Control lcore only.
+ * @return 0, -EINVAL (bad geometry or sizing), -EEXIST, -ENOMEM
+ */
+int vh_dp_mix_enable(struct vh_dp *dp, const struct vh_dp_mix_conf *c);
+
+/**
+ * Publish the keys the workers try, current first (at most VH_DP_MIX_KEYS).
+ * A key whose epoch was in the previous set keeps its replay filter; the
+ * others get an empty one. The old set (private keys wiped, dropped filters
+ * freed) goes once every graph lcore passed a quiescent state.
+ * @return 0, -EINVAL, -ENOENT (not enabled), -ENOMEM
+ */
+int vh_dp_mix_keys_set(struct vh_dp *dp, const struct vh_dp_mix_key *keys, unsigned int n);
+
+/**
+ * Turn the mixnode off and free the key sets (waits for the workers).
+ * Packets in the delay wheels still go out; the wheels are freed with the
+ * graphs.
+ */
+void vh_dp_mix_disable(struct vh_dp *dp);
+
+/** Counters (racy reads of per-lcore counters, each read whole). */
+void vh_dp_mix_stats_get(const struct vh_dp *dp, struct vh_dp_mix_stats *st);
+
 #ifdef __cplusplus
 }
 #endif

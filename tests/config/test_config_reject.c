@@ -37,7 +37,7 @@ static const struct bad bad[] = {
 	{WHOLE, "{'ports':[" OK_PORT "]}", "$.node", "missing required key"},
 	{EXTRA, "'bogus':1", "$.bogus",
 		"unknown key (expected one of: version, node, log, lcores, "
-		"overlay, mempool, ports, telemetry, metrics, peers, veil, dht)"},
+		"overlay, mempool, ports, telemetry, metrics, peers, veil, dht, mix)"},
 	{EXTRA, "'we ird\\'':1", "$['we ird\\'']", "unknown key"},
 	{EXTRA, "'version':2", "$.version",
 		"unsupported config version (this build reads version 1): 2"},
