@@ -1,0 +1,317 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A handshake flood does not stop a Veil session (topology flood3, docs/handshake-defence.md).
+
+n1 -> n2 have a session (only n1 dials; it rekeys every 3 s with IK). A capture
+on n2's link to n1 takes one real HANDSHAKE_INIT of n1. Then the kernel-only
+host namespace on n2's second link floods n2 for FLOOD_S seconds, from its own
+address (UDP socket) and from SPOOFED forged addresses (raw socket), with three
+kinds of well-framed Bifrost HANDSHAKE_INIT frames:
+
+- junk: random content (fails MAC1): counted as link_drop_mac;
+- forged: an XX initiation with a fresh random ephemeral and a valid *open*
+  MAC1 (anyone can make one for a node that accepts unknown peers): each one
+  would cost n2 two X25519 operations; stopped by the per-source meter
+  (hs_ratelimited), the per-round DH budget (hs_dh_budget) and, once that
+  pressure is seen, by cookies (hs_cookie_sent / hs_cookie_budget);
+- replay: the captured initiation of n1, which n2 accepted: hs_replayed (or
+  the meter / cookies before that check).
+
+The flooder also reads the COOKIE_REPLYs sent to its own address and puts a
+valid MAC2 into its later forged initiations from that address (an attacker
+with a real address can): those pass the cookie check and are stopped by the
+per-source srTCM meter (hs_ratelimited).
+
+Meanwhile n1 pings n2 by NodeID through the session (the echo is answered by
+n2's worker, the reply opened by n1's worker and handed to ping):
+at least PING_MIN_OK of the pings must be answered (loss bound 2 %), n2 must
+answer `vhctl status` within CTL_MAX_S every time, n1 must complete a rekey
+during the flood (its IK initiation gets a cookie first when n2 is under load),
+and the session stays up afterwards.
+"""
+import ctypes
+import hashlib
+import os
+import random
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+FLOOD_S = 12
+FLOOD_PPS = 30000       # target rate of the flooder (it reports what it reached)
+SPOOFED = 64            # forged source addresses 10.77.1.100-163
+PINGS = 400             # 4 x 100 at 20 ms
+PING_MIN_OK = 392       # loss bound: 2 %
+CTL_MAX_S = 1.0
+
+INIT = 0x10
+
+
+def bifrost(ftype, payload):
+    return b'VH' + struct.pack('>BBI', 1, ftype, len(payload)) + payload
+
+
+def open_mac1_key():
+    """vh_veil's MAC1 key for an initiator that does not know the static key."""
+    return hashlib.blake2b(b'veil-mac1-v1' + bytes(32), digest_size=32).digest()
+
+
+def forged_xx(mac1_key):
+    """HANDSHAKE_INIT payload: XX, SHA256, open, sender, e, MAC1 (valid), MAC2 zero."""
+    hdr = bytes([1, 1, 0, 0]) + struct.pack('>I', random.randrange(1, 1 << 32))
+    body = hdr + os.urandom(32)
+    mac1 = hashlib.blake2b(bytes([INIT]) + body, key=mac1_key, digest_size=16).digest()
+    return body + mac1 + bytes(16)
+
+
+class Cookies:
+    """The flooder's side of the cookie exchange (libsodium through ctypes)."""
+
+    def __init__(self):
+        self.na = ctypes.CDLL('libsodium.so.23')
+        self.na.sodium_init()
+        self.key = hashlib.blake2b(b'veil-cookie-v1' + bytes(32), digest_size=32).digest()
+        self.mac1 = {}    # our sender index -> MAC1 of the INIT
+        self.cookie = None
+
+    def sent(self, payload):
+        self.mac1[payload[4:8]] = payload[-32:-16]
+        if len(self.mac1) > 4096:
+            self.mac1.clear()
+
+    def reply(self, dgram):
+        """A COOKIE_REPLY (receiver, nonce 24, box 32) to one of our INITs."""
+        if len(dgram) != 8 + 60 or dgram[3] != 0x12 or dgram[8:12] not in self.mac1:
+            return
+        out = ctypes.create_string_buffer(16)
+        box, nonce, ad = dgram[36:68], dgram[12:36], self.mac1[dgram[8:12]]
+        if self.na.crypto_aead_xchacha20poly1305_ietf_decrypt(
+                out, None, None, box, ctypes.c_ulonglong(32), ad, ctypes.c_ulonglong(16),
+                nonce, self.key) == 0:
+            self.cookie = out.raw
+
+    def stamp(self, payload):
+        """Put MAC2 (keyed by the cookie) into an INIT payload."""
+        if self.cookie is None:
+            return payload
+        mac2 = hashlib.blake2b(bytes([INIT]) + payload[:-16], key=self.cookie,
+                               digest_size=16).digest()
+        return payload[:-16] + mac2
+
+
+def junk():
+    return os.urandom(random.choice((72, 120, 160)))
+
+
+def csum(b):
+    if len(b) % 2:
+        b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def ip_udp(src, dst, sport, dport, payload):
+    udp = struct.pack('!HHHH', sport, dport, 8 + len(payload), 0) + payload
+    iph = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), random.randrange(65536), 0, 64,
+                      17, 0, socket.inet_aton(src), socket.inet_aton(dst))
+    iph = iph[:10] + struct.pack('!H', csum(iph)) + iph[12:]
+    return iph + udp
+
+
+def flood_main(dst, port, seconds, pps, replay_hex, out_path):
+    """Runs inside the host namespace (ip netns exec): send, then report counts."""
+    replay = bytes.fromhex(replay_hex)
+    key = open_mac1_key()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(('0.0.0.0', 40000))  # the cookie is bound to this address and port
+    udp.setblocking(False)
+    ck = Cookies()
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    spoofed = ['10.77.1.%d' % (100 + i) for i in range(SPOOFED)]
+    sent = {'junk': 0, 'forged': 0, 'replay': 0, 'spoofed': 0, 'errors': 0, 'with_mac2': 0}
+    t0 = time.monotonic()
+    n = 0
+    while True:
+        el = time.monotonic() - t0
+        if el >= seconds:
+            break
+        if n > el * pps:  # pace: sleep off any lead over the target rate
+            time.sleep(0.001)
+            continue
+        kind = ('junk', 'forged', 'replay')[n % 3]
+        payload = junk() if kind == 'junk' else forged_xx(key) if kind == 'forged' else replay
+        dgram = bifrost(INIT, payload)
+        try:
+            if n % 2:
+                raw.sendto(ip_udp(random.choice(spoofed), dst, random.randrange(1024, 65535),
+                                  port, dgram), (dst, 0))
+                sent['spoofed'] += 1
+            else:
+                if kind == 'forged':
+                    payload = ck.stamp(payload)
+                    ck.sent(payload)
+                    sent['with_mac2'] += ck.cookie is not None
+                    dgram = bifrost(INIT, payload)
+                udp.sendto(dgram, (dst, port))
+            sent[kind] += 1
+        except OSError:
+            sent['errors'] += 1
+        n += 1
+        for _ in range(4):
+            try:
+                ck.reply(udp.recv(2048))
+            except BlockingIOError:
+                break
+    sent['seconds'] = round(time.monotonic() - t0, 2)
+    with open(out_path, 'w') as f:
+        f.write(repr(sent))
+
+
+if len(sys.argv) == 8 and sys.argv[1] == '--flood':
+    flood_main(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6],
+               sys.argv[7])
+    sys.exit(0)
+
+import netns_common as nc  # noqa: E402
+
+c, build = nc.start('test_link_flood')
+nc.require_node(c, build)
+
+
+def peer_of(b, node):
+    peers = b.vhctl(node, 'peers')['peers']
+    return peers[0] if len(peers) == 1 else None
+
+
+def wait_up(b, ids, seconds):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        p1, p2 = peer_of(b, 'n1'), peer_of(b, 'n2')
+        if p1 and p2 and p1['state'] == 'up' and p2['state'] == 'up' and \
+                p1['dp_index'] is not None and p2['dp_index'] is not None:
+            return p1, p2
+        time.sleep(0.2)
+    return None, None
+
+
+def capture_init(b, seconds):
+    """One HANDSHAKE_INIT frame payload of n1, from a capture on n2's side."""
+    path = os.path.join(b.run_dir, 'init.pcap')
+    p = subprocess.Popen(['ip', 'netns', 'exec', 'vh-n2', 'tcpdump', '-i', 'vh0-n1', '-U', '-s',
+                          '0', '-w', path, 'udp'], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    p.stderr.readline()
+    t0 = time.monotonic()
+    frame = None
+    while frame is None and time.monotonic() - t0 < seconds:
+        time.sleep(0.5)
+        with open(path, 'rb') as f:
+            data = f.read()
+        at = data.find(b'VH\x01\x10')
+        if at >= 0 and len(data) >= at + 8:
+            n = struct.unpack('>I', data[at + 4:at + 8])[0]
+            if len(data) >= at + 8 + n:
+                frame = data[at + 8:at + 8 + n]
+    p.send_signal(signal.SIGINT)
+    p.wait(timeout=10)
+    return frame
+
+
+def ctl_latency(b):
+    t = time.monotonic()
+    b.vhctl('n2', 'status', timeout=10)
+    return time.monotonic() - t
+
+
+with nc.testbed(build, 'flood3', 'test_link_flood') as b:
+    ids = {n: b.vhctl(n, 'show-identity')['node_id'] for n in ('n1', 'n2')}
+    p1, p2 = wait_up(b, ids, 10)
+    c.check(p1 is not None, 'session up on both sides, in the data plane (dp_index %s / %s)'
+            % (p1 and p1['dp_index'], p2 and p2['dp_index']), (p1, p2))
+    if p1 is None:
+        c.finish()
+    r = b.vhctl('n1', 'ping', ids['n2'], '-c', '20', '-i', '20')
+    c.check(r['received'] == 20, 'before the flood: ping <NodeID> %d/20' % r['received'])
+    s2 = b.vhctl('n2', 'sessions')['sessions']
+    c.check(any(s['dp'] is not None and s['dp']['rx_packets'] > 0 for s in s2),
+            'n2: the echoes were opened by the data plane (sessions dp counters)', s2)
+
+    init = capture_init(b, 8)
+    c.check(init is not None and init[0] == 2,
+            'captured a real IK HANDSHAKE_INIT of n1 (%s bytes)' % (init and len(init)))
+    if init is None:
+        c.finish()
+    time.sleep(0.5)  # n2 has accepted it (and remembered its ephemeral)
+    hs_before = peer_of(b, 'n1')['handshakes']
+
+    out = os.path.join(b.run_dir, 'flood.out')
+    flooder = subprocess.Popen(['ip', 'netns', 'exec', 'vh-host', sys.executable,
+                                os.path.abspath(__file__), '--flood', '10.77.1.1', '22088',
+                                str(FLOOD_S), str(FLOOD_PPS), init.hex(), out])
+    time.sleep(1.0)
+    ok = sent_pings = 0
+    lat = []
+    for _ in range(PINGS // 100):
+        r = b.vhctl('n1', 'ping', ids['n2'], '-c', '100', '-i', '20', timeout=30)
+        ok += r['received']
+        sent_pings += r['sent']
+        lat.append(ctl_latency(b))
+    flood_alive = flooder.poll() is None
+    flooder.wait(timeout=FLOOD_S + 30)
+    with open(out) as f:
+        sent = eval(f.read())  # noqa: S307 (our own repr of a dict of ints)
+    total = sent['junk'] + sent['forged'] + sent['replay']
+    print('flooder: %r, %.0f frames/s' % (sent, total / max(sent['seconds'], 0.1)))
+    c.check(flood_alive, 'the flood ran for the whole ping run')
+    c.check(total / max(sent['seconds'], 0.1) > 5000,
+            'flood rate above 5000 handshake frames/s (%d in %s s)' % (total, sent['seconds']))
+    c.check(ok >= PING_MIN_OK and sent_pings == PINGS,
+            'pings by NodeID during the flood: %d/%d answered (bound %d)'
+            % (ok, sent_pings, PING_MIN_OK))
+    c.check(max(lat) < CTL_MAX_S, 'n2 answers vhctl during the flood (slowest %.3f s)' % max(lat))
+
+    st = b.vhctl('n2', 'stats')
+    cnt, drops = st['control'], st['drops']
+    print('n2 counters: ' + ', '.join('%s=%d' % (k, v) for k, v in sorted(cnt.items())
+                                      if k.startswith(('hs_', 'link_hs', 'link_drop'))))
+    print('n2 drops: %r' % {k: v for k, v in drops.items() if v})
+    c.check(cnt['link_drop_mac'] > sent['junk'] // 4,
+            'junk counted as MAC1 failures: link_drop_mac %d (junk sent %d)'
+            % (cnt['link_drop_mac'], sent['junk']))
+    c.check(drops.get('veil-mac1', 0) >= cnt['link_drop_mac'],
+            'stats drops veil-mac1 counts them too (%s)' % drops.get('veil-mac1'))
+    c.check(cnt['hs_replayed'] > 0, 'replays of the real initiation counted: hs_replayed %d'
+            % cnt['hs_replayed'])
+    c.check(sent['with_mac2'] > 0 and cnt['hs_mac2_ok'] > 0,
+            'forged initiations with a valid MAC2 (from cookies the flooder read) passed the '
+            'cookie check: %d sent, hs_mac2_ok %d' % (sent['with_mac2'], cnt['hs_mac2_ok']))
+    c.check(cnt['hs_ratelimited'] > sent['with_mac2'] // 2,
+            'per-source meter stopped most of them: hs_ratelimited %d' % cnt['hs_ratelimited'])
+    c.check(cnt['hs_cookie_sent'] > 0, 'under load n2 answered with cookies: hs_cookie_sent %d'
+            ' (beyond the round budget: %d)' % (cnt['hs_cookie_sent'], cnt['hs_cookie_budget']))
+    counted = sum(cnt[k] for k in ('link_drop_mac', 'hs_replayed', 'hs_ratelimited',
+                                   'hs_cookie_sent', 'hs_cookie_budget', 'hs_dh_budget'))
+    work = cnt['link_hs_tx']
+    print('n2: %d of %d flood frames counted by reason; %d handshake frames sent (RESP and '
+          'COOKIE_REPLY); punt ring full %d' % (counted, total, work,
+                                                drops.get('punt-ring-full', 0)))
+    c.check(counted + drops.get('punt-ring-full', 0) + cnt['link_drop_auth'] >= total * 0.9,
+            'at least 90 %% of the flood is accounted for by reason (%d + ring %d + auth %d '
+            'of %d)' % (counted, drops.get('punt-ring-full', 0), cnt['link_drop_auth'], total))
+    p1 = peer_of(b, 'n1')
+    c.check(p1['handshakes'] > hs_before, 'n1 rekeyed during the flood (%d -> %d handshakes)'
+            % (hs_before, p1['handshakes']))
+    g = b.vhctl('n2', 'peers')['handshake_defence']
+    c.check(g is not None and g['sources'] <= 1024, 'meter table bounded: %s sources'
+            % (g and g['sources']))
+    p1, p2 = wait_up(b, ids, 5)
+    c.check(p1 is not None, 'session still up on both sides after the flood')
+    r = b.vhctl('n1', 'ping', ids['n2'], '-c', '20', '-i', '20')
+    c.check(r['received'] == 20, 'after the flood: ping <NodeID> %d/20' % r['received'])
+
+c.finish()
