@@ -286,6 +286,37 @@ hoststack_send_udp(struct node *n, int ip_ver, const uint8_t *dst, uint16_t dpor
 	return queue_pending(n, m, port, ip_ver, nh);
 }
 
+int
+hoststack_send_all_nodes(
+	struct node *n, unsigned int port, uint16_t dport, const uint8_t *payload, uint16_t len)
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	struct vh_net_flow f = {.ip_ver = 6, .ttl = 1, .dport = dport};
+	struct rte_mbuf *m;
+	uint8_t *buf;
+	size_t cap;
+	int flen;
+
+	if (port >= vh_dp_port_count(n->dp))
+		return -EINVAL;
+	/* RFC 2464: 33:33 and the group's last four bytes */
+	f.dst_mac[0] = f.dst_mac[1] = 0x33;
+	memcpy(f.dst_mac + 2, all_nodes + 12, 4);
+	memcpy(f.dst, all_nodes, 16);
+	/* from the link-local address, as link-scope multicast should be */
+	memcpy(f.src, port_if(n, port)->ll6, 16);
+	m = new_frame(n, &buf, &cap);
+	if (m == NULL)
+		return -ENOBUFS;
+	flen = vh_net_udp_build(port_if(n, port), &f, payload, len, buf, cap);
+	if (flen < 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
+		rte_pktmbuf_free(m);
+		return flen < 0 ? flen : -ENOSPC;
+	}
+	m->port = (uint16_t)vh_dp_port_id(n->dp, port);
+	return vh_dp_inject(n->dp, m);
+}
+
 struct expire_ctx {
 	struct node *n;
 	unsigned int port;

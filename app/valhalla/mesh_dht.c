@@ -255,8 +255,6 @@ mesh_dht_start(struct node *n)
 		NODE_LOG(NOTICE, "DHT: %d contact(s) and record(s) loaded", got);
 		resume(n);
 	}
-	if (n->cfg.dht.lan_discovery)
-		NODE_LOG(WARNING, "dht.lan_discovery: LAN beacons are not sent by this release");
 	return 0;
 }
 
@@ -297,6 +295,79 @@ publish(struct node *n)
 		n->mesh->published = true;
 }
 
+/* The address a beacon on this port announces: the port's own. */
+static int
+port_addr(const struct vh_config_port *p, uint16_t udp_port, char *out, size_t cap)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (p->has_ipv4) {
+		inet_ntop(AF_INET, &p->ipv4.addr, ip, sizeof(ip));
+		return snprintf(out, cap, "/udp/%s:%u", ip, udp_port);
+	}
+	if (p->n_ipv6 == 0)
+		return -ENOENT;
+	inet_ntop(AF_INET6, p->ipv6[0].addr, ip, sizeof(ip));
+	return snprintf(out, cap, "/udp/[%s]:%u", ip, udp_port);
+}
+
+/*
+ * LAN discovery: on every port, a Bifrost CONTROL frame to ff02::1 holding a
+ * DHT BEACON whose one contact is this node and that port's address.
+ */
+static void
+beacons(struct node *n)
+{
+	uint8_t buf[VH_BIFROST_HDR_LEN + VH_DHT_MSG_MAX];
+	struct vh_dht_msg msg = {.type = VH_DHT_BEACON, .ncontacts = 1};
+	char addr[VH_DHT_ADDR_MAX + 1];
+	int len, alen;
+
+	memcpy(msg.contacts[0].id, n->id.nodeid, MESH_ID_LEN);
+	for (unsigned int i = 0; i < n->cfg.n_ports; i++) {
+		alen = port_addr(&n->cfg.ports[i], n->cfg.overlay.udp_port, addr, sizeof(addr));
+		if (alen <= 0 || alen > VH_DHT_ADDR_MAX)
+			continue;
+		msg.contacts[0].addr_len = (uint8_t)alen;
+		memcpy(msg.contacts[0].addr, addr, (size_t)alen);
+		len = vh_dht_msg_encode(&msg, buf + VH_BIFROST_HDR_LEN, VH_DHT_MSG_MAX);
+		if (len < 0 || vh_bifrost_encode_header(
+				       buf, sizeof(buf), VH_BIFROST_CONTROL, (uint32_t)len) < 0)
+			continue;
+		if (hoststack_send_all_nodes(n, i, n->cfg.overlay.udp_port, buf,
+			    (uint16_t)(VH_BIFROST_HDR_LEN + len)) == 0)
+			n->mesh->cnt.beacons_tx++;
+	}
+}
+
+void
+mesh_lan_input(
+	struct node *n, const uint8_t *p, size_t len, const uint8_t *dst_ip, unsigned int ip_ver)
+{
+	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+	char addr[VH_DHT_ADDR_MAX + 1];
+	const char *ptr[1] = {addr};
+	struct vh_dht_msg msg;
+	const struct vh_dht_contact *c;
+
+	if (n->mesh == NULL || !n->cfg.dht.lan_discovery || ip_ver != 6 ||
+		memcmp(dst_ip, all_nodes, 16) != 0)
+		return;
+	if (vh_dht_msg_decode(p, len, &msg) != 0 || msg.type != VH_DHT_BEACON ||
+		msg.ncontacts != 1) {
+		n->mesh->cnt.beacons_bad++;
+		return;
+	}
+	c = &msg.contacts[0];
+	if (mesh_is_self(n, c->id))
+		return;
+	n->mesh->cnt.beacons_rx++;
+	memcpy(addr, c->addr, c->addr_len);
+	addr[c->addr_len] = '\0';
+	/* the session's handshake proves the NodeID; the beacon only says where */
+	mesh_connect_direct(n, c->id, ptr, 1);
+}
+
 void
 mesh_dht_tick(struct node *n, uint64_t now)
 {
@@ -315,6 +386,10 @@ mesh_dht_tick(struct node *n, uint64_t now)
 		if (!m->published)
 			publish(n);
 		m->next_refresh_ms = now + m->refresh_ms;
+	}
+	if (n->cfg.dht.lan_discovery && now >= m->next_beacon_ms) {
+		beacons(n);
+		m->next_beacon_ms = now + m->refresh_ms;
 	}
 	if (now >= m->next_save_ms) {
 		if (m->next_save_ms != 0)

@@ -44,6 +44,9 @@ enum mesh_ctl {
 	X(neigh_down)        \
 	X(dp_fwd_failed)     \
 	X(direct_connects)   \
+	X(beacons_tx)        \
+	X(beacons_rx)        \
+	X(beacons_bad)       \
 	X(data_rx)
 
 struct mesh_counters {
@@ -110,7 +113,7 @@ struct mesh {
 	struct mesh_lookup lookups[MESH_MAX_LOOKUPS];
 	struct mesh_counters cnt;
 	uint64_t hello_ms, dead_ms, ttl_ms, refresh_ms;
-	uint64_t next_hello_ms, next_refresh_ms, next_save_ms, next_sync_ms;
+	uint64_t next_hello_ms, next_refresh_ms, next_save_ms, next_sync_ms, next_beacon_ms;
 	bool dp_dirty;
 	bool want_self_lookup;
 	bool published;

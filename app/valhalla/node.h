@@ -135,6 +135,9 @@ int node_control_run(struct node *n);
 void hoststack_input(struct node *n, struct rte_mbuf *m);
 int hoststack_send_udp(struct node *n, int family, const uint8_t *dst, uint16_t dport,
 	const uint8_t *payload, uint16_t len);
+/* A UDP datagram to ff02::1 (all nodes) on one port, hop limit 1. */
+int hoststack_send_all_nodes(struct node *n, unsigned int port, uint16_t dport,
+	const uint8_t *payload, uint16_t len);
 void hoststack_tick(struct node *n, uint64_t now_ms);
 void hoststack_free_pending(struct node *n);
 
@@ -150,6 +153,9 @@ void mesh_tick(struct node *n, uint64_t now_ms);
 void mesh_datagram(struct node *n, const uint8_t *from, uint8_t *p, size_t len);
 /* A punted overlay packet the workers opened (to us, or out of hops). */
 void mesh_opened_input(struct node *n, struct rte_mbuf *m);
+/* A Bifrost CONTROL frame outside any session: a LAN discovery beacon. */
+void mesh_lan_input(struct node *n, const uint8_t *p, size_t len, const uint8_t *dst_ip,
+	unsigned int ip_ver);
 /* A neighbour's session came up, changed keys (up) or went away (down). */
 void mesh_link_event(struct node *n, const uint8_t *nodeid, bool up);
 int mesh_register(struct node *n);

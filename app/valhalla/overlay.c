@@ -65,6 +65,8 @@ overlay_input(struct node *n, struct rte_mbuf *m)
 		count_type(n, f.type);
 		if (f.type == VH_BIFROST_ECHO_REPLY)
 			ping_echo_reply(n, f.payload, f.length);
+		else if (f.type == VH_BIFROST_CONTROL)
+			mesh_lan_input(n, f.payload, f.length, pkt->dst, pkt->ip_ver);
 	}
 	rte_pktmbuf_free(m);
 }

@@ -334,8 +334,9 @@ ip6_bad_src(const uint8_t *s)
 
 /*
  * Destination check. Unicast: one of ours, and the frame to our MAC.
- * Multicast: only ff02::1 and our solicited-node groups (ICMPv6 only, the
- * caller checks which), and the frame to the matching 33:33 MAC.
+ * Multicast: only ff02::1 (ICMPv6, and UDP to the overlay port: LAN
+ * beacons) and our solicited-node groups (ICMPv6 only; the caller checks
+ * which), and the frame to the matching 33:33 MAC.
  */
 static int
 ip6_dst_check(const uint8_t *frame, const struct vh_net_if *ifc, enum eth_dst where, bool *mcast)
@@ -398,7 +399,8 @@ classify_ip6(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum
 	}
 	if (h[6] != IPPROTO_UDP)
 		return VH_DROP_L4_UNKNOWN_PROTO;
-	if (mcast)
+	/* all-nodes UDP reaches the overlay port only: the LAN discovery beacon */
+	if (mcast && memcmp(h + 24, all_nodes, 16) != 0)
 		return VH_DROP_IP6_NOT_FOR_US;
 	if (ip6_is_zero(h + 8))
 		return VH_DROP_IP6_BAD_SRC;

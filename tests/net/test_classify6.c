@@ -126,12 +126,17 @@ test_ip6_header(void **state)
 		IP6_MUT(g[39] = 0x02, VH_DROP_IP6_NOT_FOR_US);
 		EXPECT_IF(g, n, &two, VH_DROP_NONE);
 	}
-	/* no multicast group takes UDP: ff02::1 at 33:33:00:00:00:01 */
+	/* all-nodes (ff02::1 at 33:33:00:00:00:01) takes UDP to the overlay port
+	 * only: the LAN discovery beacon */
 	memcpy(g, f, n);
 	memcpy(g, (const uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, 6);
 	memcpy(g + 38, (const uint8_t[]){0xff, 0x02, [15] = 1}, 16);
 	t_fix_l4(g, 6);
-	EXPECT(g, n, VH_DROP_IP6_NOT_FOR_US);
+	EXPECT(g, n, VH_DROP_NONE);
+	g[56] ^= 0x01; /* another destination port */
+	t_fix_l4(g, 6);
+	EXPECT(g, n, VH_DROP_UDP_PORT_CLOSED);
+	g[56] ^= 0x01;
 	/* other groups are not joined at all */
 	memcpy(g, (const uint8_t[]){0x33, 0x33, 0, 0, 0, 2}, 6);
 	g[53] = 2;
