@@ -665,6 +665,7 @@ input_data(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		return;
 	}
 	n->cnt.link_data_rx++;
+	peer_dp_opened_here(lp, idx);
 	lp->rx_packets++;
 	lp->rx_bytes += olen;
 	/* the packet may have confirmed (promoted) a new keypair, dropping one */

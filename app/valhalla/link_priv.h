@@ -34,9 +34,15 @@ struct link_staged {
 struct link_dpkp {
 	uint32_t local_index;             /* 0: free record */
 	const struct vh_veil_keypair *kp; /* with the index: tells a reused index apart */
-	bool installed;   /* in the data plane (else handled on the control lcore) */
-	bool has_ep;      /* installed with an endpoint and next-hop MAC */
-	bool reinstalled; /* its replay window restarted: roaming hints ignored */
+	bool installed; /* in the data plane (else handled on the control lcore) */
+	bool has_ep;    /* installed with an endpoint and next-hop MAC */
+	/*
+	 * Frames under it were accepted outside the data plane's replay window
+	 * (opened on the control lcore before the install was visible, or a
+	 * re-install restarted the window): one could be replayed into the
+	 * data plane once, so no roaming from this keypair.
+	 */
+	bool no_roam;
 	uint64_t created_ms;
 	struct vh_veil_endpoint ep; /* the endpoint it was installed with */
 	uint16_t port;
@@ -126,6 +132,12 @@ int peer_verify(struct node *n, struct link_peer *lp, const uint8_t *nodeid);
  * endpoints and tells the mesh when the usable session or its index changed.
  */
 void peer_dp_sync(struct node *n, struct link_peer *lp, uint64_t now);
+/*
+ * The control lcore opened a LINK_DATA under local_index: if the data plane
+ * holds that keypair, the frame reached us before the install was visible
+ * and is not in the data plane's replay window (no roaming from it).
+ */
+void peer_dp_opened_here(struct link_peer *lp, uint32_t local_index);
 /* Take every keypair of the peer out of the data plane. */
 void peer_dp_remove_all(struct node *n, struct link_peer *lp);
 /* The installed record of this keypair, or NULL. */

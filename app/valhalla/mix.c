@@ -1,11 +1,313 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The mixnode and mix client in the node (docs/mix-node.md): not wired yet. */
-#include "node.h"
+/*
+ * The mixnode and mix client in the node (docs/mix-node.md): key epochs
+ * driven from the control lcore, the workers' key set, the MIX overlay
+ * payload dispatch and the 1 ms timer that empties the control lcore's
+ * delay wheel.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_cycles.h>
+#include <sodium.h>
+
+#include "mix_priv.h"
+
+/* One node per process; struct node has no slot for the mix (node.h). */
+static struct mix *mix_state;
+
+struct mix *
+mix_get(void)
+{
+	return mix_state;
+}
+
+uint64_t
+mix_unix_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int
+mix_rng(void *ctx, uint8_t *buf, size_t len)
+{
+	RTE_SET_USED(ctx);
+	randombytes_buf(buf, len);
+	return 0;
+}
+
+/*
+ * The key set draws each private key from this RNG (lib/mix has no call
+ * that hands a private key out). The last draws are kept so the workers
+ * can be given the same keys; each is matched to its public key before
+ * use, so a change in how epoch.c uses the RNG shows as a counted failure,
+ * never as a wrong key.
+ */
+static int
+keys_rng(void *ctx, uint8_t *buf, size_t len)
+{
+	struct mix *m = ctx;
+
+	randombytes_buf(buf, len);
+	if (len == VH_SPHINX_KEY_LEN) {
+		memcpy(m->capture[m->n_capture % MIX_CAPTURE], buf, len);
+		m->n_capture++;
+	}
+	return 0;
+}
+
+/* The private key of this public key among the captured draws. */
+static bool
+find_priv(struct mix *m, const uint8_t *pub, uint8_t *priv)
+{
+	uint8_t p[VH_SPHINX_KEY_LEN];
+
+	for (unsigned int i = 0; i < MIX_CAPTURE && i < m->n_capture; i++) {
+		if (crypto_scalarmult_base(p, m->capture[i]) != 0 ||
+			sodium_memcmp(p, pub, sizeof(p)) != 0)
+			continue;
+		memcpy(priv, m->capture[i], VH_SPHINX_KEY_LEN);
+		return true;
+	}
+	return false;
+}
+
+/* Remember the private key of every key of the set we do not hold yet. */
+static void
+learn_privs(struct mix *m)
+{
+	struct vh_mix_key_info ki[VH_MIX_KEYS_SLOTS];
+	unsigned int n = vh_mix_keys_info(m->keys, ki, RTE_DIM(ki));
+	struct vh_dp_mix_key keep[VH_MIX_KEYS_SLOTS];
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		bool have = false;
+
+		for (unsigned int j = 0; j < m->n_dp_keys && !have; j++) {
+			if (m->dp_keys[j].epoch != ki[i].epoch)
+				continue;
+			keep[k++] = m->dp_keys[j];
+			have = true;
+		}
+		if (have)
+			continue;
+		keep[k].epoch = ki[i].epoch;
+		if (find_priv(m, ki[i].public_key, keep[k].priv))
+			k++;
+		else
+			m->cnt.dp_key_capture_failed++;
+	}
+	sodium_memzero(m->dp_keys, sizeof(m->dp_keys));
+	memcpy(m->dp_keys, keep, k * sizeof(keep[0]));
+	m->n_dp_keys = k;
+	sodium_memzero(keep, sizeof(keep));
+	sodium_memzero(m->capture, sizeof(m->capture));
+	m->n_capture = 0;
+}
+
+/* Hand the workers the current and previous keys (RCU in lib/dp). */
+static void
+publish_dp(struct mix *m)
+{
+	struct vh_mix_key_info ki[VH_MIX_KEYS_SLOTS];
+	unsigned int n = vh_mix_keys_info(m->keys, ki, RTE_DIM(ki));
+	struct vh_dp_mix_key set[VH_DP_MIX_KEYS];
+	unsigned int k = 0;
+
+	if (!m->dp_on)
+		return;
+	/* info lists CURRENT first, then PREVIOUS, then NEXT */
+	for (unsigned int i = 0; i < n && k < VH_DP_MIX_KEYS; i++) {
+		if (ki[i].state != VH_MIX_KEY_CURRENT && ki[i].state != VH_MIX_KEY_PREVIOUS)
+			continue;
+		for (unsigned int j = 0; j < m->n_dp_keys; j++)
+			if (m->dp_keys[j].epoch == ki[i].epoch)
+				set[k++] = m->dp_keys[j];
+	}
+	if (vh_dp_mix_keys_set(m->n->dp, set, k) == 0)
+		m->cnt.dp_key_sets++;
+	sodium_memzero(set, sizeof(set));
+}
+
+/* Sign a descriptor for every key the set has (ahead of its epoch). */
+static void
+sign_all(struct mix *m)
+{
+	struct vh_mix_key_info ki[VH_MIX_KEYS_SLOTS];
+	unsigned int n = vh_mix_keys_info(m->keys, ki, RTE_DIM(ki));
+
+	for (unsigned int i = 0; i < n; i++)
+		if (m->desc_len[ki[i].epoch & 1] == 0 ||
+			m->desc_epoch[ki[i].epoch & 1] != ki[i].epoch)
+			mix_dir_sign(m, ki[i].epoch);
+}
+
+static void
+keys_tick(struct mix *m)
+{
+	int rc;
+
+	if (m->keys == NULL)
+		return;
+	rc = vh_mix_keys_tick(m->keys, mix_unix_ms());
+	if (rc <= 0)
+		return;
+	if (rc & VH_MIX_KEYS_GENERATED)
+		learn_privs(m);
+	if (rc & (VH_MIX_KEYS_GENERATED | VH_MIX_KEYS_ROTATED | VH_MIX_KEYS_WIPED))
+		publish_dp(m);
+	if (rc & VH_MIX_KEYS_WIPED) {
+		struct vh_mix_key_info ki[VH_MIX_KEYS_SLOTS];
+		unsigned int n = vh_mix_keys_info(m->keys, ki, RTE_DIM(ki));
+
+		/* forget the private copies of wiped keys too */
+		for (unsigned int j = 0; j < m->n_dp_keys;) {
+			bool live = false;
+
+			for (unsigned int i = 0; i < n; i++)
+				live |= ki[i].epoch == m->dp_keys[j].epoch;
+			if (live) {
+				j++;
+				continue;
+			}
+			sodium_memzero(&m->dp_keys[j], sizeof(m->dp_keys[j]));
+			m->dp_keys[j] = m->dp_keys[--m->n_dp_keys];
+			sodium_memzero(&m->dp_keys[m->n_dp_keys], sizeof(m->dp_keys[0]));
+		}
+	}
+	sign_all(m);
+}
+
+static void
+mix_timer(struct rte_timer *t, void *arg)
+{
+	RTE_SET_USED(t);
+	mix_path_expire(arg);
+}
+
+static int
+dp_start(struct mix *m)
+{
+	const struct vh_config *c = &m->n->cfg;
+	struct vh_dp_mix_conf dc = {
+		.hops = c->mix.hops,
+		.payload_len = c->mix.payload_len,
+		.wheel_entries = c->mix.wheel_entries,
+		.max_delay_ms = c->mix.max_delay_ms,
+		.replay_capacity = c->mix.replay_capacity,
+		.replay_fp_rate = m->ec.replay_fp_rate,
+		.hop_limit = (uint8_t)c->dht.hop_limit,
+	};
+	int rc = vh_dp_mix_enable(m->n->dp, &dc);
+
+	if (rc != 0)
+		return rc;
+	m->dp_on = true;
+	publish_dp(m);
+	return 0;
+}
+
+static int
+keys_start(struct mix *m)
+{
+	const struct vh_config *c = &m->n->cfg;
+
+	m->ec.epoch_ms = (uint64_t)c->mix.epoch_s * 1000;
+	m->ec.grace_ms = (uint64_t)c->mix.grace_s * 1000;
+	m->ec.publish_ahead_ms = (uint64_t)c->mix.publish_ahead_s * 1000;
+	m->ec.replay_capacity = c->mix.replay_capacity;
+	m->ec.replay_fp_rate = pow(10.0, -(double)c->mix.replay_fp_exp);
+	m->ec.replay_mt = false; /* only the control lcore unwraps with this set */
+	if (!m->mixnode)
+		return 0;
+	m->keys = vh_mix_keys_create(&m->ec, mix_unix_ms(), keys_rng, m);
+	if (m->keys == NULL)
+		return -errno;
+	learn_privs(m);
+	sign_all(m);
+	return dp_start(m);
+}
+
+static int
+wheel_start(struct mix *m)
+{
+	struct vh_mix_wheel_conf wc = {
+		.tick = 1000000, /* 1 ms, clock in ns */
+		.levels = m->n->cfg.mix.max_delay_ms >= 65000 ? 3 : 2,
+		.capacity = m->n->cfg.mix.wheel_entries,
+		.start = node_now_ns(),
+		.overflow = VH_MIX_WHEEL_CLAMP,
+	};
+
+	m->wheel = vh_mix_wheel_create(&wc);
+	if (m->wheel == NULL)
+		return -ENOMEM;
+	rte_timer_init(&m->timer);
+	if (rte_timer_reset(&m->timer, rte_get_timer_hz() / 1000, PERIODICAL, rte_lcore_id(),
+		    mix_timer, m) != 0)
+		return -EINVAL;
+	m->timer_on = true;
+	return 0;
+}
+
+static void
+free_all(struct mix *m)
+{
+	if (m->timer_on)
+		rte_timer_stop_sync(&m->timer);
+	if (m->dp_on)
+		vh_dp_mix_disable(m->n->dp);
+	mix_path_free(m);
+	mix_client_free(m);
+	vh_mix_wheel_free(m->wheel);
+	vh_mix_keys_free(m->keys);
+	sodium_memzero(m, sizeof(*m));
+	free(m);
+}
+
+/* A packet must fit one overlay frame (MESH_PKT_MAX in mesh_priv.h). */
+#define MIX_FRAME_MAX (1500 - 8 - 72)
 
 int
 mix_start(struct node *n)
 {
-	RTE_SET_USED(n);
+	const struct vh_config *c = &n->cfg;
+	struct mix *m;
+	int rc;
+
+	if (!c->mix.enabled)
+		return 0;
+	m = calloc(1, sizeof(*m));
+	if (m == NULL)
+		return -1;
+	m->n = n;
+	m->mixnode = c->mix.role != VH_CONFIG_MIX_CLIENT;
+	m->client = c->mix.role != VH_CONFIG_MIX_MIXNODE;
+	rc = vh_sphinx_geometry_init(&m->geo, c->mix.hops, c->mix.payload_len, true);
+	if (rc == 0 && 1 + m->geo.packet_len > MIX_FRAME_MAX)
+		rc = -EMSGSIZE;
+	if (rc == 0)
+		rc = wheel_start(m);
+	if (rc == 0)
+		rc = keys_start(m);
+	for (unsigned int i = 0; rc == 0 && i < c->mix.n_nodes; i++)
+		mix_dir_add(m, c->mix.nodes[i]);
+	if (rc != 0) {
+		NODE_LOG(ERR, "mix: cannot start: %s (packet %zu bytes)", strerror(-rc),
+			m->geo.packet_len);
+		free_all(m);
+		return -1;
+	}
+	mix_state = m;
+	NODE_LOG(INFO, "mix: %s%s, %u hops, %zu-byte packets, epoch %u s, layer %u",
+		m->mixnode ? "mixnode" : "", m->client ? (m->mixnode ? "+client" : "client") : "",
+		c->mix.hops, m->geo.packet_len, c->mix.epoch_s, c->mix.layer);
 	return 0;
 }
 
@@ -13,27 +315,52 @@ void
 mix_stop(struct node *n)
 {
 	RTE_SET_USED(n);
+	if (mix_state == NULL)
+		return;
+	free_all(mix_state);
+	mix_state = NULL;
 }
 
 void
 mix_tick(struct node *n, uint64_t now_ms)
 {
+	struct mix *m = mix_state;
+
 	RTE_SET_USED(n);
-	RTE_SET_USED(now_ms);
+	if (m == NULL)
+		return;
+	keys_tick(m);
+	mix_dir_tick(m, now_ms);
+	if (m->client)
+		mix_client_tick(m, now_ms);
 }
 
 void
 mix_overlay_input(struct node *n, const uint8_t *src, const uint8_t *p, size_t len)
 {
+	struct mix *m = mix_state;
+
 	RTE_SET_USED(n);
-	RTE_SET_USED(src);
-	RTE_SET_USED(p);
-	RTE_SET_USED(len);
+	if (m == NULL || len == 0)
+		return;
+	switch (p[0]) {
+	case VH_DP_MIX_SPHINX:
+	case VH_DP_MIX_DELIVER:
+	case VH_DP_MIX_REPLY:
+		mix_path_input(m, src, p, len);
+		break;
+	case VH_DP_MIX_DESC_GET:
+	case VH_DP_MIX_DESC:
+		mix_dir_input(m, src, p, len);
+		break;
+	default:
+		m->cnt.malformed++;
+		break;
+	}
 }
 
 int
 mix_register(struct node *n)
 {
-	RTE_SET_USED(n);
-	return 0;
+	return mix_cmds_register(n);
 }

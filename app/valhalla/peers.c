@@ -385,7 +385,7 @@ keypair_json(
 		"send_counter", (json_int_t)vh_veil_keypair_send_counter(kp));
 	if (d != NULL && d->installed && vh_dp_session_stats(n->dp, d->local_index, &st) == 0)
 		dp = json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "endpoint",
-			d->has_ep, "reinstalled", d->reinstalled, "send_counter",
+			d->has_ep, "roaming", !d->no_roam, "send_counter",
 			(json_int_t)st.send_counter, "rx_packets", (json_int_t)st.rx_packets,
 			"rx_keepalives", (json_int_t)st.rx_keepalives, "tx_packets",
 			(json_int_t)st.tx_packets, "auth_failed", (json_int_t)st.auth_failed,
@@ -705,8 +705,8 @@ dp_poll(struct node *n, struct link_peer *lp, struct link_dpkp *d, bool feed, ui
 	if (!feed)
 		return;
 	if (rx > 0) {
-		/* a re-installed copy's replay window restarted: no roaming from it */
-		bool roam = st.src_ip_ver != 0 && !d->reinstalled;
+		/* a replayed frame must not move the peer (link_priv.h, no_roam) */
+		bool roam = st.src_ip_ver != 0 && !d->no_roam;
 
 		if (roam && st.src_ip_ver == 4)
 			vh_veil_endpoint_ipv4(&hint, st.src_ip, st.src_port);
@@ -753,7 +753,7 @@ dp_refresh(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t n
 		dp_install(n, lp, d, first + LINK_REINSTALL_GAP) != 0)
 		return;
 	mirror_counter(lp, d->local_index, first + LINK_REINSTALL_GAP);
-	d->reinstalled = true;
+	d->no_roam = true;
 	lp->reinstalls++;
 	n->cnt.link_dp_reinstalls++;
 }
@@ -819,7 +819,7 @@ peer_dp_used(struct node *n, struct link_peer *lp, uint32_t local_index, bool da
 {
 	struct link_dpkp *d = dp_by_index(lp, local_index);
 
-	used(lp, local_index, data, d != NULL && d->reinstalled ? NULL : src, now);
+	used(lp, local_index, data, d != NULL && d->no_roam ? NULL : src, now);
 	peer_dp_sync(n, lp, now);
 }
 
@@ -865,4 +865,13 @@ link_dp_index(struct node *n, const uint8_t *nodeid, uint32_t *local_index)
 		return -ENOENT;
 	*local_index = idx;
 	return 0;
+}
+
+void
+peer_dp_opened_here(struct link_peer *lp, uint32_t local_index)
+{
+	struct link_dpkp *d = dp_by_index(lp, local_index);
+
+	if (d != NULL && d->installed)
+		d->no_roam = true;
 }
