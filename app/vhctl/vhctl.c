@@ -268,6 +268,10 @@ parse_passthrough(int argc, char **argv, json_t **args)
 	return 0;
 }
 
+/* render_mix.c */
+int parse_mix(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms);
+int render_mix(const json_t *r, const struct render_opts *o);
+
 static const struct cmd cmds[] = {
 	{"status", "vhctl status",
 		"Node name, version, pid, uptime, mode, lcores, ports, UDP port.", parse_none,
@@ -320,6 +324,14 @@ static const struct cmd cmds[] = {
 		parse_traceroute, render_traceroute},
 	{"dht", "vhctl dht", "DHT counters (table size, records, lookups) and mesh counters.",
 		parse_none, render_raw},
+	{"mix",
+		"vhctl mix status | send <NodeID> <file|-> [--surb] [--twice] | recv |\n"
+		"           reply <id> <file|-> | nodes [add <NodeID>...] | delays",
+		"The Sphinx mixnet (docs/mix-node.md): status (epoch, keys, counters, delay\n"
+		"wheel), send a message (with a SURB for a reply; --twice sends the packet\n"
+		"twice, for replay tests), recv messages and replies, reply through a received\n"
+		"SURB, the mixnodes asked for descriptors, per-hop delays held here.",
+		parse_mix, render_mix},
 };
 
 static bool
