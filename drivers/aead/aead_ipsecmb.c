@@ -6,11 +6,12 @@
  *
  * The IMB_MGR holds the lanes and is not thread-safe: one engine per lcore.
  * ipsec-mb only computes the tag on decrypt; the comparison is ours, in
- * constant time (sodium_memcmp).
+ * constant time (tag_differs()).
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <intel-ipsec-mb.h>
 #include <sodium.h>
@@ -59,6 +60,23 @@ fill_job(IMB_JOB *job, struct vh_aead_op *op, uint8_t *tag_out, bool enc)
 	job->user_data2 = tag_out;
 }
 
+/*
+ * Constant-time comparison of two 16-byte tags: the XORs of both halves are
+ * ORed, so no byte decides when the comparison ends. Inline, it costs a few
+ * instructions where sodium_memcmp() costs a call and a byte loop per op.
+ */
+static inline bool
+tag_differs(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, a, 8);
+	memcpy(&a1, a + 8, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, b + 8, 8);
+	return ((a0 ^ b0) | (a1 ^ b1)) != 0;
+}
+
 /* Turn a returned job into the op's status. */
 static void
 finish_job(const IMB_JOB *job, bool enc)
@@ -69,7 +87,7 @@ finish_job(const IMB_JOB *job, bool enc)
 		op->status = -EINVAL;
 		return;
 	}
-	if (!enc && sodium_memcmp(job->user_data2, op->tag, VH_AEAD_TAG_LEN) != 0) {
+	if (!enc && tag_differs(job->user_data2, op->tag)) {
 		if (op->len != 0)
 			sodium_memzero(op->dst, op->len);
 		op->status = -EBADMSG;
@@ -89,29 +107,11 @@ drain(struct ipsecmb *e, bool enc)
 }
 
 /*
- * The checked burst submit rejects the whole burst when one job is invalid
- * (and queues none of it). aead.c's checks make that unexpected, but if it
- * happens, resubmit one by one so only the bad op fails.
+ * Jobs go in unchecked (IMB_SUBMIT_BURST_NOCHECK): aead.c has checked every
+ * op already, and fill_job() sets every field the library's own checks look
+ * at (algorithm, key and IV lengths, non-NULL buffers even when empty), so
+ * the library would only check again what cannot fail.
  */
-static void
-submit_singly(struct ipsecmb *e, unsigned int k, bool enc)
-{
-	for (unsigned int j = 0; j < k; j++) {
-		IMB_JOB *job;
-
-		if (IMB_GET_NEXT_BURST(e->mgr, 1, &job) != 1) {
-			e->pending[j]->status = -EIO;
-			continue;
-		}
-		fill_job(job, e->pending[j], e->tags[j], enc);
-		if (IMB_SUBMIT_BURST(e->mgr, 1, &job) == 1)
-			finish_job(job, enc);
-		else if (imb_get_errno(e->mgr) != 0)
-			e->pending[j]->status = -EINVAL;
-	}
-	drain(e, enc);
-}
-
 static void
 submit_chunk(struct ipsecmb *e, unsigned int k, bool enc)
 {
@@ -122,18 +122,12 @@ submit_chunk(struct ipsecmb *e, unsigned int k, bool enc)
 		/* Only if something was left queued: empty it and retry. */
 		drain(e, enc);
 		got = IMB_GET_NEXT_BURST(e->mgr, k, e->jobs);
-		if (got != k) {
-			submit_singly(e, k, enc);
-			return;
-		}
 	}
-	for (unsigned int j = 0; j < k; j++)
+	for (unsigned int j = got; j < k; j++)
+		e->pending[j]->status = -EIO;
+	for (unsigned int j = 0; j < got; j++)
 		fill_job(e->jobs[j], e->pending[j], e->tags[j], enc);
-	done = IMB_SUBMIT_BURST(e->mgr, k, e->jobs);
-	if (done == 0 && imb_get_errno(e->mgr) != 0) {
-		submit_singly(e, k, enc);
-		return;
-	}
+	done = IMB_SUBMIT_BURST_NOCHECK(e->mgr, got, e->jobs);
 	for (uint32_t j = 0; j < done; j++)
 		finish_job(e->jobs[j], enc);
 	drain(e, enc);
