@@ -20,7 +20,10 @@
 #include <rte_meter.h>
 #include <sodium.h>
 
+#include "vh_bifrost.h"
+
 #include "hsguard.h"
+#include "link_priv.h"
 
 #define HSGUARD_WAYS 8
 #define HSGUARD_BUCKETS (HSGUARD_SOURCES / HSGUARD_WAYS)
@@ -176,4 +179,83 @@ hsguard_sources(const struct hsguard *g, uint64_t now_ms)
 	for (unsigned int i = 0; i < HSGUARD_SOURCES; i++)
 		k += live(&g->src[i], now_ms);
 	return k;
+}
+
+/* ---- the checks in front of Noise (link.c calls them) ---- */
+
+/* Under load, a handshake without MAC2 gets a cookie instead of DH work. */
+static void
+cookie_reply(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
+	const struct vh_veil_endpoint *src, uint64_t now)
+{
+	uint8_t buf[VH_BIFROST_HDR_LEN + VH_VEIL_COOKIE_REPLY_LEN];
+
+	vh_dp_count_drop(n->dp, VH_DROP_VEIL_COOKIE_REQUIRED);
+	if (!hsguard_take_cookie(n->link->guard)) {
+		n->cnt.hs_cookie_budget++;
+		return;
+	}
+	if (vh_veil_cookie_reply_create(&n->link->ck, type, p, len, src, now,
+		    buf + VH_BIFROST_HDR_LEN, sizeof(buf) - VH_BIFROST_HDR_LEN) != 0)
+		return;
+	n->cnt.hs_cookie_sent++;
+	link_send_frame(n, src, VH_BIFROST_COOKIE_REPLY, buf, VH_VEIL_COOKIE_REPLY_LEN);
+}
+
+/* The initiator's ephemeral: the first 32 bytes of Noise message 1 (XX and IK). */
+static int
+init_ephemeral(const uint8_t *p, uint32_t len, uint8_t *e)
+{
+	struct vh_veil_hs_frame f;
+
+	if (vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_INIT, p, len, &f) != 0 ||
+		f.noise_len < VH_NOISE_KEY_LEN)
+		return -EBADMSG;
+	memcpy(e, f.noise, VH_NOISE_KEY_LEN);
+	return 0;
+}
+
+/*
+ * The handshake defence in front of Noise (docs/handshake-defence.md), in
+ * order of cost: MAC1; under load MAC2, else a cookie (INIT and FINISH);
+ * the source's meter; a recently accepted initiation seen again; the
+ * round's DH budget. 0: go on with the frame; else it was counted and
+ * dropped (or answered with a cookie).
+ */
+int
+hsguard_check(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
+	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *e)
+{
+	struct link *l = n->link;
+	bool under = type != VH_BIFROST_HANDSHAKE_RESP &&
+		     hsguard_under_load(l->guard, vh_dp_punt_load(n->dp), now);
+	bool evicted;
+	int rc = vh_veil_macs_check(&l->ck, type, p, len, src, under, now);
+
+	if (rc == -EAGAIN) {
+		cookie_reply(n, type, p, len, src, now);
+		return rc;
+	}
+	if (rc != 0) {
+		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
+		return rc;
+	}
+	if (under)
+		n->cnt.hs_mac2_ok++;
+	if (!hsguard_meter(l->guard, src, rte_rdtsc(), now, &evicted)) {
+		n->cnt.hs_ratelimited++;
+		return -EBUSY;
+	}
+	if (evicted)
+		n->cnt.hs_sources_evicted++;
+	if (type == VH_BIFROST_HANDSHAKE_INIT &&
+		(init_ephemeral(p, len, e) != 0 || hsguard_seen(l->guard, e))) {
+		LINK_DROP(n, hs_replayed, VEIL_REPLAY);
+		return -EALREADY;
+	}
+	if (!hsguard_take_dh(l->guard, now)) {
+		n->cnt.hs_dh_budget++;
+		return -EBUSY;
+	}
+	return 0;
 }

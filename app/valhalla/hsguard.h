@@ -57,4 +57,15 @@ void hsguard_remember(struct hsguard *g, const uint8_t *e);
 /* Sources in the meter table now (live entries). */
 unsigned int hsguard_sources(const struct hsguard *g, uint64_t now_ms);
 
+struct node;
+/*
+ * The defence in front of Noise for one handshake frame (INIT, RESP,
+ * FINISH; payload after the Bifrost header) from src: 0 to go on, else it
+ * was counted and dropped or answered with a cookie. For an INIT, e gets
+ * the initiator's ephemeral (32 bytes; remember it with hsguard_remember()
+ * once the handshake is accepted); NULL otherwise.
+ */
+int hsguard_check(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
+	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *e);
+
 #endif /* VALHALLA_HSGUARD_H */

@@ -24,8 +24,8 @@
 
 static const uint8_t link_versions[] = {LINK_VERSION};
 
-static int
-send_frame(
+int
+link_send_frame(
 	struct node *n, const struct vh_veil_endpoint *ep, uint8_t type, uint8_t *buf, size_t plen)
 {
 	if (ep == NULL || ep->family == 0)
@@ -97,7 +97,7 @@ seal_now(struct node *n, struct link_peer *lp, const uint8_t *pt, size_t plen)
 		return rc;
 	lp->tx_packets++;
 	lp->tx_bytes += plen;
-	return send_frame(n, vh_veil_peer_endpoint(lp->vp), VH_BIFROST_LINK_DATA, buf, len);
+	return link_send_frame(n, vh_veil_peer_endpoint(lp->vp), VH_BIFROST_LINK_DATA, buf, len);
 }
 
 static void
@@ -186,7 +186,7 @@ send_init(struct node *n, struct link_peer *lp, uint64_t now)
 		NODE_LOG(WARNING, "handshake to %s not written: %s", lp->address, strerror(-rc));
 		return;
 	}
-	send_frame(n, vh_veil_peer_endpoint(lp->vp), VH_BIFROST_HANDSHAKE_INIT, buf, len);
+	link_send_frame(n, vh_veil_peer_endpoint(lp->vp), VH_BIFROST_HANDSHAKE_INIT, buf, len);
 }
 
 static void
@@ -315,83 +315,6 @@ pending_slot(struct link *l)
 	return oldest;
 }
 
-/* Under load, a handshake without MAC2 gets a cookie instead of DH work. */
-static void
-cookie_reply(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src, uint64_t now)
-{
-	uint8_t buf[VH_BIFROST_HDR_LEN + VH_VEIL_COOKIE_REPLY_LEN];
-
-	vh_dp_count_drop(n->dp, VH_DROP_VEIL_COOKIE_REQUIRED);
-	if (!hsguard_take_cookie(n->link->guard)) {
-		n->cnt.hs_cookie_budget++;
-		return;
-	}
-	if (vh_veil_cookie_reply_create(&n->link->ck, type, p, len, src, now,
-		    buf + VH_BIFROST_HDR_LEN, sizeof(buf) - VH_BIFROST_HDR_LEN) != 0)
-		return;
-	n->cnt.hs_cookie_sent++;
-	send_frame(n, src, VH_BIFROST_COOKIE_REPLY, buf, VH_VEIL_COOKIE_REPLY_LEN);
-}
-
-/* The initiator's ephemeral: the first 32 bytes of Noise message 1 (XX and IK). */
-static int
-init_ephemeral(const uint8_t *p, uint32_t len, uint8_t *e)
-{
-	struct vh_veil_hs_frame f;
-
-	if (vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_INIT, p, len, &f) != 0 ||
-		f.noise_len < VH_NOISE_KEY_LEN)
-		return -EBADMSG;
-	memcpy(e, f.noise, VH_NOISE_KEY_LEN);
-	return 0;
-}
-
-/*
- * The handshake defence in front of Noise (docs/handshake-defence.md), in
- * order of cost: MAC1; under load MAC2, else a cookie (INIT and FINISH);
- * the source's meter; a recently accepted initiation seen again; the
- * round's DH budget. 0: go on with the frame; else it was counted and
- * dropped (or answered with a cookie).
- */
-static int
-guard(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *e)
-{
-	struct link *l = n->link;
-	bool under = type != VH_BIFROST_HANDSHAKE_RESP &&
-		     hsguard_under_load(l->guard, vh_dp_punt_load(n->dp), now);
-	bool evicted;
-	int rc = vh_veil_macs_check(&l->ck, type, p, len, src, under, now);
-
-	if (rc == -EAGAIN) {
-		cookie_reply(n, type, p, len, src, now);
-		return rc;
-	}
-	if (rc != 0) {
-		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
-		return rc;
-	}
-	if (under)
-		n->cnt.hs_mac2_ok++;
-	if (!hsguard_meter(l->guard, src, rte_rdtsc(), now, &evicted)) {
-		n->cnt.hs_ratelimited++;
-		return -EBUSY;
-	}
-	if (evicted)
-		n->cnt.hs_sources_evicted++;
-	if (type == VH_BIFROST_HANDSHAKE_INIT &&
-		(init_ephemeral(p, len, e) != 0 || hsguard_seen(l->guard, e))) {
-		LINK_DROP(n, hs_replayed, VEIL_REPLAY);
-		return -EALREADY;
-	}
-	if (!hsguard_take_dh(l->guard, now)) {
-		n->cnt.hs_dh_budget++;
-		return -EBUSY;
-	}
-	return 0;
-}
-
 /* IK responder: message 1 carried the initiator's identity. */
 static int
 init_ik(struct node *n, struct link_pending *pd, const uint8_t *pl, size_t plen,
@@ -416,7 +339,7 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	struct link_peer *lp = NULL;
 	size_t plen, olen;
 
-	if (guard(n, VH_BIFROST_HANDSHAKE_INIT, p, len, src, now, e) != 0)
+	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_INIT, p, len, src, now, e) != 0)
 		return;
 	pd = pending_slot(l);
 	if (vh_veil_hs_read_init(&pd->hs, &l->hsc, p, len, now, pl, sizeof(pl), &plen) != 0) {
@@ -438,7 +361,7 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		pending_drop(pd);
 		return;
 	}
-	send_frame(n, src, VH_BIFROST_HANDSHAKE_RESP, buf, olen);
+	link_send_frame(n, src, VH_BIFROST_HANDSHAKE_RESP, buf, olen);
 	if (lp != NULL) {
 		/* IK proved the initiator's static key: this initiation is spent */
 		hsguard_remember(l->guard, e);
@@ -463,7 +386,7 @@ input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
-	if (guard(n, VH_BIFROST_HANDSHAKE_RESP, p, len, src, now, NULL) != 0)
+	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_RESP, p, len, src, now, NULL) != 0)
 		return;
 	if (vh_veil_peer_read_resp(lp->vp, p, len, pl, sizeof(pl), &plen) != 0) {
 		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
@@ -483,7 +406,7 @@ input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 			n->cnt.link_hs_failed++;
 			return;
 		}
-		send_frame(n, src, VH_BIFROST_HANDSHAKE_FINISH, buf, olen);
+		link_send_frame(n, src, VH_BIFROST_HANDSHAKE_FINISH, buf, olen);
 	}
 	completed(n, lp, NULL, src, true, now);
 }
@@ -514,7 +437,7 @@ input_finish(struct node *n, const uint8_t *p, uint32_t len, const struct vh_vei
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
-	if (guard(n, VH_BIFROST_HANDSHAKE_FINISH, p, len, src, now, NULL) != 0)
+	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_FINISH, p, len, src, now, NULL) != 0)
 		return;
 	if (vh_veil_hs_read_finish(&pd->hs, p, len, pl, sizeof(pl), &plen) != 0) {
 		LINK_DROP(n, link_drop_auth, VEIL_AUTH);

@@ -109,6 +109,10 @@ struct link {
 		vh_dp_count_drop((n)->dp, VH_DROP_##reason); \
 	} while (0)
 
+/* link.c: send a link frame (payload at buf + VH_BIFROST_HDR_LEN, plen bytes) to ep. */
+int link_send_frame(
+	struct node *n, const struct vh_veil_endpoint *ep, uint8_t type, uint8_t *buf, size_t plen);
+
 /* peers.c */
 struct link_peer *peer_new(struct node *n, const char *address, const char *name,
 	const uint8_t *nodeid, const struct vh_veil_endpoint *ep);
@@ -121,6 +125,10 @@ struct link_peer *peer_by_keypair_index(struct node *n, uint32_t idx);
 struct link_peer *peer_match(
 	struct node *n, const uint8_t *nodeid, const struct vh_veil_endpoint *src);
 int peers_from_config(struct node *n);
+/* A /udp/ PathAddr as an endpoint: true, or false for anything else. */
+bool peer_endpoint_parse(const char *text, struct vh_veil_endpoint *ep);
+/* Learn a configured peer's NodeID from config (cp, may be NULL) or its TOFU pin. */
+void peer_preload(struct node *n, struct link_peer *lp, const struct vh_config_peer *cp);
 /* Pin checks for the peer we initiated to; learns its NodeID. 0 or -EKEYREJECTED. */
 int peer_verify(struct node *n, struct link_peer *lp, const uint8_t *nodeid);
 
