@@ -5,9 +5,13 @@
  * under the session's send key, a whole burst in one AEAD submission; a
  * reply goes back where the frame came from, a relayed packet to the next
  * hop session's endpoint.
- * Counters are taken with an atomic add, so any lcore may send on a session.
+ * Counters are taken with an atomic add (one per run of packets of the same
+ * session), so any lcore may send on a session.
  */
 #include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
 
 #include "vh_bifrost.h"
 
@@ -16,13 +20,12 @@
 enum { LOUT_DROP, LOUT_TX, LOUT_MAX };
 
 static inline void
-seal_op(struct rte_mbuf *m, struct vh_aead_op *op)
+seal_op(struct rte_mbuf *m, struct vh_aead_op *op, uint64_t counter)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
 	struct dp_session *s = meta->session;
 	uint8_t *h =
 		rte_pktmbuf_mtod_offset(m, uint8_t *, meta->pkt.payload_off + VH_BIFROST_HDR_LEN);
-	uint64_t counter = __atomic_fetch_add(&s->send_counter, 1, __ATOMIC_RELAXED);
 
 	vh_veil_data_hdr_encode(h, s->remote_index, counter);
 	op->key = s->send_key;
@@ -32,6 +35,73 @@ seal_op(struct rte_mbuf *m, struct vh_aead_op *op)
 	op->src = op->dst = h + VH_VEIL_DATA_HDR_LEN;
 	op->len = meta->inner_len;
 	op->tag = h + VH_VEIL_DATA_HDR_LEN + meta->inner_len;
+}
+
+/* Packets from i on that go out on the same session (a burst is mostly one). */
+static inline uint16_t
+run_end(void **objs, uint16_t i, uint16_t cnt)
+{
+	const struct dp_session *s = vh_dp_meta(objs[i])->session;
+	uint16_t j = i + 1;
+
+	while (j < cnt && vh_dp_meta(objs[j])->session == s)
+		j++;
+	return j;
+}
+
+/*
+ * Counters for a whole run of packets of one session with a single atomic
+ * add: a locked add per packet cost more than the rest of the header work.
+ */
+static inline void
+seal_all(void **objs, struct vh_aead_op *ops, uint16_t cnt)
+{
+	for (uint16_t i = 0, j; i < cnt; i = j) {
+		struct dp_session *s = vh_dp_meta(objs[i])->session;
+		uint64_t c;
+
+		j = run_end(objs, i, cnt);
+		c = __atomic_fetch_add(&s->send_counter, j - i, __ATOMIC_RELAXED);
+		for (uint16_t k = i; k < j; k++)
+			seal_op(objs[k], &ops[k], c++);
+	}
+}
+
+/*
+ * The UDP checksum of a sealed datagram over IPv4: none (0, RFC 768). The
+ * AEAD tag already covers every payload byte, so a sum over the whole
+ * ciphertext would only repeat that check, at a cost that grows with the
+ * size (WireGuard's own reasoning). IPv6 makes the checksum mandatory, so
+ * lib/net computes it there.
+ */
+static inline void
+reply_headers(uint8_t *frame, const struct vh_net_pkt *pkt)
+{
+	uint8_t *u = frame + pkt->l4_off;
+
+	if (pkt->ip_ver != 4) {
+		vh_net_udp_reply_inplace(frame, pkt);
+		return;
+	}
+	/* any non-zero sum: the incremental update leaves it, and 0 would ask
+	 * for the full sum (the "sender had none" case) */
+	u[6] = u[7] = 0xff;
+	vh_net_udp_reply_inplace_delta(frame, pkt, 0, 0);
+	u[6] = u[7] = 0;
+}
+
+/* Headers vh_net_udp_build() wrote for an empty payload, grown to len. */
+static inline void
+grow_udp4(uint8_t *out, uint16_t len)
+{
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(out + RTE_ETHER_HDR_LEN);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+
+	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) + len);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	u->dgram_len = rte_cpu_to_be_16(rte_be_to_cpu_16(u->dgram_len) + len);
+	u->dgram_cksum = 0; /* none, as in reply_headers() */
 }
 
 /*
@@ -60,9 +130,17 @@ to_endpoint(const struct vh_dp *dp, struct rte_mbuf *m)
 	memcpy(f.dst_mac, ep->dst_mac, sizeof(f.dst_mac));
 	memcpy(f.dst, ep->dst_ip, sizeof(f.dst));
 	out = rte_pktmbuf_mtod(m, uint8_t *);
+	m->port = port->port_id;
+	if (ep->ip_ver == 4) {
+		/* headers only (lib/net picks the addresses), then the lengths:
+		 * the sealed datagram is neither moved nor summed */
+		if (vh_net_udp_build(&port->conf.ifc, &f, NULL, 0, out, new_hdr) < 0)
+			return -EINVAL;
+		grow_udp4(out, len);
+		return 0;
+	}
 	if (vh_net_udp_build(&port->conf.ifc, &f, out + new_hdr, len, out, new_hdr + len) < 0)
 		return -EINVAL;
-	m->port = port->port_id;
 	return 0;
 }
 
@@ -74,31 +152,37 @@ link_out_process(struct rte_graph *graph, struct rte_node *node, void **objs, ui
 	void *out[LOUT_MAX][RTE_GRAPH_BURST_SIZE];
 	uint16_t k[LOUT_MAX] = {0};
 
-	for (uint16_t i = 0; i < cnt; i++)
-		seal_op(objs[i], &ops[i]);
+	seal_all(objs, ops, cnt);
 	vh_aead_encrypt_burst(lc->aead, ops, cnt);
-	for (uint16_t i = 0; i < cnt; i++) {
-		struct rte_mbuf *m = objs[i];
-		struct vh_dp_meta *meta = vh_dp_meta(m);
+	for (uint16_t i = 0, j; i < cnt; i = j) {
+		struct dp_session *s = vh_dp_meta(objs[i])->session;
+		uint64_t pkts = 0, bytes = 0;
 
-		if (unlikely(ops[i].status != 0)) {
-			meta->reason = VH_DROP_VEIL_MALFORMED;
-			out[LOUT_DROP][k[LOUT_DROP]++] = m;
-			continue;
-		}
-		__atomic_fetch_add(&meta->session->tx_packets, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&meta->session->tx_bytes, meta->inner_len, __ATOMIC_RELAXED);
-		if (meta->relay) {
-			if (unlikely(to_endpoint(lc->dp, m) != 0)) {
-				meta->reason = VH_DROP_NO_MBUF;
+		j = run_end(objs, i, cnt);
+		for (uint16_t n = i; n < j; n++) {
+			struct rte_mbuf *m = objs[n];
+			struct vh_dp_meta *meta = vh_dp_meta(m);
+
+			if (unlikely(ops[n].status != 0)) {
+				meta->reason = VH_DROP_VEIL_MALFORMED;
 				out[LOUT_DROP][k[LOUT_DROP]++] = m;
 				continue;
 			}
-		} else {
-			/* the whole payload changed: the UDP checksum is recomputed */
-			vh_net_udp_reply_inplace(rte_pktmbuf_mtod(m, uint8_t *), &meta->pkt);
+			pkts++;
+			bytes += meta->inner_len;
+			if (meta->relay) {
+				if (unlikely(to_endpoint(lc->dp, m) != 0)) {
+					meta->reason = VH_DROP_NO_MBUF;
+					out[LOUT_DROP][k[LOUT_DROP]++] = m;
+					continue;
+				}
+			} else {
+				reply_headers(rte_pktmbuf_mtod(m, uint8_t *), &meta->pkt);
+			}
+			out[LOUT_TX][k[LOUT_TX]++] = m;
 		}
-		out[LOUT_TX][k[LOUT_TX]++] = m;
+		__atomic_fetch_add(&s->tx_packets, pkts, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&s->tx_bytes, bytes, __ATOMIC_RELAXED);
 	}
 	for (unsigned int e = 0; e < LOUT_MAX; e++)
 		if (k[e] != 0)

@@ -357,6 +357,8 @@ test_session_echo_on_workers(void **state)
 		struct vh_veil_data vd;
 
 		assert_int_equal(d[3], VH_BIFROST_LINK_DATA);
+		/* sealed over IPv4: no UDP checksum (the AEAD tag covers the payload) */
+		assert_int_equal(vh_get_be16(d - 2), 0);
 		assert_int_equal(
 			vh_veil_data_decode(h, meta->pkt.payload_len - VH_BIFROST_HDR_LEN, &vd), 0);
 		assert_int_equal(vd.receiver, R_INDEX);
@@ -591,6 +593,7 @@ test_relay_between_sessions(void **state)
 		assert_int_equal(vh_veil_data_decode(d + VH_BIFROST_HDR_LEN,
 					 meta->pkt.payload_len - VH_BIFROST_HDR_LEN, &vd),
 			0);
+		assert_int_equal(vh_get_be16(d - 2), 0); /* no UDP checksum over IPv4 */
 		assert_int_equal(vd.receiver, RB);
 		assert_true(vd.counter == 40);
 		plen = vd.ct_len - 16;
