@@ -246,14 +246,17 @@ wheel_start(struct mix *m)
 	};
 
 	m->wheel = vh_mix_wheel_create(&wc);
-	if (m->wheel == NULL)
-		return -ENOMEM;
+	return m->wheel == NULL ? -ENOMEM : 0;
+}
+
+/* The 1 ms timer; armed at the first tick (timers start after mix_start). */
+static void
+timer_start(struct mix *m)
+{
 	rte_timer_init(&m->timer);
 	if (rte_timer_reset(&m->timer, rte_get_timer_hz() / 1000, PERIODICAL, rte_lcore_id(),
-		    mix_timer, m) != 0)
-		return -EINVAL;
-	m->timer_on = true;
-	return 0;
+		    mix_timer, m) == 0)
+		m->timer_on = true;
 }
 
 static void
@@ -329,6 +332,8 @@ mix_tick(struct node *n, uint64_t now_ms)
 	RTE_SET_USED(n);
 	if (m == NULL)
 		return;
+	if (!m->timer_on)
+		timer_start(m);
 	keys_tick(m);
 	mix_dir_tick(m, now_ms);
 	if (m->client)

@@ -307,8 +307,22 @@ cmd_delays(void *arg, const json_t *args, struct vh_ctl_req *req)
 		json_array_append_new(r, json_real(m->delay_req[i]));
 		json_array_append_new(h, json_real(m->delay_held[i]));
 	}
-	vh_ctl_reply(req, json_pack("{s:o,s:o,s:I}", "requested_ms", r, "held_ms", h, "total",
-				  (json_int_t)m->n_delays));
+	if (m->dp_on) {
+		float *a = calloc(MIX_DELAYS_MAX, sizeof(float)),
+		      *b = calloc(MIX_DELAYS_MAX, sizeof(float));
+		unsigned int k = a != NULL && b != NULL
+					 ? vh_dp_mix_delays(m->n->dp, a, b, MIX_DELAYS_MAX)
+					 : 0;
+
+		for (unsigned int i = 0; i < k; i++) {
+			json_array_append_new(r, json_real(a[i]));
+			json_array_append_new(h, json_real(b[i]));
+		}
+		free(a);
+		free(b);
+	}
+	vh_ctl_reply(req, json_pack("{s:o,s:o,s:I}", "requested_ms", r, "held_ms", h,
+				  "control_total", (json_int_t)m->n_delays));
 }
 
 static const struct {

@@ -214,6 +214,7 @@ struct dp_mix_retired {
 };
 
 #define DP_MIX_RETIRED 8
+#define DP_MIX_SAMPLES 2048
 
 /* The mixnode of one data plane: control lcore writes, workers read. */
 struct dp_mix {
@@ -232,6 +233,8 @@ struct dp_mix_lcore {
 	uint64_t tsc_ms; /* TSC ticks per millisecond */
 	uint64_t unwrapped, forwarded, delayed, delivered, replayed, failed, malformed, no_key;
 	uint64_t wheel_full, delay_ms_sum;
+	uint64_t n_samples; /* per-hop delays: asked and held, last DP_MIX_SAMPLES */
+	float sample_req[DP_MIX_SAMPLES], sample_held[DP_MIX_SAMPLES];
 } __rte_cache_aligned;
 
 /* The mixnode of dp, or NULL when off (workers: valid within one walk). */

@@ -217,3 +217,23 @@ vh_dp_mix_stats_get(const struct vh_dp *dp, struct vh_dp_mix_stats *st)
 		}
 	}
 }
+
+unsigned int
+vh_dp_mix_delays(const struct vh_dp *dp, float *asked, float *held, unsigned int max)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < dp->n_lcores; i++) {
+		const struct dp_mix_lcore *ml = dp_mix_lcore_of(&dp->lcores[i]);
+		uint64_t n;
+
+		if (ml == NULL)
+			continue;
+		n = RTE_MIN(ml->n_samples, (uint64_t)DP_MIX_SAMPLES);
+		for (uint64_t j = 0; j < n && k < max; j++, k++) {
+			asked[k] = ml->sample_req[j];
+			held[k] = ml->sample_held[j];
+		}
+	}
+	return k;
+}

@@ -167,6 +167,9 @@ hold(struct dp_mix_lcore *ml, const struct dp_mix *mix, struct rte_mbuf *m,
 	h[3] = 0;
 	memcpy(h + 8, r->next_hop, VH_DP_NODE_ID_LEN);
 	memcpy(h + 8 + VH_DP_NODE_ID_LEN, dp->self_id, VH_DP_NODE_ID_LEN);
+	/* the RX hash fields are free once classified: when and how long (stats) */
+	m->hash.fdir.lo = (uint32_t)(rte_rdtsc() / (ml->tsc_ms / 1000));
+	m->hash.fdir.hi = d;
 	if (vh_mix_wheel_insert(w, m, rte_rdtsc() + (uint64_t)d * ml->tsc_ms) != 0)
 		return drop(m, VH_DROP_MIX_WHEEL_FULL, &ml->wheel_full);
 	ml->delayed++;
@@ -285,6 +288,20 @@ static struct rte_node_register mix_node = {
 
 RTE_NODE_REGISTER(mix_node);
 
+/* Record asked and held delays of packets leaving the wheel. */
+static void
+sample(struct dp_mix_lcore *ml, struct rte_mbuf **m, unsigned int n)
+{
+	uint32_t now_us = (uint32_t)(rte_rdtsc() / (ml->tsc_ms / 1000));
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t j = ml->n_samples++ % DP_MIX_SAMPLES;
+
+		ml->sample_req[j] = (float)m[i]->hash.fdir.hi;
+		ml->sample_held[j] = (float)(uint32_t)(now_us - m[i]->hash.fdir.lo) / 1000.0f;
+	}
+}
+
 static uint16_t
 mix_out_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t cnt)
 {
@@ -309,6 +326,7 @@ mix_out_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 		return 0;
 	ml->forwarded += n;
 	lc->work += n;
+	sample(ml, (struct rte_mbuf **)out, n);
 	rte_node_enqueue(graph, node, MOUT_FWD, out, n);
 	return n;
 }

@@ -417,6 +417,14 @@ void vh_dp_mix_disable(struct vh_dp *dp);
 /** Counters (racy reads of per-lcore counters, each read whole). */
 void vh_dp_mix_stats_get(const struct vh_dp *dp, struct vh_dp_mix_stats *st);
 
+/**
+ * The latest per-hop delays of the graph lcores: asked (NodeDelay, ms) and
+ * held (ms, from entering the wheel to leaving it), for statistics and
+ * tests. Racy reads, as the counters.
+ * @return samples written (at most max)
+ */
+unsigned int vh_dp_mix_delays(const struct vh_dp *dp, float *asked, float *held, unsigned int max);
+
 #ifdef __cplusplus
 }
 #endif

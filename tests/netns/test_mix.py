@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""A Sphinx mixnet of eight node processes (topology mix8): entry e1 e2, mix
+layer x1 x2, exit z1 z2 and clients c1 c2 (docs/mix-node.md).
+
+1. Link sessions and overlay routes come up; the clients are told the six
+   mixnodes (`vhctl mix nodes add`) and fetch and verify a descriptor of the
+   current epoch from each within DESC_WAIT_S.
+2. c1 sends c2 a message with a SURB: c2 receives it (`mix recv`) with a SURB,
+   answers through it (`mix reply`), and c1 receives the reply.
+3. A packet injected twice (`mix send --twice`: the same Sphinx packet sent
+   twice to the entry) arrives once, and the entries count exactly one more
+   replay drop.
+4. Messages sent every SEND_EVERY_S for longer than an epoch all arrive, and
+   the mixnodes' current epoch moved on at least once meanwhile (12 s epochs).
+5. The per-hop delays the six mixnodes held (`mix delays`, real and cover
+   traffic) fit the exponential distribution of the configured 40 ms mean:
+   Kolmogorov-Smirnov D below the alpha = 0.01 critical value; the same test
+   rejects means of 20 and 80 ms; no packet left before its delay.
+"""
+import math
+import os
+import tempfile
+import time
+
+import netns_common as nc
+from vhbed import mesh
+
+MIXNODES = ['e1', 'e2', 'x1', 'x2', 'z1', 'z2']
+CLIENTS = ['c1', 'c2']
+NAMES = CLIENTS + MIXNODES
+MEAN_MS = 40.0
+SESSION_WAIT_S = 30
+DESC_WAIT_S = 20
+MSG_WAIT_S = 10
+EPOCH_RUN_S = 16
+SEND_EVERY_S = 1.0
+KS_MIN_SAMPLES = 150
+
+c, build = nc.start('test_mix')
+nc.require_node(c, build)
+
+
+def ks_exp(xs, mean):
+    """Kolmogorov-Smirnov D of samples xs against Exp(mean)."""
+    xs = sorted(xs)
+    n = len(xs)
+    d = 0.0
+    for i, x in enumerate(xs):
+        f = 1.0 - math.exp(-max(x, 0.0) / mean)
+        d = max(d, f - i / n, (i + 1) / n - f)
+    return d
+
+
+def msg_file(data):
+    f = tempfile.NamedTemporaryFile(delete=False, prefix='mixmsg')
+    f.write(data)
+    f.close()
+    return f.name
+
+
+def send(b, src, dst_id, data, *flags):
+    """mix send, retried while no path exists yet; the result or None."""
+    path = msg_file(data)
+    try:
+        for _ in range(20):
+            rc, res, err = b.vhctl_rc(src, 'mix', 'send', dst_id, path, *flags)
+            if rc == 0:
+                return res
+            time.sleep(0.5)
+        print('mix send %s: rc %s %s' % (src, rc, err))
+        return None
+    finally:
+        os.unlink(path)
+
+
+def wait_recv(b, name, want, timeout):
+    """Poll mix recv until a message whose data is `want` (bytes) arrives."""
+    t0 = time.monotonic()
+    got = []
+    while time.monotonic() - t0 < timeout:
+        for m in b.vhctl(name, 'mix', 'recv')['messages']:
+            got.append(m)
+            if bytes.fromhex(m['data']) == want:
+                return m, got
+        time.sleep(0.2)
+    return None, got
+
+
+def replays(b, names):
+    return sum(b.vhctl(n, 'mix', 'status')['totals']['replayed'] for n in names)
+
+
+with nc.testbed(build, 'mix8', 'test_mix') as b:
+    ids = mesh.node_ids(b, NAMES)
+    c.check(len(set(ids.values())) == 8, 'eight nodes, eight NodeIDs', ids)
+    took, missing = mesh.wait_sessions(b, ids, mesh.bootstrap_pairs(b), SESSION_WAIT_S)
+    c.check(took is not None, 'bootstrap sessions up within %d s' % SESSION_WAIT_S, missing)
+    if took is None:
+        c.finish()
+    # overlay routes between everybody (a mixnode forwards by NodeID)
+    for a in NAMES:
+        for z in NAMES:
+            if a != z:
+                mesh.wait_lookup(b, a, ids[z], 10)
+
+    # 1. descriptors
+    for cl in CLIENTS:
+        b.vhctl(cl, 'mix', 'nodes', 'add', *[ids[m] for m in MIXNODES])
+    t0 = time.monotonic()
+    ready = False
+    while time.monotonic() - t0 < DESC_WAIT_S and not ready:
+        ready = all(len(d['epochs']) > 0 for cl in CLIENTS
+                    for d in b.vhctl(cl, 'mix', 'status')['directory'])
+        time.sleep(0.3)
+    st = b.vhctl('c1', 'mix', 'status')
+    c.check(ready, 'both clients hold a verified descriptor of all six mixnodes within %d s'
+            % DESC_WAIT_S, st['directory'])
+    layers = sorted(d['layer'] for d in st['directory'])
+    c.check(layers == [0, 0, 1, 1, 255, 255], 'layers announced: %s' % layers)
+    e0 = b.vhctl('e1', 'mix', 'status')
+    c.check(any(k['state'] == 'current' for k in e0['keys']),
+            'e1 has a current mix key (epoch %s)' % e0['epoch'], e0['keys'])
+
+    # 2. a message and its SURB reply
+    m1 = b'hello c2 through three mix layers'
+    res = send(b, 'c1', ids['c2'], m1, '--surb')
+    c.check(res is not None, 'c1 sends c2 a message with a SURB', res)
+    got, seen = wait_recv(b, 'c2', m1, MSG_WAIT_S)
+    c.check(got is not None and got['surb'], 'c2 receives it, with a SURB', seen)
+    if got is not None:
+        path = msg_file(b'reply from c2')
+        rc, r, err = b.vhctl_rc('c2', 'mix', 'reply', str(got['id']), path)
+        os.unlink(path)
+        c.check(rc == 0, 'c2 answers through the SURB', err)
+        rep, seen = wait_recv(b, 'c1', b'reply from c2', MSG_WAIT_S)
+        c.check(rep is not None and rep['kind'] == 'reply', 'c1 receives the SURB reply', seen)
+
+    # 3. a packet injected twice
+    before = replays(b, ['e1', 'e2'])
+    m3 = b'sent twice, delivered once'
+    c.check(send(b, 'c1', ids['c2'], m3, '--twice') is not None, 'c1 sends a packet twice')
+    got, seen = wait_recv(b, 'c2', m3, MSG_WAIT_S)
+    time.sleep(1.0)
+    extra = [m for m in b.vhctl('c2', 'mix', 'recv')['messages']
+             if bytes.fromhex(m['data']) == m3]
+    after = replays(b, ['e1', 'e2'])
+    c.check(got is not None and not extra, 'the message arrives once', seen + extra)
+    c.check(after - before == 1, 'the entries dropped exactly one replay (%d -> %d)'
+            % (before, after))
+
+    # 4. across an epoch change
+    ep0 = b.vhctl('x1', 'mix', 'status')['epoch']
+    sent = []
+    t0 = time.monotonic()
+    i = 0
+    while time.monotonic() - t0 < EPOCH_RUN_S:
+        data = b'epoch run %d' % i
+        if send(b, 'c1', ids['c2'], data) is not None:
+            sent.append(data)
+        i += 1
+        time.sleep(SEND_EVERY_S)
+    ep1 = b.vhctl('x1', 'mix', 'status')['epoch']
+    time.sleep(2.0)
+    arrived = set()
+    deadline = time.monotonic() + MSG_WAIT_S
+    while time.monotonic() < deadline and len(arrived) < len(sent):
+        for m in b.vhctl('c2', 'mix', 'recv')['messages']:
+            arrived.add(bytes.fromhex(m['data']))
+        time.sleep(0.3)
+    lost = [s for s in sent if s not in arrived]
+    c.check(ep1 > ep0, 'the epoch moved on during the run (%d -> %d)' % (ep0, ep1))
+    c.check(len(sent) >= EPOCH_RUN_S // 2 and not lost,
+            '%d messages across the epoch change, %d lost' % (len(sent), len(lost)), lost)
+    keys = b.vhctl('x1', 'mix', 'status')['keys']
+    print('x1 keys after the run: %r' % keys)
+
+    # 5. per-hop delays
+    req, held = [], []
+    for m in MIXNODES:
+        d = b.vhctl(m, 'mix', 'delays')
+        req += d['requested_ms']
+        held += d['held_ms']
+    print('delays: %d samples, mean asked %.1f ms, mean held %.1f ms'
+          % (len(held), sum(req) / max(len(req), 1), sum(held) / max(len(held), 1)))
+    c.check(len(held) >= KS_MIN_SAMPLES, '%d per-hop delays collected (at least %d)'
+            % (len(held), KS_MIN_SAMPLES))
+    early = [(r, h) for r, h in zip(req, held) if h < r - 0.01]
+    c.check(not early, 'no packet left before its delay', early[:10])
+    crit = 1.628 / math.sqrt(max(len(held), 1))
+    d_ok = ks_exp(held, MEAN_MS)
+    d_lo, d_hi = ks_exp(held, MEAN_MS / 2), ks_exp(held, MEAN_MS * 2)
+    c.check(d_ok < crit, 'held delays fit Exp(%g ms): KS D = %.4f < %.4f (alpha 0.01)'
+            % (MEAN_MS, d_ok, crit))
+    c.check(d_lo > crit and d_hi > crit, 'and the same test rejects Exp(%g) (D = %.4f) and '
+            'Exp(%g) (D = %.4f)' % (MEAN_MS / 2, d_lo, MEAN_MS * 2, d_hi))
+    for n in ['c1', 'e1', 'x1', 'z2']:
+        print('%s: %r' % (n, b.vhctl(n, 'mix', 'status')['control']))
+
+c.finish()
