@@ -88,8 +88,13 @@ punt_opened(struct rte_mbuf *m, const struct vh_aead_op *op)
 	return LIN_PUNT;
 }
 
+/* What a run of packets of one session adds to its counters. */
+struct run_acc {
+	uint64_t packets, bytes, keepalives;
+};
+
 static inline unsigned int
-after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
+after_open(struct rte_mbuf *m, const struct vh_aead_op *op, struct run_acc *acc)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
 	struct dp_session *s = meta->session;
@@ -105,11 +110,11 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
 		meta->reason = VH_DROP_VEIL_REPLAY;
 		return LIN_DROP;
 	}
-	__atomic_fetch_add(&s->rx_packets, 1, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->rx_bytes, meta->inner_len, __ATOMIC_RELAXED);
+	acc->packets++;
+	acc->bytes += meta->inner_len;
 	note_source(s, &meta->pkt);
 	if (meta->inner_len == 0) {
-		__atomic_fetch_add(&s->rx_keepalives, 1, __ATOMIC_RELAXED);
+		acc->keepalives++;
 		return LIN_DONE;
 	}
 	meta->relay = 0;
@@ -120,6 +125,21 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op)
 	return punt_opened(m, op);
 }
 
+/*
+ * The counters of a run of same-session packets (a burst is mostly one) are
+ * added once: a locked add per packet and counter cost more than the checks.
+ */
+static inline void
+flush_acc(struct dp_session *s, const struct run_acc *acc)
+{
+	if (acc->packets == 0)
+		return;
+	__atomic_fetch_add(&s->rx_packets, acc->packets, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->rx_bytes, acc->bytes, __ATOMIC_RELAXED);
+	if (acc->keepalives != 0)
+		__atomic_fetch_add(&s->rx_keepalives, acc->keepalives, __ATOMIC_RELAXED);
+}
+
 static uint16_t
 link_in_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t cnt)
 {
@@ -127,6 +147,8 @@ link_in_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	struct vh_aead_op ops[RTE_GRAPH_BURST_SIZE];
 	void *live[RTE_GRAPH_BURST_SIZE], *out[LIN_MAX + 1][RTE_GRAPH_BURST_SIZE];
 	uint16_t n = 0, k[LIN_MAX + 1] = {0};
+	struct dp_session *cur = NULL;
+	struct run_acc acc = {0};
 
 	for (uint16_t i = 0; i < cnt; i++) {
 		if (likely(open_op(objs[i], &ops[n]))) {
@@ -139,10 +161,20 @@ link_in_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 	}
 	vh_aead_decrypt_burst(lc->aead, ops, n);
 	for (uint16_t i = 0; i < n; i++) {
-		unsigned int next = after_open(live[i], &ops[i]);
+		struct dp_session *s = vh_dp_meta(live[i])->session;
+		unsigned int next;
 
+		if (s != cur) {
+			if (cur != NULL)
+				flush_acc(cur, &acc);
+			cur = s;
+			acc = (struct run_acc){0};
+		}
+		next = after_open(live[i], &ops[i], &acc);
 		out[next][k[next]++] = live[i];
 	}
+	if (cur != NULL)
+		flush_acc(cur, &acc);
 	for (unsigned int e = 0; e < LIN_MAX; e++)
 		if (k[e] != 0)
 			rte_node_enqueue(graph, node, e, out[e], k[e]);
