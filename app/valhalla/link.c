@@ -771,7 +771,7 @@ link_start(struct node *n)
 		NODE_LOG(WARNING, "TOFU pins unavailable (%s): NodeIDs are not pinned", err);
 	if (peers_from_config(n) != 0)
 		return -1;
-	NODE_LOG(NOTICE, "Veil link sessions (keys on the workers): %u configured peer(s)",
+	NODE_LOG(NOTICE, "Veil link sessions (keys in the data plane): %u configured peer(s)",
 		n->cfg.n_peers);
 	return 0;
 }
