@@ -3,6 +3,8 @@
 #ifndef VH_DP_PRIV_H
 #define VH_DP_PRIV_H
 
+#include <string.h>
+
 #include <rte_common.h>
 #include <rte_errno.h>
 #include <rte_graph.h>
@@ -64,25 +66,99 @@ struct dp_lcore {
 	uint64_t drops[VH_DROP_MAX];
 } __rte_cache_aligned;
 
-/* A link keypair the workers use. Counters are updated with atomics: with
- * RSS a session's frames normally stay on one lcore, but nothing relies on it
- * except the replay window (see docs/architecture.md). */
+/*
+ * Replay window of a data-plane session: exactly the 2048 counters below
+ * the highest accepted one (the minimum the transport promises), one bit
+ * each, where lib/veil's 8192-bit window (RFC 6479 style, a word of slack)
+ * would make the bitmap four times the size of everything else in the
+ * session. Moving forward clears the bits of the counters skipped.
+ */
+#define DP_REPLAY_BITS 2048
+
+struct dp_replay {
+	uint64_t top; /* highest accepted counter + 1; 0: none yet */
+	uint64_t bits[DP_REPLAY_BITS / 64];
+};
+
+/* Where a session's frames go when relaying onto it (from its conf). */
+struct dp_endpoint {
+	bool has_endpoint;
+	uint8_t ip_ver;
+	uint16_t port_idx;
+	uint16_t dst_port;
+	uint8_t dst_mac[6];
+	uint8_t dst_ip[16];
+};
+
+/* A link keypair the workers use. Counters are updated with atomics (one add
+ * per run of a session's packets in a burst): with RSS a session's frames
+ * normally stay on one lcore, but nothing relies on it except the replay
+ * window (see docs/architecture.md). Hot fields first. */
 struct dp_session {
 	uint32_t local_index;
 	uint32_t remote_index;
+	uint64_t send_counter;
 	uint8_t recv_key[32];
 	uint8_t send_key[32];
-	uint64_t send_counter;
-	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, auth_failed, replayed;
-	uint64_t rx_keepalives;
+	struct dp_endpoint ep;
 	/* where the latest frame from elsewhere than ep came from (roaming hint
 	 * for the control lcore; written only when it changes) */
 	uint8_t src_ip_ver;
 	uint16_t src_port;
 	uint8_t src_ip[16];
-	struct vh_dp_session_conf ep; /* endpoint fields only (keys wiped) */
-	struct vh_veil_replay replay;
+	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, auth_failed, replayed;
+	uint64_t rx_keepalives;
+	struct dp_replay replay;
 } __rte_cache_aligned;
+
+/* Could this counter be accepted? 0, or -EALREADY / -ESTALE / -ERANGE. */
+static inline int
+dp_replay_check(const struct dp_replay *w, uint64_t counter)
+{
+	if (unlikely(counter >= VH_VEIL_REJECT_AFTER_MESSAGES))
+		return -ERANGE;
+	if (likely(counter >= w->top))
+		return 0;
+	if (w->top - counter > DP_REPLAY_BITS)
+		return -ESTALE;
+	return (w->bits[(counter / 64) % RTE_DIM(w->bits)] >> (counter % 64)) & 1 ? -EALREADY : 0;
+}
+
+/* Clear the bits of n counters from first on (they were skipped). */
+static inline void
+dp_replay_clear(struct dp_replay *w, uint64_t first, uint64_t n)
+{
+	if (n >= DP_REPLAY_BITS) {
+		memset(w->bits, 0, sizeof(w->bits));
+		return;
+	}
+	while (n != 0) {
+		unsigned int b = (unsigned int)(first % 64);
+		unsigned int k = (unsigned int)RTE_MIN(64 - b, n);
+		uint64_t mask = (k == 64 ? UINT64_MAX : (UINT64_C(1) << k) - 1) << b;
+
+		w->bits[(first / 64) % RTE_DIM(w->bits)] &= ~mask;
+		first += k;
+		n -= k;
+	}
+}
+
+/* Mark a counter seen after its frame authenticated (checks again: of two
+ * copies in one burst only the first passes). */
+static inline int
+dp_replay_update(struct dp_replay *w, uint64_t counter)
+{
+	int rc = dp_replay_check(w, counter);
+
+	if (rc != 0)
+		return rc;
+	if (counter >= w->top) {
+		dp_replay_clear(w, w->top, counter - w->top);
+		w->top = counter + 1;
+	}
+	w->bits[(counter / 64) % RTE_DIM(w->bits)] |= UINT64_C(1) << (counter % 64);
+	return 0;
+}
 
 /* The neighbours the greedy step picks from. */
 struct dp_neigh {

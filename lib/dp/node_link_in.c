@@ -37,7 +37,7 @@ open_op(struct rte_mbuf *m, struct vh_aead_op *op)
 	uint64_t counter = vh_get_be64(h + 4);
 	uint32_t len = meta->pkt.payload_len - VH_BIFROST_HDR_LEN - VH_VEIL_DATA_MIN_LEN;
 
-	if (vh_veil_replay_check(&s->replay, counter) != 0)
+	if (dp_replay_check(&s->replay, counter) != 0)
 		return false;
 	op->key = s->recv_key;
 	vh_aead_nonce(op->nonce, counter);
@@ -105,7 +105,7 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op, struct run_acc *acc)
 		return LIN_DROP;
 	}
 	/* recorded only now: a forged frame must not move the window */
-	if (vh_veil_replay_update(&s->replay, vh_get_be64(link_hdr(m) + 4)) != 0) {
+	if (dp_replay_update(&s->replay, vh_get_be64(link_hdr(m) + 4)) != 0) {
 		__atomic_fetch_add(&s->replayed, 1, __ATOMIC_RELAXED);
 		meta->reason = VH_DROP_VEIL_REPLAY;
 		return LIN_DROP;

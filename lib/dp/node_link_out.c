@@ -112,7 +112,7 @@ static int
 to_endpoint(const struct vh_dp *dp, struct rte_mbuf *m)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
-	const struct vh_dp_session_conf *ep = &meta->session->ep;
+	const struct dp_endpoint *ep = &meta->session->ep;
 	const struct dp_port *port = &dp->ports[ep->port_idx];
 	uint16_t old_hdr = meta->pkt.payload_off, len = meta->pkt.payload_len;
 	uint16_t new_hdr = ep->ip_ver == 4 ? VH_NET_UDP4_HDR_LEN : VH_NET_UDP6_HDR_LEN;

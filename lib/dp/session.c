@@ -103,10 +103,13 @@ vh_dp_session_install(struct vh_dp *dp, const struct vh_dp_session_conf *c)
 	memcpy(s->recv_key, c->recv_key, sizeof(s->recv_key));
 	memcpy(s->send_key, c->send_key, sizeof(s->send_key));
 	s->send_counter = c->send_counter;
-	s->ep = *c;
-	explicit_bzero(s->ep.recv_key, sizeof(s->ep.recv_key));
-	explicit_bzero(s->ep.send_key, sizeof(s->ep.send_key));
-	vh_veil_replay_init(&s->replay);
+	s->ep.has_endpoint = c->has_endpoint;
+	s->ep.ip_ver = c->ip_ver;
+	s->ep.port_idx = c->port_idx;
+	s->ep.dst_port = c->dst_port;
+	memcpy(s->ep.dst_mac, c->dst_mac, sizeof(s->ep.dst_mac));
+	memcpy(s->ep.dst_ip, c->dst_ip, sizeof(s->ep.dst_ip));
+	/* the replay window starts empty: rte_zmalloc zeroed it */
 	__atomic_store_n(slot, s, __ATOMIC_RELEASE);
 	return retire(dp, old);
 }

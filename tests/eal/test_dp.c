@@ -424,6 +424,50 @@ test_session_replay_auth_keepalive(void **state)
 	assert_true(st.rx_packets == 3);
 }
 
+/* Wait until the session has authenticated n frames in all. */
+static void
+wait_rx(uint64_t n)
+{
+	struct vh_dp_session_stats st = {0};
+
+	for (int i = 0; i < 20000 && st.rx_packets != n; i++) {
+		if (multi)
+			usleep(100);
+		else
+			vh_dp_walk(dp);
+		vh_dp_session_stats(dp, L_INDEX, &st);
+	}
+	assert_true(st.rx_packets == n);
+}
+
+/* The data-plane window: exactly the 2048 counters below the highest one. */
+static void
+test_session_replay_window_depth(void **state)
+{
+	struct vh_dp_session_stats st;
+	uint64_t rx;
+
+	(void)state;
+	assert_int_equal(vh_dp_session_stats(dp, L_INDEX, &st), 0);
+	rx = st.rx_packets;
+	assert_int_equal(vh_dp_inject(dp, link_frame(5000, NULL, 0)), 0);
+	wait_rx(rx + 1);
+	/* 2048 behind the highest: outside, refused */
+	expect_drop(link_frame(5000 - 2048, NULL, 0), VH_DROP_VEIL_REPLAY);
+	/* 2047 behind, and a counter a jump skipped: inside, accepted once */
+	assert_int_equal(vh_dp_inject(dp, link_frame(5000 - 2047, NULL, 0)), 0);
+	wait_rx(rx + 2);
+	assert_int_equal(vh_dp_inject(dp, link_frame(4999, NULL, 0)), 0);
+	wait_rx(rx + 3);
+	expect_drop(link_frame(4999, NULL, 0), VH_DROP_VEIL_REPLAY);
+	/* a jump past the whole window forgets it: the old highest is stale */
+	assert_int_equal(vh_dp_inject(dp, link_frame(5000 + 2048 + 100, NULL, 0)), 0);
+	wait_rx(rx + 4);
+	expect_drop(link_frame(5000, NULL, 0), VH_DROP_VEIL_REPLAY);
+	assert_int_equal(vh_dp_inject(dp, link_frame(5000 + 2048 + 99, NULL, 0)), 0);
+	wait_rx(rx + 5);
+}
+
 static void
 test_session_remove_and_slots(void **state)
 {
@@ -735,6 +779,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_inject_bad_port),
 		cmocka_unit_test(test_session_echo_on_workers),
 		cmocka_unit_test(test_session_replay_auth_keepalive),
+		cmocka_unit_test(test_session_replay_window_depth),
 		cmocka_unit_test(test_session_remove_and_slots),
 		cmocka_unit_test(test_forwarding_table),
 		cmocka_unit_test(test_relay_between_sessions),
