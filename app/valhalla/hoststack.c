@@ -189,9 +189,8 @@ same_prefix(const uint8_t *a, const uint8_t *b, unsigned int plen)
 	return bits == 0 || ((a[bytes] ^ b[bytes]) & (0xff << (8 - bits))) == 0;
 }
 
-/* Pick the port and next hop for dst: on-link by prefix, else a gateway. */
-static int
-route(struct node *n, int ip_ver, const uint8_t *dst, unsigned int *port, uint8_t *nh)
+int
+hoststack_route(struct node *n, int ip_ver, const uint8_t *dst, unsigned int *port, uint8_t *nh)
 {
 	unsigned int np = vh_dp_port_count(n->dp);
 
@@ -261,7 +260,7 @@ hoststack_send_udp(struct node *n, int ip_ver, const uint8_t *dst, uint16_t dpor
 	size_t cap;
 	int rc, flen;
 
-	rc = route(n, ip_ver, dst, &port, nh);
+	rc = hoststack_route(n, ip_ver, dst, &port, nh);
 	if (rc != 0)
 		return rc;
 	memcpy(f.dst, dst, ip_ver == 4 ? 4 : 16);

@@ -134,40 +134,28 @@ self_addr(struct node *n, char *out, size_t cap)
 	snprintf(out, cap, "/node");
 }
 
-static bool
-in_prefix6(const struct vh_config_prefix6 *p, const uint8_t *a)
-{
-	unsigned int full = p->plen / 8, rest = p->plen % 8;
-
-	if (memcmp(p->addr, a, full) != 0)
-		return false;
-	return rest == 0 || ((p->addr[full] ^ a[full]) & (0xff << (8 - rest))) == 0;
-}
-
 bool
 mesh_reachable(struct node *n, const char *addr)
 {
 	struct vh_pathaddr pa;
+	unsigned int port;
+	uint8_t nh[16];
 	char err[64];
 
-	if (vh_pathaddr_parse(addr, &pa, err, sizeof(err)) != 0 || pa.kind != VH_PATHADDR_UDP)
+	if (vh_pathaddr_parse(addr, &pa, err, sizeof(err)) != 0 || pa.kind != VH_PATHADDR_UDP ||
+		hoststack_route(n, pa.family, pa.addr, &port, nh) != 0)
 		return false;
-	for (unsigned int i = 0; i < n->cfg.n_ports; i++) {
-		const struct vh_config_port *p = &n->cfg.ports[i];
-		uint32_t a, mask;
+	/* not one of our own addresses */
+	for (unsigned int i = 0; i < vh_dp_port_count(n->dp); i++) {
+		const struct vh_net_if *ifc = &vh_dp_port(n->dp, i)->ifc;
 
-		if (pa.family == 4 && p->has_ipv4) {
-			memcpy(&a, pa.addr, 4);
-			mask = htonl(p->ipv4.plen == 32 ? ~0u : ~(~0u >> p->ipv4.plen));
-			if (p->has_gateway4 || ((a ^ p->ipv4.addr) & mask) == 0)
-				return a != p->ipv4.addr;
-		}
-		for (unsigned int j = 0; pa.family == 6 && j < p->n_ipv6; j++)
-			if (in_prefix6(&p->ipv6[j], pa.addr) &&
-				memcmp(p->ipv6[j].addr, pa.addr, 16) != 0)
-				return true;
+		if (pa.family == 4 && memcmp(&ifc->ip4, pa.addr, 4) == 0)
+			return false;
+		for (unsigned int a = 0; pa.family == 6 && a < ifc->n_ip6; a++)
+			if (memcmp(ifc->ip6[a], pa.addr, 16) == 0)
+				return false;
 	}
-	return false;
+	return true;
 }
 
 /* A session straight to a node whose address is on one of our links. */

@@ -135,6 +135,9 @@ int node_control_run(struct node *n);
 void hoststack_input(struct node *n, struct rte_mbuf *m);
 int hoststack_send_udp(struct node *n, int family, const uint8_t *dst, uint16_t dport,
 	const uint8_t *payload, uint16_t len);
+/* The port and next hop for dst: on-link by prefix, else a gateway. 0 or -ENETUNREACH. */
+int hoststack_route(struct node *n, int ip_ver, const uint8_t *dst, unsigned int *port,
+	uint8_t *nh);
 /* A UDP datagram to ff02::1 (all nodes) on one port, hop limit 1. */
 int hoststack_send_all_nodes(struct node *n, unsigned int port, uint16_t dport,
 	const uint8_t *payload, uint16_t len);

@@ -280,64 +280,17 @@ link_connect(struct node *n, const char *pathaddr)
 
 /* ---- the peer's keypairs in the data plane (docs/link-dataplane.md) ---- */
 
-static bool
-same_prefix(const uint8_t *a, const uint8_t *b, unsigned int plen)
-{
-	unsigned int bytes = plen / 8, bits = plen % 8;
-
-	if (memcmp(a, b, bytes) != 0)
-		return false;
-	return bits == 0 || ((a[bytes] ^ b[bytes]) & (0xff << (8 - bits))) == 0;
-}
-
-/* The next hop of ep as hoststack_send_udp() picks it: on-link, else a gateway. */
-static int
-next_hop_ip(struct node *n, const struct vh_veil_endpoint *ep, uint16_t *port, uint8_t *nh)
-{
-	static const uint8_t zero6[16];
-	unsigned int np = vh_dp_port_count(n->dp);
-
-	for (unsigned int pass = 0; pass < 2; pass++) {
-		for (unsigned int i = 0; i < np; i++) {
-			const struct vh_net_if *ifc = &vh_dp_port(n->dp, i)->ifc;
-			bool onlink = false;
-
-			*port = (uint16_t)i;
-			if (pass == 1 && ep->family == 4 && ifc->gw4 != 0) {
-				memcpy(nh, &ifc->gw4, 4);
-				return 0;
-			}
-			if (pass == 1 && ep->family == 6 && memcmp(ifc->gw6, zero6, 16) != 0) {
-				memcpy(nh, ifc->gw6, 16);
-				return 0;
-			}
-			if (pass == 1)
-				continue;
-			if (ep->family == 4)
-				onlink = ifc->ip4 != 0 && same_prefix((const uint8_t *)&ifc->ip4,
-								  ep->addr, ifc->ip4_plen);
-			else
-				onlink = ep->addr[0] == 0xfe && (ep->addr[1] & 0xc0) == 0x80;
-			for (unsigned int a = 0; ep->family == 6 && a < ifc->n_ip6; a++)
-				onlink = onlink ||
-					 same_prefix(ifc->ip6[a], ep->addr, ifc->ip6_plen[a]);
-			if (onlink) {
-				memcpy(nh, ep->addr, ep->family == 4 ? 4 : 16);
-				return 0;
-			}
-		}
-	}
-	return -ENETUNREACH;
-}
-
 /* Port and next-hop MAC for ep, if the neighbour cache has it. */
 static bool
 resolve(struct node *n, const struct vh_veil_endpoint *ep, uint16_t *port, uint8_t *mac)
 {
+	unsigned int p;
 	uint8_t nh[16];
 
-	return ep->family != 0 && next_hop_ip(n, ep, port, nh) == 0 &&
-	       vh_net_neigh_lookup(n->neigh[*port], ep->family, nh, mac, node_now_ms()) == 0;
+	if (ep->family == 0 || hoststack_route(n, ep->family, ep->addr, &p, nh) != 0)
+		return false;
+	*port = (uint16_t)p;
+	return vh_net_neigh_lookup(n->neigh[*port], ep->family, nh, mac, node_now_ms()) == 0;
 }
 
 struct link_dpkp *
