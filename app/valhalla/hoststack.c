@@ -249,15 +249,39 @@ queue_pending(struct node *n, struct rte_mbuf *m, unsigned int port, int ip_ver,
 	return -ENOBUFS;
 }
 
+/* A UDP frame for port, ready to inject; NULL with *err set on failure. */
+static struct rte_mbuf *
+udp_frame(struct node *n, unsigned int port, const struct vh_net_flow *f, const uint8_t *payload,
+	uint16_t len, int *err)
+{
+	struct rte_mbuf *m;
+	uint8_t *buf;
+	size_t cap;
+	int flen;
+
+	m = new_frame(n, &buf, &cap);
+	if (m == NULL) {
+		*err = -ENOBUFS;
+		return NULL;
+	}
+	flen = vh_net_udp_build(port_if(n, port), f, payload, len, buf, cap);
+	if (flen < 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
+		rte_pktmbuf_free(m);
+		*err = flen < 0 ? flen : -ENOSPC;
+		return NULL;
+	}
+	m->port = (uint16_t)vh_dp_port_id(n->dp, port);
+	return m;
+}
+
 int
 hoststack_send_udp(struct node *n, int ip_ver, const uint8_t *dst, uint16_t dport,
 	const uint8_t *payload, uint16_t len)
 {
 	struct vh_net_flow f = {.ip_ver = (uint8_t)ip_ver, .dport = dport};
-	uint8_t nh[16], *buf;
+	uint8_t nh[16];
 	struct rte_mbuf *m;
 	unsigned int port;
-	size_t cap;
 	int rc, flen;
 
 	rc = hoststack_route(n, ip_ver, dst, &port, nh);
@@ -269,15 +293,9 @@ hoststack_send_udp(struct node *n, int ip_ver, const uint8_t *dst, uint16_t dpor
 		vh_dp_count_drop(n->dp, VH_DROP_NO_NEIGHBOR);
 		return rc;
 	}
-	m = new_frame(n, &buf, &cap);
+	m = udp_frame(n, port, &f, payload, len, &flen);
 	if (m == NULL)
-		return -ENOBUFS;
-	flen = vh_net_udp_build(port_if(n, port), &f, payload, len, buf, cap);
-	if (flen < 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
-		rte_pktmbuf_free(m);
-		return flen < 0 ? flen : -ENOSPC;
-	}
-	m->port = (uint16_t)vh_dp_port_id(n->dp, port);
+		return flen;
 	if (rc == 0)
 		return vh_dp_inject(n->dp, m);
 	if (vh_net_neigh_solicit(n->neigh[port], ip_ver, nh, node_now_ms()) == 1)
@@ -292,8 +310,6 @@ hoststack_send_all_nodes(
 	static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
 	struct vh_net_flow f = {.ip_ver = 6, .ttl = 1, .dport = dport};
 	struct rte_mbuf *m;
-	uint8_t *buf;
-	size_t cap;
 	int flen;
 
 	if (port >= vh_dp_port_count(n->dp))
@@ -304,16 +320,8 @@ hoststack_send_all_nodes(
 	memcpy(f.dst, all_nodes, 16);
 	/* from the link-local address, as link-scope multicast should be */
 	memcpy(f.src, port_if(n, port)->ll6, 16);
-	m = new_frame(n, &buf, &cap);
-	if (m == NULL)
-		return -ENOBUFS;
-	flen = vh_net_udp_build(port_if(n, port), &f, payload, len, buf, cap);
-	if (flen < 0 || rte_pktmbuf_append(m, (uint16_t)flen) == NULL) {
-		rte_pktmbuf_free(m);
-		return flen < 0 ? flen : -ENOSPC;
-	}
-	m->port = (uint16_t)vh_dp_port_id(n->dp, port);
-	return vh_dp_inject(n->dp, m);
+	m = udp_frame(n, port, &f, payload, len, &flen);
+	return m != NULL ? vh_dp_inject(n->dp, m) : flen;
 }
 
 struct expire_ctx {
