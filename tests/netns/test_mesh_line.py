@@ -46,6 +46,7 @@ with nc.testbed(build, 'line5', 'test_mesh_line') as b:
             % (' '.join('%s>%s' % p for p in pairs), SESSION_WAIT_S,
                None if took is None else round(took, 2)), 'missing %s' % missing)
     if took is None:
+        mesh.explain_missing(b, missing)
         c.finish()
     c.check(mesh.peers_up(b, 'n1') == {ids['n2']}, 'n1\'s only link session is with n2',
             b.vhctl('n1', 'peers'))

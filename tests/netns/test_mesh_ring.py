@@ -62,6 +62,7 @@ with nc.testbed(build, 'ring5', 'test_mesh_ring') as b:
     c.check(took is not None, 'all five ring link sessions up within %d s (took %s s)'
             % (SESSION_WAIT_S, rnd(took)), 'missing %s' % missing)
     if took is None:
+        mesh.explain_missing(b, missing)
         c.finish()
     took, res, tries = mesh.wait_lookup(b, 'n1', ids['n3'], LOOKUP_WAIT_S)
     c.check(took is not None, 'n1 finds n3 through the DHT within %d s (took %s s, %d lookups)'

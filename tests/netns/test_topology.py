@@ -290,6 +290,17 @@ class CtlTest(unittest.TestCase):
                          {'a': 1})
 
 
+class LockTest(unittest.TestCase):
+    def test_second_holder_waits_then_gives_up(self):
+        with tempfile.NamedTemporaryFile() as f:
+            with bed.exclusive(path=f.name):
+                with self.assertRaises(bed.BedError):
+                    with bed.exclusive(timeout=0.3, path=f.name):
+                        pass
+            with bed.exclusive(timeout=0.3, path=f.name):
+                pass        # free again once the first holder left
+
+
 class EalTest(unittest.TestCase):
     def test_args(self):
         self.assertEqual(eal.eal_args('n1', 1, mode='nohuge'),

@@ -7,7 +7,9 @@ from any process; `down` also removes leftovers of earlier runs by name
 namespaces). See docs/testbed.md.
 """
 
+import contextlib
 import copy
+import fcntl
 import json
 import os
 import re
@@ -39,8 +41,40 @@ MESH_DEFAULTS = {
 }
 
 
+# Held (flock) by whoever runs a bed, so beds started by different people on one
+# machine wait for each other instead of tearing each other down as leftovers.
+# The netns tests take it in netns_common.testbed(); by hand: flock BED_LOCK CMD.
+BED_LOCK = '/run/valhalla-testbed.lock'
+
+
 class BedError(RuntimeError):
     pass
+
+
+@contextlib.contextmanager
+def exclusive(timeout=900.0, path=BED_LOCK):
+    """Hold BED_LOCK for the block, waiting up to `timeout` s for another bed to finish.
+
+    Not taken by Testbed itself: a caller already holding it (the netns tests)
+    would wait on itself, flock locks being per open file."""
+    with open(path, 'w') as f:
+        deadline = time.monotonic() + timeout
+        said = False
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise BedError('another test bed has held %s for %.0f s' % (path, timeout))
+                if not said:
+                    log('another test bed is running (%s held): waiting' % path)
+                    said = True
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 class Interrupted(BaseException):

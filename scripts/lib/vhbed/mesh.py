@@ -68,6 +68,23 @@ def wait_sessions(b, ids, pairs, timeout):
         time.sleep(0.2)
 
 
+def explain_missing(b, missing):
+    """Print the peers tables of the nodes in missing session pairs (for a failure)."""
+    for name in sorted({x for pair in missing for x in pair}):
+        try:
+            peers = b.vhctl(name, 'peers')['peers']
+            ctl_stats = b.vhctl(name, 'stats').get('control', {})
+        except ctl.CtlError as e:
+            print('%s: %s' % (name, e))
+            continue
+        for p in peers:
+            print('%s peer %s %s state %s handshakes %s drops %s' % (
+                name, p.get('address') or p.get('endpoint'), p.get('node_id'), p.get('state'),
+                p.get('handshakes'), p.get('drops')))
+        print('%s control: %s' % (name, {k: v for k, v in ctl_stats.items()
+                                         if 'link' in k or 'neigh' in k or 'arp' in k}))
+
+
 def lookup(b, name, node_id, timeout=10.0):
     """(exit code, result or None) of `vhctl lookup NODEID` on node `name`."""
     try:
