@@ -567,6 +567,13 @@ local_value(struct vh_dht *d, const uint8_t *key, vh_dht_lookup_cb cb, void *arg
 
 	if (d->published && id_eq(key, d->self)) {
 		rec = d->own;
+	} else if (s != NULL && s->expires > d->now && s->len > 0 &&
+		   s->bytes[0] == VH_DHT_ITEM_TAG) {
+		res.item = s->bytes; /* a signed item, checked when stored */
+		res.item_len = s->len;
+		if (cb != NULL)
+			cb(arg, &res);
+		return true;
 	} else if (s == NULL || s->expires <= d->now ||
 		   record_decode(s->bytes, s->len, &rec) != 0) {
 		return false;

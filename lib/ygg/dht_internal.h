@@ -123,6 +123,15 @@ int record_verify_sig(const struct vh_dht_record *rec, const uint8_t *buf, size_
 int record_check_time(
 	const struct vh_dht_record *rec, uint64_t now, uint64_t max_age_ms, uint64_t max_skew_ms);
 
+/* ---- signed items (dht_item.c) ---- */
+/* Structure (no signature, no clock), key computed: 0 or 1 + reject. */
+int item_decode(const uint8_t *buf, size_t len, struct vh_dht_item *it);
+int item_verify_sig(const struct vh_dht_item *it, const uint8_t *buf, size_t len);
+int item_check_time(
+	const struct vh_dht_item *it, uint64_t now, uint64_t max_age_ms, uint64_t max_skew_ms);
+void dht_store_item_to(struct vh_dht *d, const struct vh_dht_contact *to, size_t n,
+	const uint8_t *item, size_t len);
+
 /* ---- lookups (dht_lookup.c) ---- */
 
 enum cand_state { CAND_NEW, CAND_INFLIGHT, CAND_DONE, CAND_FAILED };
@@ -133,7 +142,7 @@ struct cand {
 	uint8_t depth; /* 1 = from the own table */
 };
 
-enum lookup_kind { LK_NODE, LK_VALUE, LK_PUBLISH };
+enum lookup_kind { LK_NODE, LK_VALUE, LK_PUBLISH, LK_PUT };
 
 struct lookup {
 	uint32_t id; /* 0 = free slot */
@@ -149,6 +158,8 @@ struct lookup {
 	bool found;
 	uint64_t started;
 	struct vh_dht_record rec;
+	uint8_t item[VH_DHT_REC_MAX]; /* LK_VALUE: the item found; LK_PUT: the item to store */
+	uint16_t item_len;
 };
 
 /* ---- the instance (dht.c) ---- */

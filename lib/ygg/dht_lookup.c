@@ -117,7 +117,9 @@ finish(struct vh_dht *d, struct lookup *l)
 	res.responses = copy.responses;
 	res.timeouts = copy.timeouts;
 	res.elapsed_ms = d->now - copy.started;
-	res.record = copy.kind == LK_VALUE && copy.found ? &copy.rec : NULL;
+	res.record = copy.kind == LK_VALUE && copy.found && copy.item_len == 0 ? &copy.rec : NULL;
+	res.item = copy.kind == LK_VALUE && copy.found && copy.item_len > 0 ? copy.item : NULL;
+	res.item_len = res.item != NULL ? copy.item_len : 0;
 	if (copy.found)
 		d->st.lookups_found++;
 	else
@@ -126,6 +128,8 @@ finish(struct vh_dht *d, struct lookup *l)
 		d->booting = false;
 	if (copy.kind == LK_PUBLISH)
 		dht_store_to(d, closest, res.nclosest);
+	if (copy.kind == LK_PUT && copy.item_len > 0)
+		dht_store_item_to(d, closest, res.nclosest, copy.item, copy.item_len);
 	if (copy.cb != NULL)
 		copy.cb(copy.arg, &res);
 }
@@ -209,11 +213,39 @@ lookup_start(struct vh_dht *d, uint8_t kind, const uint8_t *target, unsigned fla
 	return (int)id;
 }
 
+/* A signed item in a VALUE answer: kept whole when fully valid for the key. */
+static int
+item_ok(struct vh_dht *d, struct lookup *l, const struct vh_dht_msg *m)
+{
+	struct vh_dht_item it;
+	int rc = item_decode(m->rec, m->rec_len, &it);
+
+	if (rc == 0 && !id_eq(it.key, l->target))
+		rc = 1 + VH_DHT_REJ_WRONG_KEY;
+	if (rc == 0)
+		rc = item_check_time(&it, d->now, d->lim.max_age_ms, d->lim.max_skew_ms);
+	if (rc == 0)
+		rc = item_verify_sig(&it, m->rec, m->rec_len);
+	if (rc == 0) {
+		memcpy(l->item, m->rec, m->rec_len);
+		l->item_len = m->rec_len;
+	}
+	return rc;
+}
+
 /* A record in a VALUE answer: counted and dropped unless fully valid. */
 static bool
 value_ok(struct vh_dht *d, struct lookup *l, const struct vh_dht_msg *m)
 {
-	int rc = record_decode(m->rec, m->rec_len, &l->rec);
+	int rc;
+
+	if (m->rec_len > 0 && m->rec[0] == VH_DHT_ITEM_TAG) {
+		rc = item_ok(d, l, m);
+		if (rc != 0)
+			d->st.rec_rejected[rc - 1]++;
+		return rc == 0;
+	}
+	rc = record_decode(m->rec, m->rec_len, &l->rec);
 
 	if (rc == 0 && !id_eq(l->rec.node_id, l->target))
 		rc = 1 + VH_DHT_REJ_WRONG_KEY;

@@ -80,6 +80,7 @@ fill(struct stored *e, const uint8_t *src, const struct vh_dht_record *rec, cons
 {
 	uint64_t end = rec->timestamp_ms + lim->max_age_ms;
 
+	/* an item's key is in node_id (see item_as_record) */
 	memcpy(e->key, rec->node_id, VH_DHT_ID_LEN);
 	memcpy(e->src, src, VH_DHT_ID_LEN);
 	e->seq = rec->seq;
@@ -107,13 +108,40 @@ against_existing(struct stored *old, const struct vh_dht_record *rec, const uint
 	return 0;
 }
 
+/*
+ * A signed item, seen through the fields the store keeps of a record: its
+ * key in place of the NodeID, its sequence and timestamp.
+ */
+static int
+item_as_record(const uint8_t *buf, size_t len, struct vh_dht_record *rec, struct vh_dht_item *it)
+{
+	int rc = item_decode(buf, len, it);
+
+	if (rc != 0)
+		return rc;
+	memcpy(rec->node_id, it->key, VH_DHT_ID_LEN);
+	rec->seq = it->seq;
+	rec->timestamp_ms = it->timestamp_ms;
+	return 0;
+}
+
+static int
+verify(const uint8_t *buf, size_t len, const struct vh_dht_record *rec,
+	const struct vh_dht_item *it)
+{
+	return buf[0] == VH_DHT_ITEM_TAG ? item_verify_sig(it, buf, len)
+					 : record_verify_sig(rec, buf, len);
+}
+
 int
 store_put(struct store *s, const uint8_t *src, const uint8_t *buf, size_t len, uint64_t now,
 	const struct store_limits *lim, int *what)
 {
 	struct vh_dht_record rec;
+	struct vh_dht_item it;
 	struct stored *e;
-	int rc = record_decode(buf, len, &rec);
+	int rc = len > 0 && buf[0] == VH_DHT_ITEM_TAG ? item_as_record(buf, len, &rec, &it)
+						      : record_decode(buf, len, &rec);
 
 	if (rc == 0)
 		rc = record_check_time(&rec, now, lim->max_age_ms, lim->max_skew_ms);
@@ -129,7 +157,7 @@ store_put(struct store *s, const uint8_t *src, const uint8_t *buf, size_t len, u
 	} else if (count_source(s, src) >= s->per_source) {
 		return 1 + VH_DHT_REJ_SOURCE_LIMIT;
 	}
-	rc = record_verify_sig(&rec, buf, len);
+	rc = verify(buf, len, &rec, &it);
 	if (rc != 0)
 		return rc;
 	*what = e != NULL ? 1 : 0;

@@ -210,6 +210,10 @@ struct vh_dht_lookup_result {
 	size_t nclosest; /**< responders, closest first, at most k */
 	const struct vh_dht_contact *closest;
 	const struct vh_dht_record *record; /**< FIND_VALUE when found, else NULL */
+	/** FIND_VALUE of a signed item (vh_dht_item_key) when found: the checked
+	 * item as stored (decode it with vh_dht_item_check), else NULL */
+	const uint8_t *item;
+	size_t item_len;
 };
 
 /** Lookup completion; called exactly once per lookup that was started. */
@@ -453,6 +457,56 @@ int vh_overlay_decode(const uint8_t *buf, size_t len, struct vh_overlay_hdr *h);
  *         relay answers "hop limit exceeded" instead), -EBADMSG
  */
 int vh_overlay_hop(uint8_t *buf, size_t len);
+
+/* ---- signed items (dht_item.c, docs/dht.md "Signed items") ---- */
+
+/** First byte of an item (a location record starts with VH_DHT_VERSION). */
+#define VH_DHT_ITEM_TAG 0x49
+/** Item header: tag, salt length, value length (u16), public key, seq, timestamp. */
+#define VH_DHT_ITEM_HDR 52
+#define VH_DHT_ITEM_SALT_MAX 16
+#define VH_DHT_ITEM_VALUE_MAX 256
+/** Domain separation prefix of the item signature. */
+#define VH_DHT_ITEM_SIG_PREFIX "vh-ygg-item-v1"
+
+/** A signed item, decoded. */
+struct vh_dht_item {
+	uint8_t pub[VH_DHT_PUB_LEN]; /**< signer (filled in by sign) */
+	uint64_t seq;                /**< higher replaces lower */
+	uint64_t timestamp_ms;       /**< Unix ms, checked like a location record's */
+	uint8_t salt_len;            /**< 0..VH_DHT_ITEM_SALT_MAX */
+	uint8_t salt[VH_DHT_ITEM_SALT_MAX];
+	uint16_t value_len;          /**< 1..VH_DHT_ITEM_VALUE_MAX */
+	const uint8_t *value;        /**< points into the encoded item */
+	uint8_t key[VH_DHT_ID_LEN];  /**< SHA-256(NodeID || salt), filled in */
+};
+
+/** The DHT key of an item: SHA-256(SHA-256(public key) || salt). */
+void vh_dht_item_key(const uint8_t node_id[VH_DHT_ID_LEN], const uint8_t *salt, size_t salt_len,
+	uint8_t key[VH_DHT_ID_LEN]);
+
+/**
+ * Sign and encode an item: pub from @p sk, the rest from @p it (value,
+ * salt, seq, timestamp); it->key and it->value (into @p out) are set.
+ * @return bytes written, -EINVAL, -EMSGSIZE
+ */
+int vh_dht_item_sign(
+	struct vh_dht_item *it, const uint8_t sk[VH_DHT_SEC_LEN], uint8_t *out, size_t cap);
+
+/**
+ * Decode and check an item: structure, timestamp (as vh_dht_record_check),
+ * signature. @return 0, or 1 + enum vh_dht_reject
+ */
+int vh_dht_item_check(const uint8_t *buf, size_t len, uint64_t now, uint64_t max_age_ms,
+	uint64_t max_skew_ms, struct vh_dht_item *it);
+
+/**
+ * Store an item in the DHT: kept locally and STOREd on the k nodes closest
+ * to its key (a lookup). Anyone can read it with vh_dht_find_value(key).
+ * @return 0, -EINVAL (not a valid item), -EBUSY, -ENETUNREACH (the local
+ *         copy is kept)
+ */
+int vh_dht_put_item(struct vh_dht *dht, const uint8_t *buf, size_t len, uint64_t now);
 
 #ifdef __cplusplus
 }
