@@ -125,11 +125,3 @@ vh_aead_destroy(struct vh_aead *a)
 	if (a != NULL)
 		a->ops->destroy(a);
 }
-
-void
-vh_aead_nonce(uint8_t nonce[VH_AEAD_NONCE_LEN], uint64_t counter)
-{
-	memset(nonce, 0, 4);
-	for (int i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
-}

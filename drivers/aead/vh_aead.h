@@ -20,7 +20,9 @@
 #ifndef VH_AEAD_H
 #define VH_AEAD_H
 
+#include <endian.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -139,9 +141,17 @@ void vh_aead_destroy(struct vh_aead *a);
 
 /**
  * Build the transport nonce for a packet counter: 4 zero bytes, then the
- * counter in little-endian (Noise, WireGuard).
+ * counter in little-endian (Noise, WireGuard). Inline: the workers build
+ * two per packet.
  */
-void vh_aead_nonce(uint8_t nonce[VH_AEAD_NONCE_LEN], uint64_t counter);
+static inline void
+vh_aead_nonce(uint8_t nonce[VH_AEAD_NONCE_LEN], uint64_t counter)
+{
+	uint64_t le = htole64(counter);
+
+	memset(nonce, 0, 4);
+	memcpy(nonce + 4, &le, sizeof(le));
+}
 
 #ifdef __cplusplus
 }
