@@ -60,16 +60,23 @@ is_overlay(const uint8_t *in, uint16_t len)
 }
 
 /* Remember a source other than the session's endpoint (roaming hint). */
+/* Same address; constant lengths, so the compiler compares in registers. */
+static inline bool
+same_ip(const uint8_t *a, const uint8_t *b, uint8_t ip_ver)
+{
+	return ip_ver == 4 ? memcmp(a, b, 4) == 0 : memcmp(a, b, 16) == 0;
+}
+
 static inline void
 note_source(struct dp_session *s, const struct vh_net_pkt *pkt)
 {
 	unsigned int alen = pkt->ip_ver == 4 ? 4 : 16;
 
 	if (likely(s->ep.has_endpoint && pkt->ip_ver == s->ep.ip_ver &&
-		    pkt->sport == s->ep.dst_port && memcmp(pkt->src, s->ep.dst_ip, alen) == 0))
+		    pkt->sport == s->ep.dst_port && same_ip(pkt->src, s->ep.dst_ip, pkt->ip_ver)))
 		return;
 	if (s->src_ip_ver == pkt->ip_ver && s->src_port == pkt->sport &&
-		memcmp(s->src_ip, pkt->src, alen) == 0)
+		same_ip(s->src_ip, pkt->src, pkt->ip_ver))
 		return;
 	memcpy(s->src_ip, pkt->src, alen);
 	s->src_port = pkt->sport;
