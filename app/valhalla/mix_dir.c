@@ -6,14 +6,63 @@
  * node with the mix on asks the mixnodes it knows (config mix.nodes,
  * `vhctl mix nodes add`) for the current and the next epoch's descriptors,
  * verifies them and builds the epoch's stratified topology from them when
- * it picks a path. The DHT does not carry descriptors yet.
+ * it picks a path. Descriptors also go into the DHT as signed items under
+ * SHA-256(NodeID || "mix" || epoch) (lib/ygg dht_item.c): a mixnode puts
+ * each one there, a client looks them up there first and asks the mixnode
+ * directly only after DIR_DHT_TRIES lookups found nothing.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "mesh_priv.h" /* the node's DHT instance (n->mesh->dht) */
 #include "mix_priv.h"
 
 /* Ask again this often while a descriptor is missing. */
 #define DIR_RETRY_MS 1000
+/* DHT lookups that found nothing before asking the mixnode itself. */
+#define DIR_DHT_TRIES 3
+/* A descriptor is put in the DHT again this often (nodes come and go). */
+#define DIR_REPUT_MS 30000
+/* Item salt: "mix" and the epoch (u64 BE). */
+#define SALT_LEN 11
+
+static void
+salt_of(uint64_t epoch, uint8_t salt[SALT_LEN])
+{
+	memcpy(salt, "mix", 3);
+	vh_put_be64(salt + 3, epoch);
+}
+
+static struct vh_dht *
+dht_of(struct mix *m)
+{
+	return m->n->mesh != NULL ? m->n->mesh->dht : NULL;
+}
+
+/* Put our descriptor of slot s in the DHT (a signed item). */
+static void
+put_desc(struct mix *m, unsigned int s, uint64_t now_ms)
+{
+	struct vh_dht_item it = {.salt_len = SALT_LEN};
+	uint8_t buf[VH_DHT_REC_MAX];
+	struct vh_dht *d = dht_of(m);
+	int len;
+
+	if (d == NULL || m->desc_len[s] == 0)
+		return;
+	it.timestamp_ms = it.seq = mix_unix_ms(); /* a newer put wins */
+	salt_of(m->desc_epoch[s], it.salt);
+	it.value = m->desc[s];
+	it.value_len = (uint16_t)m->desc_len[s];
+	len = vh_dht_item_sign(&it, m->n->id.ed_sec, buf, sizeof(buf));
+	if (len > 0 && vh_dht_put_item(d, buf, (size_t)len, it.timestamp_ms) == 0) {
+		m->desc_put_ms[s] = now_ms;
+		m->cnt.desc_put++;
+	} else {
+		m->desc_put_ms[s] = now_ms - DIR_REPUT_MS + DIR_RETRY_MS; /* again in 1 s */
+		m->cnt.desc_put_failed++;
+	}
+}
 
 int
 mix_dir_sign(struct mix *m, uint64_t epoch)
@@ -33,6 +82,7 @@ mix_dir_sign(struct mix *m, uint64_t epoch)
 		return len;
 	m->desc_len[s] = (size_t)len;
 	m->desc_epoch[s] = epoch;
+	m->desc_put_ms[s] = 0;
 	m->cnt.desc_signed++;
 	return 0;
 }
@@ -56,6 +106,79 @@ mix_dir_add(struct mix *m, const uint8_t *id)
 	return 0;
 }
 
+/* What a DHT lookup of a descriptor needs when it ends. */
+struct dht_ask {
+	uint8_t id[MIX_ID_LEN];
+	uint64_t epoch;
+};
+
+static void accept_desc(struct mix *m, const uint8_t *src, const uint8_t *p, size_t len);
+
+static struct mix_dir *
+dir_find(struct mix *m, const uint8_t *id)
+{
+	for (unsigned int i = 0; i < MIX_DIR_MAX; i++)
+		if (m->dir[i].used && memcmp(m->dir[i].id, id, MIX_ID_LEN) == 0)
+			return &m->dir[i];
+	return NULL;
+}
+
+/* A descriptor lookup ended: the item's signer is the mixnode (its key is). */
+static void
+dht_done(void *arg, const struct vh_dht_lookup_result *res)
+{
+	struct dht_ask *a = arg;
+	struct mix *m = mix_get();
+	struct vh_dht_item it;
+	struct mix_dir *e = m != NULL ? dir_find(m, a->id) : NULL;
+	uint8_t msg[1 + VH_DHT_ITEM_VALUE_MAX];
+
+	if (e != NULL)
+		e->dht_pending = false;
+	if (e != NULL && res->item != NULL &&
+		vh_dht_item_check(res->item, res->item_len, 0, 0, 0, &it) == 0) {
+		msg[0] = VH_DP_MIX_DESC;
+		memcpy(msg + 1, it.value, it.value_len);
+		e->dht_misses = 0;
+		m->cnt.desc_from_dht++;
+		accept_desc(m, a->id, msg, 1 + it.value_len);
+	} else if (e != NULL) {
+		e->dht_misses++;
+		m->cnt.dht_misses++;
+	}
+	free(a);
+}
+
+/* Look the descriptor up in the DHT; false when that cannot be done now. */
+static bool
+ask_dht(struct mix *m, struct mix_dir *e, uint64_t epoch)
+{
+	struct vh_dht *d = dht_of(m);
+	uint8_t salt[SALT_LEN], key[VH_DHT_ID_LEN];
+	struct dht_ask *a;
+
+	if (d == NULL || e->dht_misses >= DIR_DHT_TRIES)
+		return false;
+	if (e->dht_pending)
+		return true;
+	a = malloc(sizeof(*a));
+	if (a == NULL)
+		return false;
+	memcpy(a->id, e->id, MIX_ID_LEN);
+	a->epoch = epoch;
+	salt_of(epoch, salt);
+	vh_dht_item_key(e->id, salt, sizeof(salt), key);
+	e->dht_pending = true;
+	m->cnt.dht_lookups++;
+	/* a local copy answers at once, before this returns */
+	if (vh_dht_find_value(d, key, dht_done, a, mix_unix_ms()) < 0) {
+		e->dht_pending = false;
+		free(a);
+		return false;
+	}
+	return true;
+}
+
 static void
 ask(struct mix *m, struct mix_dir *e, uint64_t epoch, uint64_t now_ms)
 {
@@ -63,6 +186,10 @@ ask(struct mix *m, struct mix_dir *e, uint64_t epoch, uint64_t now_ms)
 
 	vh_put_be64(req + 1, epoch);
 	e->asked_ms = now_ms;
+	if (ask_dht(m, e, epoch))
+		return;
+	/* the DHT had nothing several times (or is off): ask the mixnode */
+	e->dht_misses = 0;
 	if (mix_is_self(m, e->id)) {
 		mix_dir_input(m, e->id, req, sizeof(req));
 		return;
@@ -80,6 +207,10 @@ mix_dir_tick(struct mix *m, uint64_t now_ms)
 	if (now_ms - m->last_dir_ms < 100)
 		return;
 	m->last_dir_ms = now_ms;
+	for (unsigned int s = 0; m->mixnode && s < 2; s++)
+		if (m->desc_len[s] != 0 &&
+			(m->desc_put_ms[s] == 0 || now_ms - m->desc_put_ms[s] >= DIR_REPUT_MS))
+			put_desc(m, s, now_ms);
 	for (unsigned int i = 0; i < MIX_DIR_MAX; i++) {
 		struct mix_dir *d = &m->dir[i];
 

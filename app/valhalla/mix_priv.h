@@ -50,6 +50,11 @@
 	X(desc_requested)    \
 	X(desc_accepted)     \
 	X(desc_rejected)     \
+	X(desc_put)          \
+	X(desc_put_failed)   \
+	X(desc_from_dht)     \
+	X(dht_lookups)       \
+	X(dht_misses)        \
 	X(dp_key_sets)       \
 	X(dp_key_capture_failed)
 
@@ -66,6 +71,8 @@ struct mix_dir {
 	bool valid[2];
 	struct vh_mix_descriptor d[2];
 	uint64_t asked_ms;
+	unsigned int dht_misses; /* DHT lookups without the descriptor, in a row */
+	bool dht_pending;
 };
 
 /* A packet the control lcore holds for its delay: [kind][Sphinx packet]. */
@@ -118,6 +125,7 @@ struct mix {
 	uint8_t desc[2][VH_MIX_DESC_MAX];
 	size_t desc_len[2];
 	uint64_t desc_epoch[2];
+	uint64_t desc_put_ms[2]; /* last put in the DHT, 0 = not yet */
 	struct mix_dir dir[MIX_DIR_MAX];
 	struct vh_mix_wheel *wheel;
 	struct rte_timer timer;

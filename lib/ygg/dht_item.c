@@ -8,7 +8,7 @@
  * NodeID can find the item; it stays bound to the key because the NodeID is
  * SHA-256 of it. Items travel in the same STORE / FIND_VALUE / VALUE
  * messages and the same bounded store as location records, told apart by
- * their first byte (docs/dht.md "Signed items").
+ * their first byte (docs/mix-node.md "Descriptors in the DHT").
  */
 #include <errno.h>
 #include <sodium.h>

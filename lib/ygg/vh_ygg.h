@@ -458,7 +458,7 @@ int vh_overlay_decode(const uint8_t *buf, size_t len, struct vh_overlay_hdr *h);
  */
 int vh_overlay_hop(uint8_t *buf, size_t len);
 
-/* ---- signed items (dht_item.c, docs/dht.md "Signed items") ---- */
+/* ---- signed items (dht_item.c, docs/mix-node.md "Descriptors in the DHT") ---- */
 
 /** First byte of an item (a location record starts with VH_DHT_VERSION). */
 #define VH_DHT_ITEM_TAG 0x49
