@@ -4,6 +4,8 @@
  * answers a lone ECHO_REQUEST on the spot (the overlay's ping never leaves
  * the worker) and punts everything else to the control lcore.
  */
+#include <errno.h>
+
 #include "vh_bifrost.h"
 
 #include "dp_priv.h"
@@ -38,12 +40,13 @@ bifrost_one(const struct vh_dp *dp, struct rte_mbuf *m)
 	size_t len = meta->pkt.payload_len;
 	int rc;
 
-	/* the common case first: a lone echo is recognised from its header */
+	/* the common case first: a lone echo is recognised from its header;
+	 * anything else it has validated already (-ENOMSG: valid, not an echo) */
 	rc = vh_bifrost_echo_reply_inplace(dgram, len);
-	if (rc < 0)
-		rc = vh_bifrost_validate(dgram, len);
-	else if (rc == 0)
+	if (rc == 0)
 		goto reply;
+	if (rc == -ENOMSG)
+		rc = VH_DROP_NONE;
 	if (unlikely(rc != VH_DROP_NONE)) {
 		meta->reason = (uint16_t)rc;
 		return BIN_DROP;

@@ -8,6 +8,8 @@
  * anything else (handshake-layer control, echo replies, ...) is punted to
  * the control lcore already opened, with the session it came in.
  */
+#include <errno.h>
+
 #include <rte_byteorder.h>
 
 #include "vh_bifrost.h"
@@ -50,13 +52,13 @@ open_op(struct rte_mbuf *m, struct vh_aead_op *op)
 	return true;
 }
 
-/* A lone Bifrost DATA frame carrying at least an overlay header. */
+/* A lone Bifrost DATA frame carrying at least an overlay header (the
+ * datagram was validated already). */
 static inline bool
 is_overlay(const uint8_t *in, uint16_t len)
 {
 	return len >= VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN && in[3] == VH_BIFROST_DATA &&
-	       vh_get_be32(in + 4) == (uint32_t)(len - VH_BIFROST_HDR_LEN) &&
-	       vh_bifrost_validate(in, len) == VH_DROP_NONE;
+	       vh_get_be32(in + 4) == (uint32_t)(len - VH_BIFROST_HDR_LEN);
 }
 
 /* Remember a source other than the session's endpoint (roaming hint). */
@@ -105,6 +107,7 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op, struct run_acc *acc)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
 	struct dp_session *s = meta->session;
+	int rc;
 
 	if (op->status != 0) {
 		__atomic_fetch_add(&s->auth_failed, 1, __ATOMIC_RELAXED);
@@ -125,9 +128,12 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op, struct run_acc *acc)
 		return LIN_DONE;
 	}
 	meta->relay = 0;
-	if (vh_bifrost_echo_reply_inplace((uint8_t *)op->dst, meta->inner_len) == 0)
+	/* 0: a lone echo request, answered; -ENOMSG: a valid datagram that is
+	 * not one (validated on the way, so is_overlay() need not again) */
+	rc = vh_bifrost_echo_reply_inplace((uint8_t *)op->dst, meta->inner_len);
+	if (rc == 0)
 		return LIN_ENCRYPT;
-	if (is_overlay(op->dst, meta->inner_len))
+	if (rc == -ENOMSG && is_overlay(op->dst, meta->inner_len))
 		return LIN_FWD;
 	return punt_opened(m, op);
 }
