@@ -329,14 +329,13 @@ mix_tick(struct node *n, uint64_t now_ms)
 {
 	struct mix *m = mix_state;
 
-	RTE_SET_USED(n);
 	if (m == NULL)
 		return;
 	if (!m->timer_on)
 		timer_start(m);
 	keys_tick(m);
 	mix_dir_tick(m, now_ms);
-	if (m->client)
+	if (m->client || n->cfg.mix.lambda_l_milli > 0)
 		mix_client_tick(m, now_ms);
 }
 

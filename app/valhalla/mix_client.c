@@ -5,7 +5,9 @@
  * queue is empty), loop and drop cover on their own Poisson streams
  * (lambda_L, lambda_D); with lambda_P 0 a message is sent at once. SURB
  * secrets are kept by ID until the reply or the end of the key's grace;
- * deliveries and replies wait in a queue for `vhctl mix recv`.
+ * deliveries and replies wait in a queue for `vhctl mix recv`. A mixnode
+ * that is not a client runs only the loop stream (Loopix's lambda_M, rate
+ * lambda_l_milli), through the mixnodes of its directory.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@ sphinx_send(struct mix *m, const uint8_t *first, const uint8_t *pkt, bool twice)
 
 	buf[0] = VH_DP_MIX_SPHINX;
 	memcpy(buf + 1, pkt, m->geo.packet_len);
-	/* mix_dir_path never puts us on a path, but a mixnode-client might be */
+	/* a mixnode's own loop may enter at itself: the control lcore's path */
 	if (mix_is_self(m, first)) {
 		mix_path_input(m, first, buf, 1 + m->geo.packet_len);
 		rc = 0;
@@ -178,6 +180,9 @@ sched_start(struct mix *m, uint64_t now_ns)
 		.lambda_d = c->mix.lambda_d_milli / 1000.0,
 	};
 
+	/* a mixnode alone sends only loops (Loopix's lambda_M) */
+	if (!m->client)
+		sc.lambda_p = sc.lambda_d = 0;
 	return vh_mix_sched_init(&m->sched, &sc, now_ns, mix_rng, NULL);
 }
 

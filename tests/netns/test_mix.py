@@ -19,6 +19,9 @@ layer x1 x2, exit z1 z2 and clients c1 c2 (docs/mix-node.md).
    Kolmogorov-Smirnov D below the alpha = 0.01 critical value (held times
    less half a 1 ms wheel tick; the delays asked for are tested too); the
    same test rejects means of 20 and 80 ms; no packet left before its delay.
+6. Mixnode e1 sends loop cover of its own (Loopix lambda_M) and gets it
+   back; the loops whose entry is e1 itself are unwrapped and delayed by the
+   control lcore's Sphinx path (mix_path.c), the rest by the workers.
 """
 import math
 import os
@@ -108,7 +111,7 @@ with nc.testbed(build, 'mix8', 'test_mix') as b:
                 mesh.wait_lookup(b, a, ids[z], 10)
 
     # 1. descriptors
-    for cl in CLIENTS:
+    for cl in CLIENTS + ['e1']:   # e1 sends loop cover of its own
         b.vhctl(cl, 'mix', 'nodes', 'add', *[ids[m] for m in MIXNODES])
     t0 = time.monotonic()
     ready = False
@@ -212,6 +215,13 @@ with nc.testbed(build, 'mix8', 'test_mix') as b:
             % (MEAN_MS, d_ok, crit))
     c.check(d_lo > crit and d_hi > crit, 'and the same test rejects Exp(%g) (D = %.4f) and '
             'Exp(%g) (D = %.4f)' % (MEAN_MS / 2, d_lo, MEAN_MS * 2, d_hi))
+    e1 = b.vhctl('e1', 'mix', 'status')['control']
+    c.check(e1['sent_loop'] > 0 and e1['loops_received'] > 0 and e1['sent_drop'] == 0,
+            'mixnode e1 sends loop cover (lambda_M) and gets it back: %d sent, %d back'
+            % (e1['sent_loop'], e1['loops_received']))
+    c.check(e1['unwrapped'] > 0 and e1['forwarded'] > 0,
+            'loops entering at e1 itself go through the control lcore\'s Sphinx path: '
+            '%d unwrapped, %d forwarded there' % (e1['unwrapped'], e1['forwarded']))
     for n in ['c1', 'e1', 'x1', 'z2']:
         print('%s: %r' % (n, b.vhctl(n, 'mix', 'status')['control']))
 
