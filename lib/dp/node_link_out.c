@@ -90,18 +90,49 @@ reply_headers(uint8_t *frame, const struct vh_net_pkt *pkt)
 	u[6] = u[7] = 0;
 }
 
-/* Headers vh_net_udp_build() wrote for an empty payload, grown to len. */
-static inline void
-grow_udp4(uint8_t *out, uint16_t len)
+/*
+ * Ethernet + IPv4 + UDP in front of a relayed sealed datagram of len bytes:
+ * the bytes vh_net_udp_build() writes (source ifc's MAC, address and
+ * overlay port; DF, id 0, TTL 64), but with no UDP checksum (as in
+ * reply_headers()) and the header checksum summed from the field values in
+ * registers: summing the header just written reads back narrower stores,
+ * which stalls store forwarding (a quarter of vh_net_udp_build() in perf).
+ */
+static inline int
+udp4_headers(uint8_t *out, const struct dp_endpoint *ep, const struct vh_net_if *ifc, uint16_t len)
 {
-	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(out + RTE_ETHER_HDR_LEN);
+	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)out;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eh + 1);
 	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip + 1);
+	uint16_t tl = (uint16_t)(sizeof(*ip) + sizeof(*u) + len);
+	uint32_t src = rte_be_to_cpu_32(ifc->ip4), dst, sum;
 
-	ip->total_length = rte_cpu_to_be_16(rte_be_to_cpu_16(ip->total_length) + len);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	u->dgram_len = rte_cpu_to_be_16(rte_be_to_cpu_16(u->dgram_len) + len);
-	u->dgram_cksum = 0; /* none, as in reply_headers() */
+	if (src == 0)
+		return -EINVAL;
+	memcpy(&dst, ep->dst_ip, 4);
+	dst = rte_be_to_cpu_32(dst);
+	sum = (RTE_IPV4_VHL_DEF << 8) + tl + RTE_IPV4_HDR_DF_FLAG + (64 << 8 | IPPROTO_UDP) +
+	      (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	memcpy(eh->dst_addr.addr_bytes, ep->dst_mac, 6);
+	memcpy(eh->src_addr.addr_bytes, ifc->mac, 6);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	ip->type_of_service = 0;
+	ip->total_length = rte_cpu_to_be_16(tl);
+	ip->packet_id = 0;
+	ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip->time_to_live = 64;
+	ip->next_proto_id = IPPROTO_UDP;
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+	ip->src_addr = ifc->ip4;
+	ip->dst_addr = rte_cpu_to_be_32(dst);
+	u->src_port = rte_cpu_to_be_16(ifc->udp_port);
+	u->dst_port = rte_cpu_to_be_16(ep->dst_port);
+	u->dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*u) + len));
+	u->dgram_cksum = 0;
+	return 0;
 }
 
 /*
@@ -127,18 +158,13 @@ to_endpoint(const struct vh_dp *dp, struct rte_mbuf *m)
 	}
 	/* drop any Ethernet padding the frame arrived with */
 	rte_pktmbuf_trim(m, rte_pktmbuf_data_len(m) - (new_hdr + len));
-	memcpy(f.dst_mac, ep->dst_mac, sizeof(f.dst_mac));
-	memcpy(f.dst, ep->dst_ip, sizeof(f.dst));
 	out = rte_pktmbuf_mtod(m, uint8_t *);
 	m->port = port->port_id;
-	if (ep->ip_ver == 4) {
-		/* headers only (lib/net picks the addresses), then the lengths:
-		 * the sealed datagram is neither moved nor summed */
-		if (vh_net_udp_build(&port->conf.ifc, &f, NULL, 0, out, new_hdr) < 0)
-			return -EINVAL;
-		grow_udp4(out, len);
-		return 0;
-	}
+	/* IPv4: the sealed datagram is neither moved nor summed */
+	if (ep->ip_ver == 4)
+		return udp4_headers(out, ep, &port->conf.ifc, len);
+	memcpy(f.dst_mac, ep->dst_mac, sizeof(f.dst_mac));
+	memcpy(f.dst, ep->dst_ip, sizeof(f.dst));
 	if (vh_net_udp_build(&port->conf.ifc, &f, out + new_hdr, len, out, new_hdr + len) < 0)
 		return -EINVAL;
 	return 0;
