@@ -360,7 +360,10 @@ mesh_datagram(struct node *n, const uint8_t *from, uint8_t *p, size_t len)
 	}
 	/* our own hop limit is the usual start: the difference is the distance */
 	hops = h.hop_limit <= n->cfg.dht.hop_limit ? n->cfg.dht.hop_limit - h.hop_limit + 1 : 1;
-	if (memcmp(h.src, from, MESH_ID_LEN) != 0 && !mesh_is_self(n, h.src))
+	/* only control packets start at the configured limit (traceroute probes
+	 * start low and would read as far away) */
+	if (h.payload_type == VH_OVERLAY_T_CONTROL && memcmp(h.src, from, MESH_ID_LEN) != 0 &&
+		!mesh_is_self(n, h.src))
 		mesh_route_learn(n, h.src, from, hops, true, now);
 	if (!mesh_is_self(n, h.dst)) {
 		/* the frame starts 8 bytes before the overlay header */
