@@ -643,3 +643,9 @@ mesh_send_packet(struct node *n, const uint8_t *dst, uint8_t type, const uint8_t
 		return -ENOTCONN;
 	return mesh_send(n, dst, type, 0, (uint8_t)n->cfg.dht.hop_limit, pl, len);
 }
+
+struct vh_dht *
+mesh_dht(struct node *n)
+{
+	return n->mesh != NULL ? n->mesh->dht : NULL;
+}

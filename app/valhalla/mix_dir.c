@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mesh_priv.h" /* the node's DHT instance (n->mesh->dht) */
 #include "mix_priv.h"
 
 /* Ask again this often while a descriptor is missing. */
@@ -36,7 +35,7 @@ salt_of(uint64_t epoch, uint8_t salt[SALT_LEN])
 static struct vh_dht *
 dht_of(struct mix *m)
 {
-	return m->n->mesh != NULL ? m->n->mesh->dht : NULL;
+	return mesh_dht(m->n);
 }
 
 /* Put our descriptor of slot s in the DHT (a signed item). */

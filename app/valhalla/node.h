@@ -165,6 +165,8 @@ int mesh_register(struct node *n);
 /* An echo datagram to a NodeID over the overlay: 0 or -ENETUNREACH. */
 int mesh_echo_send(struct node *n, const uint8_t *nodeid, const uint8_t *dgram, size_t len);
 
+/* The node's DHT (lib/ygg), NULL when the mesh is off. */
+struct vh_dht *mesh_dht(struct node *n);
 /* Send an overlay packet of this payload type (enum vh_overlay_type) to a NodeID. */
 int mesh_send_packet(struct node *n, const uint8_t *dst, uint8_t type, const uint8_t *pl,
 	size_t len);
