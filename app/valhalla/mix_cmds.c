@@ -113,8 +113,9 @@ dir_json(const struct mix *m)
 				json_array_append_new(ep, json_integer((json_int_t)d->d[s].epoch));
 				layer = d->d[s].layer;
 			}
-		json_array_append_new(a, json_pack("{s:o,s:i,s:o}", "node_id", id_json(d->id),
-						 "layer", layer, "epochs", ep));
+		json_array_append_new(
+			a, json_pack("{s:o,s:i,s:o,s:b}", "node_id", id_json(d->id), "layer", layer,
+				   "epochs", ep, "discovered", d->discovered));
 	}
 	return a;
 }

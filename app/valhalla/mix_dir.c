@@ -22,6 +22,11 @@
 #define DIR_DHT_TRIES 3
 /* A descriptor is put in the DHT again this often (nodes come and go). */
 #define DIR_REPUT_MS 30000
+/* Nodes of the DHT's table are tried as mixnodes this often... */
+#define DIR_DISCOVER_MS 5000
+/* ...and one that never answered with a descriptor only every DIR_IDLE_MS. */
+#define DIR_IDLE_ASKS 6
+#define DIR_IDLE_MS 30000
 /* Item salt: "mix" and the epoch (u64 BE). */
 #define SALT_LEN 11
 
@@ -197,6 +202,38 @@ ask(struct mix *m, struct mix_dir *e, uint64_t epoch, uint64_t now_ms)
 		m->cnt.desc_requested++;
 }
 
+/*
+ * No directory to configure: every node the DHT knows is a candidate, and
+ * those that publish a descriptor for the epoch are the mixnodes. Entries
+ * found this way take only free slots, never configured ones.
+ */
+static void
+discover(struct mix *m, uint64_t now_ms)
+{
+	struct vh_dht_contact c[MIX_DIR_MAX];
+	struct vh_dht *d = dht_of(m);
+	size_t k;
+
+	if (d == NULL || now_ms - m->last_discover_ms < DIR_DISCOVER_MS)
+		return;
+	m->last_discover_ms = now_ms;
+	k = vh_dht_closest(d, vh_dht_node_id(d), c, MIX_DIR_MAX);
+	for (size_t i = 0; i < k; i++)
+		if (dir_find(m, c[i].id) == NULL && mix_dir_add(m, c[i].id) == 0) {
+			dir_find(m, c[i].id)->discovered = true;
+			m->cnt.dir_discovered++;
+		}
+}
+
+/* Time to ask this entry again? Silent discovered nodes are asked rarely. */
+static bool
+due(const struct mix_dir *d, uint64_t now_ms)
+{
+	uint64_t every = d->discovered && d->fails >= DIR_IDLE_ASKS ? DIR_IDLE_MS : DIR_RETRY_MS;
+
+	return now_ms - d->asked_ms >= every;
+}
+
 void
 mix_dir_tick(struct mix *m, uint64_t now_ms)
 {
@@ -206,6 +243,7 @@ mix_dir_tick(struct mix *m, uint64_t now_ms)
 	if (now_ms - m->last_dir_ms < 100)
 		return;
 	m->last_dir_ms = now_ms;
+	discover(m, now_ms);
 	for (unsigned int s = 0; m->mixnode && s < 2; s++)
 		if (m->desc_len[s] != 0 &&
 			(m->desc_put_ms[s] == 0 || now_ms - m->desc_put_ms[s] >= DIR_REPUT_MS))
@@ -213,11 +251,12 @@ mix_dir_tick(struct mix *m, uint64_t now_ms)
 	for (unsigned int i = 0; i < MIX_DIR_MAX; i++) {
 		struct mix_dir *d = &m->dir[i];
 
-		if (!d->used || now_ms - d->asked_ms < DIR_RETRY_MS)
+		if (!d->used || !due(d, now_ms))
 			continue;
-		if (!d->valid[e & 1] || d->d[e & 1].epoch != e)
+		if (!d->valid[e & 1] || d->d[e & 1].epoch != e) {
+			d->fails++;
 			ask(m, d, e, now_ms);
-		else if (ahead && (!d->valid[(e + 1) & 1] || d->d[(e + 1) & 1].epoch != e + 1))
+		} else if (ahead && (!d->valid[(e + 1) & 1] || d->d[(e + 1) & 1].epoch != e + 1))
 			ask(m, d, e + 1, now_ms);
 	}
 }
@@ -265,6 +304,7 @@ accept_desc(struct mix *m, const uint8_t *src, const uint8_t *p, size_t len)
 			continue;
 		x->d[epoch & 1] = d;
 		x->valid[epoch & 1] = true;
+		x->fails = 0;
 		m->cnt.desc_accepted++;
 		return;
 	}

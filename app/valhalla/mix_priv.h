@@ -55,6 +55,7 @@
 	X(desc_from_dht)     \
 	X(dht_lookups)       \
 	X(dht_misses)        \
+	X(dir_discovered)    \
 	X(dp_key_sets)       \
 	X(dp_key_capture_failed)
 
@@ -73,6 +74,8 @@ struct mix_dir {
 	uint64_t asked_ms;
 	unsigned int dht_misses; /* DHT lookups without the descriptor, in a row */
 	bool dht_pending;
+	bool discovered;    /* from the DHT's table, not from config or vhctl */
+	unsigned int fails; /* asks in a row that brought no descriptor */
 };
 
 /* A packet the control lcore holds for its delay: [kind][Sphinx packet]. */
@@ -141,6 +144,7 @@ struct mix {
 	struct vh_mix_sched sched;
 	bool sched_on;
 	uint64_t last_dir_ms;
+	uint64_t last_discover_ms;
 	struct mix_counters cnt;
 };
 

@@ -3,10 +3,12 @@
 """A Sphinx mixnet of eight node processes (topology mix8): entry e1 e2, mix
 layer x1 x2, exit z1 z2 and clients c1 c2 (docs/mix-node.md).
 
-1. Link sessions and overlay routes come up; the clients are told the six
-   mixnodes (`vhctl mix nodes add`) and find and verify a descriptor of the
-   current epoch of each within DESC_WAIT_S, from the DHT (every mixnode put
-   its descriptors there as signed items).
+1. Link sessions and overlay routes come up; c1 is told the six mixnodes
+   (`vhctl mix nodes add`), c2 is told nothing and discovers them (every
+   node in its DHT table is a candidate; those publishing a descriptor are
+   mixnodes); both find and verify a descriptor of the current epoch of each
+   within DESC_WAIT_S, from the DHT (every mixnode put its descriptors there
+   as signed items).
 2. c1 sends c2 a message with a SURB: c2 receives it (`mix recv`) with a SURB,
    answers through it (`mix reply`), and c1 receives the reply.
 3. A packet injected twice (`mix send --twice`: the same Sphinx packet sent
@@ -111,13 +113,18 @@ with nc.testbed(build, 'mix8', 'test_mix') as b:
                 mesh.wait_lookup(b, a, ids[z], 10)
 
     # 1. descriptors
-    for cl in CLIENTS + ['e1']:   # e1 sends loop cover of its own
+    for cl in ['c1', 'e1']:   # e1 sends loop cover of its own; c2 discovers
         b.vhctl(cl, 'mix', 'nodes', 'add', *[ids[m] for m in MIXNODES])
+    mix_ids = {ids[m] for m in MIXNODES}
+
+    def known(cl):
+        return {d['node_id'] for d in b.vhctl(cl, 'mix', 'status')['directory']
+                if d['epochs'] and d['node_id'] in mix_ids}
+
     t0 = time.monotonic()
     ready = False
     while time.monotonic() - t0 < DESC_WAIT_S and not ready:
-        ready = all(len(d['epochs']) > 0 for cl in CLIENTS
-                    for d in b.vhctl(cl, 'mix', 'status')['directory'])
+        ready = all(known(cl) == mix_ids for cl in CLIENTS)
         time.sleep(0.3)
     st = b.vhctl('c1', 'mix', 'status')
     c.check(ready, 'both clients hold a verified descriptor of all six mixnodes within %d s'
@@ -128,7 +135,10 @@ with nc.testbed(build, 'mix8', 'test_mix') as b:
     puts = {mn: b.vhctl(mn, 'mix', 'status')['control']['desc_put'] for mn in MIXNODES}
     c.check(all(v >= 1 for v in puts.values()), 'every mixnode put its descriptor in the DHT',
             puts)
-    layers = sorted(d['layer'] for d in st['directory'])
+    d2 = b.vhctl('c2', 'mix', 'status')['directory']
+    c.check(all(d['discovered'] for d in d2 if d['node_id'] in mix_ids),
+            'c2 found the six mixnodes without being told (DHT table as candidates)', d2)
+    layers = sorted(d['layer'] for d in st['directory'] if d['epochs'])
     c.check(layers == [0, 0, 1, 1, 255, 255], 'layers announced: %s' % layers)
     e0 = b.vhctl('e1', 'mix', 'status')
     c.check(any(k['state'] == 'current' for k in e0['keys']),
