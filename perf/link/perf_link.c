@@ -166,6 +166,7 @@ worker_tx(struct vh_dp *dp)
 struct graph_snap {
 	unsigned int n;
 	char name[MAX_NODES][RTE_NODE_NAMESIZE];
+	uint64_t calls[MAX_NODES];
 	uint64_t objs[MAX_NODES];
 	uint64_t cycles[MAX_NODES];
 };
@@ -177,10 +178,10 @@ snap_cb(unsigned int lcore, const char *node, uint64_t calls, uint64_t objs, uin
 	struct graph_snap *g = arg;
 
 	RTE_SET_USED(lcore);
-	RTE_SET_USED(calls);
 	if (g->n == MAX_NODES)
 		return;
 	snprintf(g->name[g->n], sizeof(g->name[0]), "%s", node);
+	g->calls[g->n] = calls;
 	g->objs[g->n] = objs;
 	g->cycles[g->n++] = cycles;
 }
@@ -201,15 +202,18 @@ struct node_run {
 	uint64_t packets;
 };
 
+/* Cycles per answered packet of each node, and its mean burst (objs/call). */
 static void
 print_nodes(const struct node_run *r)
 {
-	printf("      per node, cycles per answered packet:");
-	for (unsigned int i = 0; i < r->g1.n; i++) {
-		uint64_t c = r->g1.cycles[i] - (i < r->g0.n ? r->g0.cycles[i] : 0);
+	printf("      per node, cycles per answered packet (mean burst):");
+	for (unsigned int i = 0; i < r->g1.n && i < r->g0.n; i++) {
+		uint64_t c = r->g1.cycles[i] - r->g0.cycles[i];
+		uint64_t calls = r->g1.calls[i] - r->g0.calls[i];
 
-		if (getenv("VH_PERF_ALLNODES") != NULL || (c != 0 && !is_polling(r->g1.name[i])))
-			printf(" %s %.0f", r->g1.name[i] + 3, (double)c / (double)r->packets);
+		if (c != 0 && calls != 0 && !is_polling(r->g1.name[i]))
+			printf(" %s %.0f (%.1f)", r->g1.name[i] + 3, (double)c / (double)r->packets,
+				(double)(r->g1.objs[i] - r->g0.objs[i]) / (double)calls);
 	}
 	printf("\n");
 }
