@@ -62,14 +62,8 @@ classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, ui
 	 */
 	for (uint16_t i = 0; i < cnt; i++) {
 		struct rte_mbuf *m = objs[i];
-		const uint8_t *d = rte_pktmbuf_mtod(m, const uint8_t *);
 
-		/* three lines: the headers and, for a small sealed frame, all of
-		 * its ciphertext and tag (the hardware prefetcher follows longer
-		 * ones) */
-		rte_prefetch0(d);
-		rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
-		rte_prefetch0(d + 2 * RTE_CACHE_LINE_SIZE);
+		rte_prefetch0(rte_pktmbuf_mtod(m, void *));
 		rte_prefetch0(vh_dp_meta(m));
 		rte_prefetch0(RTE_PTR_ADD(vh_dp_meta(m), RTE_CACHE_LINE_SIZE));
 	}
