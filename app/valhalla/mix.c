@@ -41,42 +41,6 @@ mix_rng(void *ctx, uint8_t *buf, size_t len)
 	return 0;
 }
 
-/*
- * The key set draws each private key from this RNG (lib/mix has no call
- * that hands a private key out). The last draws are kept so the workers
- * can be given the same keys; each is matched to its public key before
- * use, so a change in how epoch.c uses the RNG shows as a counted failure,
- * never as a wrong key.
- */
-static int
-keys_rng(void *ctx, uint8_t *buf, size_t len)
-{
-	struct mix *m = ctx;
-
-	randombytes_buf(buf, len);
-	if (len == VH_SPHINX_KEY_LEN) {
-		memcpy(m->capture[m->n_capture % MIX_CAPTURE], buf, len);
-		m->n_capture++;
-	}
-	return 0;
-}
-
-/* The private key of this public key among the captured draws. */
-static bool
-find_priv(struct mix *m, const uint8_t *pub, uint8_t *priv)
-{
-	uint8_t p[VH_SPHINX_KEY_LEN];
-
-	for (unsigned int i = 0; i < MIX_CAPTURE && i < m->n_capture; i++) {
-		if (crypto_scalarmult_base(p, m->capture[i]) != 0 ||
-			sodium_memcmp(p, pub, sizeof(p)) != 0)
-			continue;
-		memcpy(priv, m->capture[i], VH_SPHINX_KEY_LEN);
-		return true;
-	}
-	return false;
-}
-
 /* Remember the private key of every key of the set we do not hold yet. */
 static void
 learn_privs(struct mix *m)
@@ -98,17 +62,13 @@ learn_privs(struct mix *m)
 		if (have)
 			continue;
 		keep[k].epoch = ki[i].epoch;
-		if (find_priv(m, ki[i].public_key, keep[k].priv))
+		if (vh_mix_keys_private(m->keys, ki[i].epoch, keep[k].priv) == 0)
 			k++;
-		else
-			m->cnt.dp_key_capture_failed++;
 	}
 	sodium_memzero(m->dp_keys, sizeof(m->dp_keys));
 	memcpy(m->dp_keys, keep, k * sizeof(keep[0]));
 	m->n_dp_keys = k;
 	sodium_memzero(keep, sizeof(keep));
-	sodium_memzero(m->capture, sizeof(m->capture));
-	m->n_capture = 0;
 }
 
 /* Hand the workers the current and previous keys (RCU in lib/dp). */
@@ -226,7 +186,7 @@ keys_start(struct mix *m)
 	m->ec.replay_mt = false; /* only the control lcore unwraps with this set */
 	if (!m->mixnode)
 		return 0;
-	m->keys = vh_mix_keys_create(&m->ec, mix_unix_ms(), keys_rng, m);
+	m->keys = vh_mix_keys_create(&m->ec, mix_unix_ms(), mix_rng, NULL);
 	if (m->keys == NULL)
 		return -errno;
 	learn_privs(m);

@@ -18,7 +18,6 @@
 #define MIX_SENDQ_MAX 64
 #define MIX_SURBS_MAX 64
 #define MIX_DELAYS_MAX 4096
-#define MIX_CAPTURE 4
 
 /* Counters of the control lcore's mix, by name. */
 #define MIX_COUNTERS(X)      \
@@ -56,8 +55,7 @@
 	X(dht_lookups)       \
 	X(dht_misses)        \
 	X(dir_discovered)    \
-	X(dp_key_sets)       \
-	X(dp_key_capture_failed)
+	X(dp_key_sets)
 
 struct mix_counters {
 #define X(c) uint64_t c;
@@ -119,9 +117,6 @@ struct mix {
 	struct vh_sphinx_geometry geo;
 	struct vh_mix_epoch_conf ec;
 	struct vh_mix_keys *keys;
-	/* private keys as drawn (see mix.c keys_rng), for the workers' set */
-	uint8_t capture[MIX_CAPTURE][VH_SPHINX_KEY_LEN];
-	unsigned int n_capture;
 	struct vh_dp_mix_key dp_keys[VH_MIX_KEYS_SLOTS];
 	unsigned int n_dp_keys;
 	bool dp_on;

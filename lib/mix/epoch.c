@@ -286,6 +286,20 @@ vh_mix_keys_public(const struct vh_mix_keys *k, uint64_t epoch, uint8_t pub[VH_S
 	return 0;
 }
 
+int
+vh_mix_keys_private(const struct vh_mix_keys *k, uint64_t epoch, uint8_t priv[VH_SPHINX_KEY_LEN])
+{
+	const struct mix_key *s;
+
+	if (k == NULL || priv == NULL)
+		return -EINVAL;
+	s = find(k, epoch);
+	if (s == NULL)
+		return -ENOENT;
+	memcpy(priv, s->priv, VH_SPHINX_KEY_LEN);
+	return 0;
+}
+
 uint64_t
 vh_mix_keys_epoch(const struct vh_mix_keys *k)
 {

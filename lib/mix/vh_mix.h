@@ -573,6 +573,14 @@ int vh_mix_keys_unwrap(struct vh_mix_keys *k, const struct vh_sphinx_geometry *g
  */
 int vh_mix_keys_public(const struct vh_mix_keys *k, uint64_t epoch, uint8_t pub[VH_SPHINX_KEY_LEN]);
 
+/**
+ * Copy the private key of epoch, to hand it to a data plane that unwraps on
+ * other cores (which then owns wiping its copy).
+ * @return 0, -ENOENT (no key of that epoch), -EINVAL
+ */
+int vh_mix_keys_private(
+	const struct vh_mix_keys *k, uint64_t epoch, uint8_t priv[VH_SPHINX_KEY_LEN]);
+
 /** The epoch the last tick was in. */
 uint64_t vh_mix_keys_epoch(const struct vh_mix_keys *k);
 

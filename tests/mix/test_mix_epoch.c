@@ -118,6 +118,13 @@ test_rotation(void **state)
 	uint8_t chk[32];
 	assert_int_equal(crypto_scalarmult_base(chk, slot_of(k, 5)->priv), 0);
 	assert_memory_equal(chk, pub5, 32);
+	/* ... and the copy handed to a data plane is that private key */
+	uint8_t priv[32];
+	assert_int_equal(vh_mix_keys_private(k, 5, priv), 0);
+	assert_memory_equal(priv, slot_of(k, 5)->priv, 32);
+	assert_int_equal(vh_mix_keys_private(k, 6, priv), -ENOENT);
+	assert_int_equal(vh_mix_keys_private(NULL, 5, priv), -EINVAL);
+	sodium_memzero(priv, sizeof(priv));
 
 	/* Nothing new before the publish window; the next key inside it. */
 	assert_int_equal(vh_mix_keys_tick(k, 6 * E - AHEAD - 1), 0);
@@ -175,6 +182,7 @@ test_rotation(void **state)
 	assert_true(sodium_is_zero((const uint8_t *)old, sizeof(*old)));
 	assert_int_equal(vh_mix_keys_bytes(k), bytes_before - filter_bytes);
 	assert_int_equal(vh_mix_keys_public(k, 5, chk), -ENOENT);
+	assert_int_equal(vh_mix_keys_private(k, 5, chk), -ENOENT);
 	packet_for(pub5, 0xa4, late);
 	assert_int_equal(try_unwrap(k, late, &ep), -EBADMSG); /* refused after the grace */
 	assert_int_equal(vh_mix_keys_info(k, info, 3), 1);
