@@ -193,4 +193,47 @@ pass(struct vh_veil_peer *from, struct vh_veil_peer *to, const struct vh_veil_en
 	return rc;
 }
 
+/* The usual fixture: nodes a and b and each one's peer of the other. */
+struct tpair {
+	struct tnode a, b;
+	struct vh_veil_timing t;
+	struct vh_veil_peer *pa, *pb; /* a's view of b, b's view of a */
+};
+
+/* Nodes with hash h and small timers; peers are the test's (or tpair_peers). */
+static inline struct tpair *
+tpair_init(enum vh_noise_hash h)
+{
+	static struct tpair x;
+
+	memset(&x, 0, sizeof(x));
+	tnode_init(&x.a, 1, h);
+	tnode_init(&x.b, 2, h);
+	small_timing(&x.t);
+	return &x;
+}
+
+/* cmocka setup: tpair_init(SHA-256). */
+static inline int
+tpair_setup(void **state)
+{
+	*state = tpair_init(VH_NOISE_SHA256);
+	return 0;
+}
+
+/* cmocka teardown: frees the peers and checks every index went back. */
+static inline int
+tpair_teardown(void **state)
+{
+	struct tpair *x = *state;
+
+	vh_veil_peer_free(x->pa);
+	vh_veil_peer_free(x->pb);
+	assert_int_equal(vh_veil_index_table_count(x->a.tab), 0);
+	assert_int_equal(vh_veil_index_table_count(x->b.tab), 0);
+	tnode_fini(&x->a);
+	tnode_fini(&x->b);
+	return 0;
+}
+
 #endif /* VH_LINK_TEST_H */

@@ -10,41 +10,8 @@
 
 #include "link_test.h"
 
-struct fix {
-	struct tnode a, b;
-	struct vh_veil_timing t;
-	struct vh_veil_peer *pa, *pb;
-};
-
-static int
-setup(void **state)
-{
-	static struct fix x;
-
-	memset(&x, 0, sizeof(x));
-	tnode_init(&x.a, 1, VH_NOISE_SHA256);
-	tnode_init(&x.b, 2, VH_NOISE_SHA256);
-	small_timing(&x.t);
-	*state = &x;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *x = *state;
-
-	vh_veil_peer_free(x->pa);
-	vh_veil_peer_free(x->pb);
-	assert_int_equal(vh_veil_index_table_count(x->a.tab), 0);
-	assert_int_equal(vh_veil_index_table_count(x->b.tab), 0);
-	tnode_fini(&x->a);
-	tnode_fini(&x->b);
-	return 0;
-}
-
 static void
-peers(struct fix *x, bool know_static)
+peers(struct tpair *x, bool know_static)
 {
 	x->pa = tpeer(&x->a, &x->b, know_static, false, &x->t);
 	x->pb = tpeer(&x->b, &x->a, know_static, false, &x->t);
@@ -56,7 +23,7 @@ peers(struct fix *x, bool know_static)
  * completes all the same. b never sends anything. Returns the pattern.
  */
 static uint8_t
-refused(struct fix *x, uint64_t now)
+refused(struct tpair *x, uint64_t now)
 {
 	uint8_t m1[TBUF], m2[TBUF], m3[TBUF], pl[TBUF];
 	size_t l1, l2, l3, plen;
@@ -87,7 +54,7 @@ refused(struct fix *x, uint64_t now)
 static void
 test_xx_refused(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	const struct vh_veil_keypair *kp;
 	uint8_t out[64];
 	size_t l;
@@ -157,7 +124,7 @@ test_xx_refused(void **state)
 static void
 test_xx_confirmed_in_one_rtt(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	uint8_t ct[64], out[64];
 	size_t cl, l;
 	const uint64_t t0 = 1000;
@@ -201,7 +168,7 @@ test_xx_confirmed_in_one_rtt(void **state)
 static void
 test_ik_confirmed_at_once(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	const uint64_t t0 = 1000;
 
 	peers(x, true);
@@ -221,7 +188,7 @@ test_ik_confirmed_at_once(void **state)
 static void
 test_rekey_awaiting_confirmation(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	uint8_t m1[TBUF];
 	size_t l;
 	const uint64_t t0 = 1000;
@@ -254,7 +221,7 @@ test_rekey_awaiting_confirmation(void **state)
 static void
 test_write_init_payload(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	uint8_t m1[TBUF], m2[TBUF], pl[TBUF];
 	size_t l1, l2, plen, xx_len;
 	struct vh_veil_handshake hs;
@@ -310,7 +277,7 @@ test_write_init_payload(void **state)
 static void
 test_on_keypair_used(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	const uint8_t ip2[4] = {198, 51, 100, 7};
 	struct vh_veil_endpoint moved;
 	uint8_t ct[64], out[64];
@@ -368,12 +335,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_xx_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xx_confirmed_in_one_rtt, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ik_confirmed_at_once, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rekey_awaiting_confirmation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_init_payload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_on_keypair_used, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xx_refused, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_xx_confirmed_in_one_rtt, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_ik_confirmed_at_once, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_rekey_awaiting_confirmation, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_write_init_payload, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_on_keypair_used, tpair_setup, tpair_teardown),
 	};
 
 	if (sodium_init() < 0)

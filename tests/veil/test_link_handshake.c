@@ -8,24 +8,14 @@
  */
 #include "link_test.h"
 
-struct fix {
-	struct tnode a, b;
-	struct vh_veil_timing t;
-	struct vh_veil_peer *pa, *pb; /* a's view of b, b's view of a */
-};
-
 static int
 setup_hash(void **state, enum vh_noise_hash h, bool a_knows_b)
 {
-	static struct fix x;
+	struct tpair *x = tpair_init(h);
 
-	memset(&x, 0, sizeof(x));
-	tnode_init(&x.a, 1, h);
-	tnode_init(&x.b, 2, h);
-	small_timing(&x.t);
-	x.pa = tpeer(&x.a, &x.b, a_knows_b, false, &x.t);
-	x.pb = tpeer(&x.b, &x.a, false, false, &x.t);
-	*state = &x;
+	x->pa = tpeer(&x->a, &x->b, a_knows_b, false, &x->t);
+	x->pb = tpeer(&x->b, &x->a, false, false, &x->t);
+	*state = x;
 	return 0;
 }
 
@@ -53,24 +43,9 @@ setup_ik_b2(void **state)
 	return setup_hash(state, VH_NOISE_BLAKE2B, true);
 }
 
-static int
-teardown(void **state)
-{
-	struct fix *x = *state;
-
-	vh_veil_peer_free(x->pa);
-	vh_veil_peer_free(x->pb);
-	/* Every index went back. */
-	assert_int_equal(vh_veil_index_table_count(x->a.tab), 0);
-	assert_int_equal(vh_veil_index_table_count(x->b.tab), 0);
-	tnode_fini(&x->a);
-	tnode_fini(&x->b);
-	return 0;
-}
-
 /* a's current keypair and b's next (or current) are two ends of one session. */
 static void
-keys_match(struct fix *x)
+keys_match(struct tpair *x)
 {
 	struct vh_veil_keypair *ka = vh_veil_peer_keypair(x->pa, VH_VEIL_SLOT_CURRENT);
 	struct vh_veil_keypair *kb = vh_veil_peer_keypair(x->pb, VH_VEIL_SLOT_NEXT);
@@ -95,7 +70,7 @@ keys_match(struct fix *x)
 
 /* After a handshake: the responder waits for the initiator's first packet. */
 static void
-traffic(struct fix *x, uint64_t now)
+traffic(struct tpair *x, uint64_t now)
 {
 	uint8_t buf[64];
 	size_t l;
@@ -112,7 +87,7 @@ traffic(struct fix *x, uint64_t now)
 static void
 test_xx(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 
 	assert_int_equal(handshake(&x->a, x->pa, &x->b, x->pb, 10), VH_VEIL_WIRE_XX);
 	keys_match(x);
@@ -128,7 +103,7 @@ test_xx(void **state)
 static void
 test_ik_first(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 
 	assert_int_equal(handshake(&x->a, x->pa, &x->b, x->pb, 10), VH_VEIL_WIRE_IK);
 	keys_match(x);
@@ -139,7 +114,7 @@ test_ik_first(void **state)
 static void
 test_forged_resp(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	struct vh_veil_handshake r;
 	uint8_t m1[TBUF], m2[TBUF], pl[64];
 	size_t l1, l2, plen;
@@ -189,7 +164,7 @@ test_forged_resp(void **state)
 static void
 test_forged_finish(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	struct vh_veil_handshake r;
 	uint8_t m1[TBUF], m2[TBUF], m3[TBUF], pl[64];
 	size_t l1, l2, l3, plen;
@@ -232,7 +207,7 @@ test_forged_finish(void **state)
 static void
 test_hash_mismatch(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	struct tnode c;
 	struct vh_veil_handshake r;
 	uint8_t m1[TBUF], pl[64];
@@ -251,7 +226,7 @@ test_hash_mismatch(void **state)
 static void
 test_ik_fallback(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	struct tnode b2;
 	struct vh_veil_handshake r;
 	struct vh_veil_hs_frame f;
@@ -301,7 +276,7 @@ test_ik_fallback(void **state)
 static void
 test_low_order_e(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	struct vh_veil_handshake r;
 	struct vh_veil_cookie_maker m;
 	uint8_t zero[32] = {0}, f[TBUF], out[TBUF], pl[8];
@@ -330,7 +305,7 @@ test_low_order_e(void **state)
 static void
 test_args(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	struct vh_veil_handshake h;
 	struct vh_veil_cookie_maker m;
 	struct vh_veil_hs_conf bad = x->a.hsc;
@@ -377,17 +352,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_xx, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xx, setup_b2, teardown),
-		cmocka_unit_test_setup_teardown(test_ik_first, setup_ik, teardown),
-		cmocka_unit_test_setup_teardown(test_ik_first, setup_ik_b2, teardown),
-		cmocka_unit_test_setup_teardown(test_forged_resp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forged_resp, setup_ik, teardown),
-		cmocka_unit_test_setup_teardown(test_forged_finish, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hash_mismatch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ik_fallback, setup_ik, teardown),
-		cmocka_unit_test_setup_teardown(test_low_order_e, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_args, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xx, setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_xx, setup_b2, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_ik_first, setup_ik, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_ik_first, setup_ik_b2, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_resp, setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_resp, setup_ik, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_finish, setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_hash_mismatch, setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_ik_fallback, setup_ik, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_low_order_e, setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_args, setup, tpair_teardown),
 	};
 
 	if (sodium_init() < 0)

@@ -9,41 +9,8 @@
 
 #include "link_test.h"
 
-struct fix {
-	struct tnode a, b;
-	struct vh_veil_timing t;
-	struct vh_veil_peer *pa, *pb;
-};
-
-static int
-setup(void **state)
-{
-	static struct fix x;
-
-	memset(&x, 0, sizeof(x));
-	tnode_init(&x.a, 1, VH_NOISE_SHA256);
-	tnode_init(&x.b, 2, VH_NOISE_SHA256);
-	small_timing(&x.t);
-	*state = &x;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fix *x = *state;
-
-	vh_veil_peer_free(x->pa);
-	vh_veil_peer_free(x->pb);
-	assert_int_equal(vh_veil_index_table_count(x->a.tab), 0);
-	assert_int_equal(vh_veil_index_table_count(x->b.tab), 0);
-	tnode_fini(&x->a);
-	tnode_fini(&x->b);
-	return 0;
-}
-
 static void
-peers(struct fix *x, bool keep_a)
+peers(struct tpair *x, bool keep_a)
 {
 	x->pa = tpeer(&x->a, &x->b, false, keep_a, &x->t);
 	x->pb = tpeer(&x->b, &x->a, false, false, &x->t);
@@ -54,7 +21,7 @@ peers(struct fix *x, bool keep_a)
  * answer, due at once, confirms a's.
  */
 static void
-connect_at(struct fix *x, uint64_t now)
+connect_at(struct tpair *x, uint64_t now)
 {
 	handshake(&x->a, x->pa, &x->b, x->pb, now);
 	assert_false(vh_veil_peer_is_up(x->pa));
@@ -82,7 +49,7 @@ struct pkt {
 };
 
 struct net {
-	struct fix *x;
+	struct tpair *x;
 	struct pkt q[QCAP];
 	size_t n;
 	uint64_t now;
@@ -175,7 +142,7 @@ act(struct net *n, int side)
 static void
 on_init(struct net *n, struct pkt *p)
 {
-	struct fix *x = n->x;
+	struct tpair *x = n->x;
 	uint8_t out[TBUF], pl[64];
 	size_t l, plen;
 
@@ -195,7 +162,7 @@ on_init(struct net *n, struct pkt *p)
 static void
 on_resp(struct net *n, struct pkt *p)
 {
-	struct fix *x = n->x;
+	struct tpair *x = n->x;
 	uint8_t out[TBUF], pl[64];
 	size_t l, plen;
 	int rc;
@@ -297,7 +264,7 @@ deliver(struct net *n)
  * drain; every data packet sent must arrive exactly once.
  */
 static void
-run(struct fix *x, uint64_t ms, unsigned int a_every, unsigned int b_every, unsigned int min_hs)
+run(struct tpair *x, uint64_t ms, unsigned int a_every, unsigned int b_every, unsigned int min_hs)
 {
 	static struct net n;
 
@@ -335,7 +302,7 @@ run(struct fix *x, uint64_t ms, unsigned int a_every, unsigned int b_every, unsi
 static void
 test_zero_loss_rekey_by_age(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 
 	x->t.rekey_after_messages = 1000000;
 	peers(x, true);
@@ -346,7 +313,7 @@ test_zero_loss_rekey_by_age(void **state)
 static void
 test_zero_loss_rekey_by_count(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 
 	x->t.rekey_after_time = 100000;
 	x->t.reject_after_time = 200000;
@@ -358,7 +325,7 @@ test_zero_loss_rekey_by_count(void **state)
 static void
 test_keepalive(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	const uint64_t t0 = 1000;
 
 	peers(x, false);
@@ -391,7 +358,7 @@ test_keepalive(void **state)
 static void
 test_rekey_by_age(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	const uint64_t t0 = 1000;
 
 	peers(x, false);
@@ -432,7 +399,7 @@ test_rekey_by_age(void **state)
 static void
 test_rekey_by_count(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	struct vh_veil_keypair *kp;
 	uint8_t out[64];
 	size_t l;
@@ -471,7 +438,7 @@ test_rekey_by_count(void **state)
 static void
 test_expiry_and_zero(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	uint8_t ct[64], out[64];
 	size_t cl, l;
 	const uint64_t t0 = 1000;
@@ -516,7 +483,7 @@ test_expiry_and_zero(void **state)
 static void
 test_dead_peer(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	uint8_t out[TBUF];
 	size_t l;
 	const uint64_t t0 = 1000;
@@ -560,7 +527,7 @@ test_dead_peer(void **state)
 static void
 test_keep_link_retries(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	uint8_t out[TBUF];
 	size_t l;
 	uint64_t last = 0, t;
@@ -589,7 +556,7 @@ test_keep_link_retries(void **state)
 static void
 test_backoff_jitter(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	uint8_t out[TBUF];
 	size_t l;
 	uint64_t lo = UINT64_MAX, hi = 0;
@@ -627,7 +594,7 @@ test_backoff_jitter(void **state)
 static void
 test_roaming(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	const uint8_t ip2[4] = {198, 51, 100, 7};
 	struct vh_veil_endpoint moved;
 	uint8_t ct[64], out[64];
@@ -660,7 +627,7 @@ test_roaming(void **state)
 static void
 test_data_errors(void **state)
 {
-	struct fix *x = *state;
+	struct tpair *x = *state;
 	uint8_t ct[64], out[64];
 	size_t cl, l;
 
@@ -701,17 +668,20 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_zero_loss_rekey_by_age, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_loss_rekey_by_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rekey_by_age, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rekey_by_count, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expiry_and_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dead_peer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_keep_link_retries, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_backoff_jitter, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roaming, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_data_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_zero_loss_rekey_by_age, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_zero_loss_rekey_by_count, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_by_age, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_by_count, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_and_zero, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_dead_peer, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_keep_link_retries, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_backoff_jitter, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_roaming, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(test_data_errors, tpair_setup, tpair_teardown),
 	};
 
 	if (sodium_init() < 0)
