@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Frames the eal tests feed the data plane (shared by test_dp.c and test_dp_mix.c). */
+/* What the eal tests share (test_dp.c, test_dp_mix.c): the data plane's
+ * configuration and the frames they feed it. */
 #ifndef VH_TESTS_EAL_FRAMES_H
 #define VH_TESTS_EAL_FRAMES_H
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_ether.h>
@@ -48,6 +51,35 @@ eal_udp4_frame(struct vh_dp *dp, uint16_t port, const uint8_t *dst_mac, const ui
 	udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	m->port = port;
 	return m;
+}
+
+/*
+ * A data plane on one ring port (net_ring0: what the tests inject comes back
+ * in) with this MAC and IPv4 /24, adaptive idle; multi: one worker lcore.
+ */
+static inline void
+eal_ring_conf(struct vh_dp_conf *c, const uint8_t *mac, uint32_t ip, bool multi)
+{
+	memset(c, 0, sizeof(*c));
+	c->n_ports = 1;
+	snprintf(c->ports[0].name, sizeof(c->ports[0].name), "ring0");
+	snprintf(c->ports[0].devargs, sizeof(c->ports[0].devargs), "net_ring0");
+	memcpy(c->ports[0].ifc.mac, mac, 6);
+	c->ports[0].has_mac = true;
+	c->ports[0].ifc.ip4 = rte_cpu_to_be_32(ip);
+	c->ports[0].ifc.ip4_plen = 24;
+	c->ports[0].mtu = 1500;
+	c->ports[0].rx_desc = 256;
+	c->ports[0].tx_desc = 256;
+	if (multi) {
+		c->n_workers = 1;
+		c->workers[0] = 1;
+	}
+	c->idle = VH_DP_IDLE_ADAPTIVE;
+	c->idle_sleep_max_us = 100;
+	c->mbufs = 4095;
+	c->mbuf_cache = 64;
+	c->udp_port = VH_DEFAULT_UDP_PORT;
 }
 
 #endif /* VH_TESTS_EAL_FRAMES_H */

@@ -708,37 +708,20 @@ test_graph_counters(void **state)
 	assert_true(seen.classify >= seen.bifrost + 2);
 }
 
+/* The ring port, and a null port that only sends. */
 static struct vh_dp_conf
 make_conf(void)
 {
 	struct vh_dp_conf c;
 
-	memset(&c, 0, sizeof(c));
+	eal_ring_conf(&c, node_mac, NODE_IP, multi);
 	c.n_ports = 2;
-	snprintf(c.ports[0].name, sizeof(c.ports[0].name), "ring0");
-	snprintf(c.ports[0].devargs, sizeof(c.ports[0].devargs), "net_ring0");
-	memcpy(c.ports[0].ifc.mac, node_mac, 6);
-	c.ports[0].has_mac = true;
-	c.ports[0].ifc.ip4 = rte_cpu_to_be_32(NODE_IP);
-	c.ports[0].ifc.ip4_plen = 24;
+	c.ports[1] = c.ports[0];
+	c.ports[1].has_mac = false;
+	memset(c.ports[1].ifc.mac, 0, 6);
 	snprintf(c.ports[1].name, sizeof(c.ports[1].name), "null0");
 	snprintf(c.ports[1].devargs, sizeof(c.ports[1].devargs), "net_null0,no-rx=1");
 	c.ports[1].ifc.ip4 = rte_cpu_to_be_32(RTE_IPV4(10, 2, 0, 1));
-	c.ports[1].ifc.ip4_plen = 24;
-	for (int i = 0; i < 2; i++) {
-		c.ports[i].mtu = 1500;
-		c.ports[i].rx_desc = 256;
-		c.ports[i].tx_desc = 256;
-	}
-	if (multi) {
-		c.n_workers = 1;
-		c.workers[0] = 1;
-	}
-	c.idle = VH_DP_IDLE_ADAPTIVE;
-	c.idle_sleep_max_us = 100;
-	c.mbufs = 4095;
-	c.mbuf_cache = 64;
-	c.udp_port = VH_DEFAULT_UDP_PORT;
 	return c;
 }
 

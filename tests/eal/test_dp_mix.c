@@ -426,26 +426,7 @@ make_conf(void)
 {
 	struct vh_dp_conf c;
 
-	memset(&c, 0, sizeof(c));
-	c.n_ports = 1;
-	snprintf(c.ports[0].name, sizeof(c.ports[0].name), "ring0");
-	snprintf(c.ports[0].devargs, sizeof(c.ports[0].devargs), "net_ring0");
-	memcpy(c.ports[0].ifc.mac, node_mac, 6);
-	c.ports[0].has_mac = true;
-	c.ports[0].ifc.ip4 = rte_cpu_to_be_32(NODE_IP);
-	c.ports[0].ifc.ip4_plen = 24;
-	c.ports[0].mtu = 1500;
-	c.ports[0].rx_desc = 256;
-	c.ports[0].tx_desc = 256;
-	if (multi) {
-		c.n_workers = 1;
-		c.workers[0] = 1;
-	}
-	c.idle = VH_DP_IDLE_ADAPTIVE;
-	c.idle_sleep_max_us = 100;
-	c.mbufs = 4095;
-	c.mbuf_cache = 64;
-	c.udp_port = VH_DEFAULT_UDP_PORT;
+	eal_ring_conf(&c, node_mac, NODE_IP, multi);
 	return c;
 }
 
