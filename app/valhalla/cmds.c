@@ -194,6 +194,20 @@ cmd_stats(void *arg, const json_t *args, struct vh_ctl_req *req)
 }
 
 int
+cmds_int_arg(const json_t *args, const char *key, int def, int lo, int hi, int *out)
+{
+	const json_t *v = args != NULL ? json_object_get(args, key) : NULL;
+
+	*out = def;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+		return -EINVAL;
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+int
 cmds_register(struct node *n)
 {
 	int rc = 0;

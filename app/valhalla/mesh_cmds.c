@@ -316,20 +316,6 @@ mesh_trace_echo(
 	return false;
 }
 
-static int
-int_arg(const json_t *args, const char *key, int def, int lo, int hi, int *out)
-{
-	const json_t *v = args != NULL ? json_object_get(args, key) : NULL;
-
-	*out = def;
-	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return -EINVAL;
-	*out = (int)json_integer_value(v);
-	return 0;
-}
-
 static void
 cmd_traceroute(void *arg, const json_t *args, struct vh_ctl_req *req)
 {
@@ -340,8 +326,8 @@ cmd_traceroute(void *arg, const json_t *args, struct vh_ctl_req *req)
 
 	if (!ready(n, req))
 		return;
-	if (int_arg(args, "max_hops", 16, 1, MESH_TRACE_MAX_HOPS, &max) != 0 ||
-		int_arg(args, "timeout_ms", 1000, 10, 10000, &wait) != 0) {
+	if (cmds_int_arg(args, "max_hops", 16, 1, MESH_TRACE_MAX_HOPS, &max) != 0 ||
+		cmds_int_arg(args, "timeout_ms", 1000, 10, 10000, &wait) != 0) {
 		vh_ctl_error(req, "ctl", "bad-request", false,
 			"max_hops 1..%d, timeout_ms 10..10000", MESH_TRACE_MAX_HOPS);
 		return;

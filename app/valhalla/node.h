@@ -188,6 +188,8 @@ void ping_free_all(struct node *n);
 /* cmds.c: control-socket commands */
 int cmds_register(struct node *n);
 json_t *cmds_stats_json(struct node *n);
+/* An optional integer argument of a request: def when absent; -EINVAL outside lo..hi. */
+int cmds_int_arg(const json_t *args, const char *key, int def, int lo, int hi, int *out);
 
 /* metrics.c: Prometheus endpoint on its own thread */
 int metrics_start(struct node *n);

@@ -35,21 +35,6 @@ struct ping {
 	bool got[PING_MAX_COUNT];
 };
 
-static int
-int_arg(const json_t *args, const char *key, int def, int lo, int hi, int *out)
-{
-	const json_t *v = args != NULL ? json_object_get(args, key) : NULL;
-
-	if (v == NULL) {
-		*out = def;
-		return 0;
-	}
-	if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-		return -EINVAL;
-	*out = (int)json_integer_value(v);
-	return 0;
-}
-
 /* An operator-chosen marker in the padding, e.g. to check a capture for it. */
 static void
 fill_pattern(const struct ping *p, uint8_t *buf, size_t len)
@@ -198,10 +183,10 @@ ping_args(struct node *n, struct ping *p, const json_t *args, struct vh_ctl_req 
 			target);
 		return -ENOTSUP;
 	}
-	if (int_arg(args, "count", 3, 1, PING_MAX_COUNT, &count) != 0 ||
-		int_arg(args, "interval_ms", 200, 1, 10000, &interval) != 0 ||
-		int_arg(args, "timeout_ms", 1000, 1, 60000, &timeout) != 0 ||
-		int_arg(args, "size", 16, 16, 1400, &size) != 0) {
+	if (cmds_int_arg(args, "count", 3, 1, PING_MAX_COUNT, &count) != 0 ||
+		cmds_int_arg(args, "interval_ms", 200, 1, 10000, &interval) != 0 ||
+		cmds_int_arg(args, "timeout_ms", 1000, 1, 60000, &timeout) != 0 ||
+		cmds_int_arg(args, "size", 16, 16, 1400, &size) != 0) {
 		vh_ctl_error(req, "ctl", "bad-request", false,
 			"count 1..100, interval_ms 1..10000, timeout_ms 1..60000, size 16..1400");
 		return -EINVAL;
