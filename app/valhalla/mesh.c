@@ -553,7 +553,15 @@ dp_sync(struct node *n)
 		mesh_route_metric(m, r, nh, &k);
 		dp_sync_route(n, r->id, nh, k, &r->in_dp);
 	}
-	vh_dp_neigh_set(n->dp, (const uint8_t(*)[32])ids, idx, nn);
+	/* a new set waits for the workers' grace period: only when it changed */
+	if (nn == m->dp_nn && memcmp(ids, m->dp_neigh_id, nn * sizeof(ids[0])) == 0 &&
+		memcmp(idx, m->dp_neigh_idx, nn * sizeof(idx[0])) == 0)
+		return;
+	if (vh_dp_neigh_set(n->dp, (const uint8_t(*)[32])ids, idx, nn) != 0)
+		return;
+	m->dp_nn = nn;
+	memcpy(m->dp_neigh_id, ids, nn * sizeof(ids[0]));
+	memcpy(m->dp_neigh_idx, idx, nn * sizeof(idx[0]));
 }
 
 void

@@ -115,6 +115,10 @@ struct mesh {
 	uint64_t hello_ms, dead_ms, ttl_ms, refresh_ms;
 	uint64_t next_hello_ms, next_refresh_ms, next_save_ms, next_sync_ms, next_beacon_ms;
 	bool dp_dirty;
+	/* the neighbour set the workers have (replacing it waits for them) */
+	unsigned int dp_nn;
+	uint8_t dp_neigh_id[VH_DP_MAX_NEIGH][MESH_ID_LEN];
+	uint32_t dp_neigh_idx[VH_DP_MAX_NEIGH];
 	bool want_self_lookup;
 	bool published;
 	uint32_t flow;
