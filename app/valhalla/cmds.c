@@ -262,11 +262,15 @@ endpoint_json(const struct vh_veil_endpoint *ep)
 static json_t *
 peer_dp_json(const struct link_peer *lp)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_packets",
-		(json_int_t)lp->dp_rx_packets, "rx_keepalives", (json_int_t)lp->dp_keepalives,
-		"tx_packets", (json_int_t)lp->dp_tx_packets, "auth_failed",
-		(json_int_t)lp->dp_auth_failed, "replayed", (json_int_t)lp->dp_replayed,
-		"reinstalls", (json_int_t)lp->reinstalls, "roams", (json_int_t)lp->roams);
+	uint64_t limited;
+
+	vh_veil_peer_roam_stats(lp->vp, NULL, &limited);
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "roams_limited",
+		(json_int_t)limited, "rx_packets", (json_int_t)lp->dp_rx_packets, "rx_keepalives",
+		(json_int_t)lp->dp_keepalives, "tx_packets", (json_int_t)lp->dp_tx_packets,
+		"auth_failed", (json_int_t)lp->dp_auth_failed, "replayed",
+		(json_int_t)lp->dp_replayed, "endpoint_moves", (json_int_t)lp->endpoint_moves,
+		"roams", (json_int_t)lp->roams);
 }
 
 static json_t *
@@ -353,12 +357,12 @@ keypair_json(
 		vh_veil_keypair_is_initiator(kp), "confirmed", vh_veil_keypair_is_confirmed(kp),
 		"send_counter", (json_int_t)vh_veil_keypair_send_counter(kp));
 	if (d != NULL && d->installed && vh_dp_session_stats(n->dp, d->local_index, &st) == 0)
-		dp = json_pack("{s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "endpoint",
-			d->has_ep, "roaming", !d->no_roam, "send_counter",
-			(json_int_t)st.send_counter, "rx_packets", (json_int_t)st.rx_packets,
-			"rx_keepalives", (json_int_t)st.rx_keepalives, "tx_packets",
-			(json_int_t)st.tx_packets, "auth_failed", (json_int_t)st.auth_failed,
-			"replayed", (json_int_t)st.replayed, "rx_bytes", (json_int_t)st.rx_bytes);
+		dp = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "endpoint", d->has_ep,
+			"send_counter", (json_int_t)st.send_counter, "rx_packets",
+			(json_int_t)st.rx_packets, "rx_keepalives", (json_int_t)st.rx_keepalives,
+			"tx_packets", (json_int_t)st.tx_packets, "auth_failed",
+			(json_int_t)st.auth_failed, "replayed", (json_int_t)st.replayed, "rx_bytes",
+			(json_int_t)st.rx_bytes);
 	/* dp null: the keypair is opened and sealed on the control lcore */
 	json_object_set_new(o, "dp", dp);
 	return o;

@@ -504,9 +504,12 @@ link_opened_input(struct node *n, uint32_t local_index, uint8_t *dgram, size_t l
 	/*
 	 * The worker authenticated it (its packets and bytes are counted by
 	 * the data plane): the first one under a next keypair promotes it
-	 * now, so what we answer goes out under it.
+	 * now, so what we answer goes out under it. Its source moves nothing
+	 * here: the worker notes the source of newest-counter frames only, and
+	 * the next tick roams from that (peer_dp_sync).
 	 */
-	peer_dp_used(n, lp, local_index, len > 0, src, node_now_ms());
+	RTE_SET_USED(src);
+	peer_dp_used(n, lp, local_index, len > 0, NULL, node_now_ms());
 	inner_input(n, lp, dgram, len);
 }
 
@@ -563,6 +566,35 @@ count_data_error(struct node *n, struct link_peer *lp, int rc)
 	}
 }
 
+/*
+ * Open a frame of a keypair the data plane holds (it came in a datagram the
+ * workers punt whole, or before the install was visible to them): in the
+ * data plane's replay window, the keypair's only one, so a frame opened
+ * there is refused here and the other way round. Only a frame newer than
+ * every one accepted so far may move the peer (WireGuard's rule).
+ */
+static int
+open_dp(struct node *n, struct link_peer *lp, uint32_t idx, const uint8_t *p, uint32_t len,
+	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *out, size_t cap, size_t *olen)
+{
+	struct vh_veil_data d;
+	uint32_t opened;
+	uint64_t ctr;
+	int rc;
+
+	rc = vh_veil_data_decode(p, len, &d);
+	if (rc == 0)
+		rc = vh_dp_session_replay_check(n->dp, idx, d.counter);
+	if (rc == 0)
+		rc = vh_veil_peer_open(lp->vp, p, len, now, out, cap, olen, &opened, &ctr);
+	if (rc == 0)
+		rc = vh_dp_session_replay_update(n->dp, idx, ctr);
+	if (rc < 0)
+		return rc == -ENOENT ? -ENOKEY : rc;
+	peer_dp_used(n, lp, idx, *olen > 0, rc == 1 ? src : NULL, now);
+	return 0;
+}
+
 static void
 input_data(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
 	uint64_t now)
@@ -570,7 +602,7 @@ input_data(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	uint8_t out[VH_NOISE_MAX_MSG];
 	struct link_peer *lp;
 	uint32_t idx;
-	size_t olen;
+	size_t olen = 0;
 	int rc;
 
 	if (vh_veil_frame_receiver(VH_VEIL_LINK_DATA, p, len, &idx) != 0) {
@@ -582,13 +614,16 @@ input_data(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
-	rc = vh_veil_peer_decrypt(lp->vp, p, len, src, now, out, sizeof(out), &olen);
+	if (peer_dp_holds(lp, idx))
+		rc = open_dp(n, lp, idx, p, len, src, now, out, sizeof(out), &olen);
+	else
+		rc = vh_veil_peer_decrypt(lp->vp, p, len, src, now, out, sizeof(out), &olen);
 	if (rc != 0) {
+		sodium_memzero(out, sizeof(out));
 		count_data_error(n, lp, rc);
 		return;
 	}
 	n->cnt.link_data_rx++;
-	peer_dp_opened_here(lp, idx);
 	lp->rx_packets++;
 	lp->rx_bytes += olen;
 	/* the packet may have confirmed (promoted) a new keypair, dropping one */

@@ -16,12 +16,6 @@
 #define LINK_STAGED 8       /* datagrams held per peer while it has no usable key */
 #define LINK_STAGED_MS 5000 /* ... for at most this long */
 #define LINK_DPKP 4         /* data-plane records per peer (three slots, one spare) */
-/*
- * A keypair re-installed (new endpoint or next-hop MAC) starts its data-plane
- * send counter this far past the counter reserved at the switch: workers may
- * still seal a few frames under the old copy, never 2^32 of them.
- */
-#define LINK_REINSTALL_GAP (1ULL << 32)
 
 /* A datagram waiting for a session key (WireGuard's staged queue). */
 struct link_staged {
@@ -36,13 +30,6 @@ struct link_dpkp {
 	const struct vh_veil_keypair *kp; /* with the index: tells a reused index apart */
 	bool installed; /* in the data plane (else handled on the control lcore) */
 	bool has_ep;    /* installed with an endpoint and next-hop MAC */
-	/*
-	 * Frames under it were accepted outside the data plane's replay window
-	 * (opened on the control lcore before the install was visible, or a
-	 * re-install restarted the window): one could be replayed into the
-	 * data plane once, so no roaming from this keypair.
-	 */
-	bool no_roam;
 	uint64_t created_ms;
 	struct vh_veil_endpoint ep; /* the endpoint it was installed with */
 	uint16_t port;
@@ -70,7 +57,7 @@ struct link_peer {
 	uint32_t reported_index;
 	/* data-plane totals (also added into rx_ and tx_ above) */
 	uint64_t dp_rx_packets, dp_tx_packets, dp_keepalives, dp_auth_failed, dp_replayed;
-	uint64_t reinstalls, roams;
+	uint64_t endpoint_moves, roams;
 };
 
 /* An XX responder between RESP and FINISH. */
@@ -141,11 +128,11 @@ int peer_verify(struct node *n, struct link_peer *lp, const uint8_t *nodeid);
  */
 void peer_dp_sync(struct node *n, struct link_peer *lp, uint64_t now);
 /*
- * The control lcore opened a LINK_DATA under local_index: if the data plane
- * holds that keypair, the frame reached us before the install was visible
- * and is not in the data plane's replay window (no roaming from it).
+ * Does the data plane hold the keypair with this local index? Then its
+ * replay window is the keypair's only one, and a frame the control lcore
+ * opens under it is checked and marked there.
  */
-void peer_dp_opened_here(struct link_peer *lp, uint32_t local_index);
+bool peer_dp_holds(struct link_peer *lp, uint32_t local_index);
 /* Take every keypair of the peer out of the data plane. */
 void peer_dp_remove_all(struct node *n, struct link_peer *lp);
 /* The installed record of this keypair, or NULL. */

@@ -68,7 +68,7 @@
 	X(link_dp_installs)        \
 	X(link_dp_install_failed)  \
 	X(link_dp_removes)         \
-	X(link_dp_reinstalls)      \
+	X(link_dp_endpoint_moves)  \
 	X(hs_dh_budget)            \
 	X(hs_cookie_sent)          \
 	X(hs_cookie_budget)        \

@@ -406,8 +406,8 @@ dp_poll(struct node *n, struct link_peer *lp, struct link_dpkp *d, bool feed, ui
 	if (!feed)
 		return;
 	if (rx > 0) {
-		/* a replayed frame must not move the peer (link_priv.h, no_roam) */
-		bool roam = st.src_ip_ver != 0 && !d->no_roam;
+		/* the workers note a source only for a newest-counter frame */
+		bool roam = st.src_ip_ver != 0;
 
 		if (roam && st.src_ip_ver == 4)
 			vh_veil_endpoint_ipv4(&hint, st.src_ip, st.src_port);
@@ -432,17 +432,16 @@ dp_drop(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t now)
 }
 
 /*
- * A new endpoint, or a next-hop MAC learnt or changed: install the keypair
- * again. The send counter jumps LINK_REINSTALL_GAP past one reserved from
- * the old copy, so no counter the workers take meanwhile comes back.
+ * A new endpoint, or a next-hop MAC learnt or changed: move the data-plane
+ * session in place, so its send counter and replay window carry on.
  */
 static void
 dp_refresh(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t now)
 {
 	const struct vh_veil_endpoint *ep = vh_veil_peer_endpoint(lp->vp);
+	struct vh_dp_session_conf c = {0};
 	uint16_t port;
 	uint8_t mac[6];
-	uint64_t first;
 
 	if (!resolve(n, ep, &port, mac))
 		return; /* keep what it has until the new next hop resolves */
@@ -450,13 +449,21 @@ dp_refresh(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t n
 		memcmp(d->mac, mac, sizeof(mac)) == 0)
 		return;
 	dp_poll(n, lp, d, true, now);
-	if (vh_dp_session_reserve(n->dp, d->local_index, 1, &first) != 0 ||
-		dp_install(n, lp, d, first + LINK_REINSTALL_GAP) != 0)
+	c.local_index = d->local_index;
+	c.has_endpoint = true;
+	c.port_idx = port;
+	c.ip_ver = ep->family;
+	memcpy(c.dst_ip, ep->addr, sizeof(c.dst_ip));
+	c.dst_port = ep->port;
+	memcpy(c.dst_mac, mac, sizeof(c.dst_mac));
+	if (vh_dp_session_set_endpoint(n->dp, &c) != 0)
 		return;
-	mirror_counter(lp, d->local_index, first + LINK_REINSTALL_GAP);
-	d->no_roam = true;
-	lp->reinstalls++;
-	n->cnt.link_dp_reinstalls++;
+	d->has_ep = true;
+	d->ep = *ep;
+	d->port = port;
+	memcpy(d->mac, mac, sizeof(mac));
+	lp->endpoint_moves++;
+	n->cnt.link_dp_endpoint_moves++;
 }
 
 /* A record not holding any keypair (dp_by_index() never matches index 0). */
@@ -518,9 +525,7 @@ void
 peer_dp_used(struct node *n, struct link_peer *lp, uint32_t local_index, bool data,
 	const struct vh_veil_endpoint *src, uint64_t now)
 {
-	struct link_dpkp *d = dp_by_index(lp, local_index);
-
-	used(lp, local_index, data, d != NULL && d->no_roam ? NULL : src, now);
+	used(lp, local_index, data, src, now);
 	peer_dp_sync(n, lp, now);
 }
 
@@ -568,11 +573,10 @@ link_dp_index(struct node *n, const uint8_t *nodeid, uint32_t *local_index)
 	return 0;
 }
 
-void
-peer_dp_opened_here(struct link_peer *lp, uint32_t local_index)
+bool
+peer_dp_holds(struct link_peer *lp, uint32_t local_index)
 {
 	struct link_dpkp *d = dp_by_index(lp, local_index);
 
-	if (d != NULL && d->installed)
-		d->no_roam = true;
+	return d != NULL && d->installed;
 }

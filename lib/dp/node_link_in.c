@@ -61,7 +61,6 @@ is_overlay(const uint8_t *in, uint16_t len)
 	       vh_get_be32(in + 4) == (uint32_t)(len - VH_BIFROST_HDR_LEN);
 }
 
-/* Remember a source other than the session's endpoint (roaming hint). */
 /* Same address; constant lengths, so the compiler compares in registers. */
 static inline bool
 same_ip(const uint8_t *a, const uint8_t *b, uint8_t ip_ver)
@@ -69,13 +68,19 @@ same_ip(const uint8_t *a, const uint8_t *b, uint8_t ip_ver)
 	return ip_ver == 4 ? memcmp(a, b, 4) == 0 : memcmp(a, b, 16) == 0;
 }
 
+/*
+ * Remember a source other than the session's endpoint (roaming hint), only
+ * for a frame newer than every one accepted under the key: an older one may
+ * be a copy replayed from elsewhere before the original arrived.
+ */
 static inline void
 note_source(struct dp_session *s, const struct vh_net_pkt *pkt)
 {
+	const struct dp_endpoint *ep = dp_session_ep(s);
 	unsigned int alen = pkt->ip_ver == 4 ? 4 : 16;
 
-	if (likely(s->ep.has_endpoint && pkt->ip_ver == s->ep.ip_ver &&
-		    pkt->sport == s->ep.dst_port && same_ip(pkt->src, s->ep.dst_ip, pkt->ip_ver)))
+	if (likely(ep != NULL && pkt->ip_ver == ep->ip_ver && pkt->sport == ep->dst_port &&
+		    same_ip(pkt->src, ep->dst_ip, pkt->ip_ver)))
 		return;
 	if (s->src_ip_ver == pkt->ip_ver && s->src_port == pkt->sport &&
 		same_ip(s->src_ip, pkt->src, pkt->ip_ver))
@@ -114,15 +119,18 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op, struct run_acc *acc)
 		meta->reason = VH_DROP_VEIL_AUTH;
 		return LIN_DROP;
 	}
-	/* recorded only now: a forged frame must not move the window */
-	if (dp_replay_update(&s->replay, vh_get_be64(link_hdr(m) + 4)) != 0) {
+	/* recorded only now (the caller holds the lock): a forged frame must
+	 * not move the window */
+	rc = dp_replay_update(&s->replay, vh_get_be64(link_hdr(m) + 4));
+	if (rc < 0) {
 		__atomic_fetch_add(&s->replayed, 1, __ATOMIC_RELAXED);
 		meta->reason = VH_DROP_VEIL_REPLAY;
 		return LIN_DROP;
 	}
 	acc->packets++;
 	acc->bytes += meta->inner_len;
-	note_source(s, &meta->pkt);
+	if (rc == 1)
+		note_source(s, &meta->pkt);
 	if (meta->inner_len == 0) {
 		acc->keepalives++;
 		return LIN_DONE;
@@ -141,10 +149,13 @@ after_open(struct rte_mbuf *m, const struct vh_aead_op *op, struct run_acc *acc)
 /*
  * The counters of a run of same-session packets (a burst is mostly one) are
  * added once: a locked add per packet and counter cost more than the checks.
+ * The run held the session's replay lock (taken once per run, like the
+ * adds), which is released here.
  */
 static inline void
 flush_acc(struct dp_session *s, const struct run_acc *acc)
 {
+	rte_spinlock_unlock(&s->replay_lock);
 	if (acc->packets == 0)
 		return;
 	__atomic_fetch_add(&s->rx_packets, acc->packets, __ATOMIC_RELAXED);
@@ -182,6 +193,7 @@ link_in_process(struct rte_graph *graph, struct rte_node *node, void **objs, uin
 				flush_acc(cur, &acc);
 			cur = s;
 			acc = (struct run_acc){0};
+			rte_spinlock_lock(&s->replay_lock);
 		}
 		next = after_open(live[i], &ops[i], &acc);
 		out[next][k[next]++] = live[i];

@@ -143,13 +143,20 @@ static int
 to_endpoint(const struct vh_dp *dp, struct rte_mbuf *m)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
-	const struct dp_endpoint *ep = &meta->session->ep;
-	const struct dp_port *port = &dp->ports[ep->port_idx];
+	const struct dp_endpoint *ep = dp_session_ep(meta->session);
+	const struct dp_port *port;
 	uint16_t old_hdr = meta->pkt.payload_off, len = meta->pkt.payload_len;
-	uint16_t new_hdr = ep->ip_ver == 4 ? VH_NET_UDP4_HDR_LEN : VH_NET_UDP6_HDR_LEN;
-	struct vh_net_flow f = {.ip_ver = ep->ip_ver, .dport = ep->dst_port};
+	uint16_t new_hdr;
+	struct vh_net_flow f = {0};
 	uint8_t *out;
 
+	/* vh_overlay_fwd saw one; it is never taken away, only replaced */
+	if (unlikely(ep == NULL))
+		return -EINVAL;
+	port = &dp->ports[ep->port_idx];
+	new_hdr = ep->ip_ver == 4 ? VH_NET_UDP4_HDR_LEN : VH_NET_UDP6_HDR_LEN;
+	f.ip_ver = ep->ip_ver;
+	f.dport = ep->dst_port;
 	if (new_hdr > old_hdr) {
 		if (rte_pktmbuf_prepend(m, new_hdr - old_hdr) == NULL)
 			return -ENOSPC;

@@ -70,7 +70,7 @@ forward_one(const struct vh_dp *dp, struct rte_mbuf *m, uint64_t route)
 		return FWD_DROP;
 	}
 	next = route != 0 ? dp_fwd_pick(dp, route, vh_get_be32(h + 4)) : dp_fwd_greedy(dp, h + 8);
-	if (next == NULL || !next->ep.has_endpoint) {
+	if (next == NULL || dp_session_ep(next) == NULL) {
 		meta->reason = VH_DROP_OVERLAY_NO_ROUTE;
 		return FWD_DROP;
 	}

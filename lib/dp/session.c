@@ -2,9 +2,10 @@
 /*
  * Link sessions for the workers: one slot per receiver index (modulo the
  * table size), written only by the control lcore and read lock-free by the
- * workers; a replaced or removed session is freed through an rte_rcu_qsbr
- * defer queue once every graph lcore has finished the burst that might
- * still use it.
+ * workers; a replaced or removed session, or a replaced endpoint, is freed
+ * through an rte_rcu_qsbr defer queue once every graph lcore has finished
+ * the burst that might still use it. Defer-queue entries are tagged
+ * pointers: bit 0 set for an endpoint (both are cache-line aligned).
  */
 #include <string.h>
 
@@ -13,15 +14,25 @@
 #include "dp_priv.h"
 
 static void
-session_free(void *p, void *e, unsigned int n)
+session_wipe(struct dp_session *s)
 {
-	struct dp_session **list = e;
+	explicit_bzero(s->recv_key, sizeof(s->recv_key));
+	explicit_bzero(s->send_key, sizeof(s->send_key));
+	rte_free(s->ep);
+	rte_free(s);
+}
+
+static void
+retired_free(void *p, void *e, unsigned int n)
+{
+	uintptr_t *list = e;
 
 	RTE_SET_USED(p);
 	for (unsigned int i = 0; i < n; i++) {
-		explicit_bzero(list[i]->recv_key, sizeof(list[i]->recv_key));
-		explicit_bzero(list[i]->send_key, sizeof(list[i]->send_key));
-		rte_free(list[i]);
+		if (list[i] & 1)
+			rte_free((void *)(list[i] & ~(uintptr_t)1));
+		else
+			session_wipe((struct dp_session *)list[i]);
 	}
 }
 
@@ -31,11 +42,11 @@ dp_sessions_init(struct vh_dp *dp)
 	struct rte_rcu_qsbr_dq_parameters prm = {
 		.name = "vh_sessions",
 		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, /* only the control lcore frees */
-		.size = VH_DP_SESSIONS,
-		.esize = sizeof(struct dp_session *),
+		.size = 2 * VH_DP_SESSIONS,
+		.esize = sizeof(uintptr_t),
 		.trigger_reclaim_limit = VH_DP_SESSIONS / 8,
 		.max_reclaim_size = VH_DP_SESSIONS,
-		.free_fn = session_free,
+		.free_fn = retired_free,
 	};
 	size_t sz = rte_rcu_qsbr_get_memsize(dp->n_lcores);
 
@@ -55,7 +66,7 @@ dp_sessions_free(struct vh_dp *dp)
 {
 	for (unsigned int i = 0; i < VH_DP_SESSIONS; i++) {
 		if (dp->sessions[i] != NULL)
-			session_free(NULL, &dp->sessions[i], 1);
+			session_wipe(dp->sessions[i]);
 		dp->sessions[i] = NULL;
 	}
 	if (dp->dq != NULL) {
@@ -68,50 +79,128 @@ dp_sessions_free(struct vh_dp *dp)
 	dp->qs = NULL;
 }
 
+/* Free a session (tag 0) or an endpoint (tag 1) once no worker can see it. */
 static int
-retire(struct vh_dp *dp, struct dp_session *old)
+retire(struct vh_dp *dp, void *obj, uintptr_t tag)
 {
-	if (old == NULL)
+	uintptr_t e = (uintptr_t)obj | tag;
+
+	if (obj == NULL)
 		return 0;
-	if (rte_rcu_qsbr_dq_enqueue(dp->dq, &old) != 0) {
+	if (rte_rcu_qsbr_dq_enqueue(dp->dq, &e) != 0) {
 		/* queue full: wait for the readers instead of leaking */
 		/* in single-lcore mode this thread is reader 0 itself */
 		rte_rcu_qsbr_synchronize(dp->qs, vh_dp_is_single(dp) ? 0 : RTE_QSBR_THRID_INVALID);
-		session_free(NULL, &old, 1);
+		retired_free(NULL, &e, 1);
 	}
 	return 0;
+}
+
+static struct dp_endpoint *
+endpoint_new(const struct vh_dp *dp, const struct vh_dp_session_conf *c)
+{
+	struct dp_endpoint *ep;
+
+	if (c->port_idx >= dp->conf.n_ports || (c->ip_ver != 4 && c->ip_ver != 6)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	ep = rte_zmalloc("vh_endpoint", sizeof(*ep), RTE_CACHE_LINE_SIZE);
+	if (ep == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	ep->has_endpoint = true;
+	ep->ip_ver = c->ip_ver;
+	ep->port_idx = c->port_idx;
+	ep->dst_port = c->dst_port;
+	memcpy(ep->dst_mac, c->dst_mac, sizeof(ep->dst_mac));
+	memcpy(ep->dst_ip, c->dst_ip, sizeof(ep->dst_ip));
+	return ep;
 }
 
 int
 vh_dp_session_install(struct vh_dp *dp, const struct vh_dp_session_conf *c)
 {
 	struct dp_session **slot, *s, *old;
+	struct dp_endpoint *ep = NULL;
 
-	if (dp == NULL || c == NULL ||
-		(c->has_endpoint &&
-			(c->port_idx >= dp->conf.n_ports || (c->ip_ver != 4 && c->ip_ver != 6))))
+	if (dp == NULL || c == NULL)
 		return -EINVAL;
 	slot = &dp->sessions[c->local_index % VH_DP_SESSIONS];
 	old = *slot;
 	if (old != NULL && old->local_index != c->local_index)
 		return -EEXIST;
+	if (c->has_endpoint && (ep = endpoint_new(dp, c)) == NULL)
+		return -rte_errno;
 	s = rte_zmalloc("vh_session", sizeof(*s), RTE_CACHE_LINE_SIZE);
-	if (s == NULL)
+	if (s == NULL) {
+		rte_free(ep);
 		return -ENOMEM;
+	}
 	s->local_index = c->local_index;
 	s->remote_index = c->remote_index;
 	memcpy(s->recv_key, c->recv_key, sizeof(s->recv_key));
 	memcpy(s->send_key, c->send_key, sizeof(s->send_key));
 	s->send_counter = c->send_counter;
-	s->ep.has_endpoint = c->has_endpoint;
-	s->ep.ip_ver = c->ip_ver;
-	s->ep.port_idx = c->port_idx;
-	s->ep.dst_port = c->dst_port;
-	memcpy(s->ep.dst_mac, c->dst_mac, sizeof(s->ep.dst_mac));
-	memcpy(s->ep.dst_ip, c->dst_ip, sizeof(s->ep.dst_ip));
+	s->ep = ep;
+	rte_spinlock_init(&s->replay_lock);
 	/* the replay window starts empty: rte_zmalloc zeroed it */
 	__atomic_store_n(slot, s, __ATOMIC_RELEASE);
-	return retire(dp, old);
+	return retire(dp, old, 0);
+}
+
+int
+vh_dp_session_set_endpoint(struct vh_dp *dp, const struct vh_dp_session_conf *c)
+{
+	struct dp_session *s;
+	struct dp_endpoint *ep, *old;
+
+	if (dp == NULL || c == NULL || !c->has_endpoint)
+		return -EINVAL;
+	s = dp_session_find(dp, c->local_index);
+	if (s == NULL)
+		return -ENOENT;
+	ep = endpoint_new(dp, c);
+	if (ep == NULL)
+		return -rte_errno;
+	old = s->ep;
+	__atomic_store_n(&s->ep, ep, __ATOMIC_RELEASE);
+	return retire(dp, old, 1);
+}
+
+/*
+ * The control lcore's share of the window: the same state and lock the
+ * workers use, so a frame opened on either side is accepted once.
+ */
+static int
+replay_op(struct vh_dp *dp, uint32_t local_index, uint64_t counter, bool update)
+{
+	struct dp_session *s = dp_session_find(dp, local_index);
+	int rc;
+
+	if (s == NULL)
+		return -ENOENT;
+	if (!update)
+		return dp_replay_check(&s->replay, counter);
+	rte_spinlock_lock(&s->replay_lock);
+	rc = dp_replay_update(&s->replay, counter);
+	rte_spinlock_unlock(&s->replay_lock);
+	if (rc < 0)
+		__atomic_fetch_add(&s->replayed, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+int
+vh_dp_session_replay_check(struct vh_dp *dp, uint32_t local_index, uint64_t counter)
+{
+	return dp == NULL ? -EINVAL : replay_op(dp, local_index, counter, false);
+}
+
+int
+vh_dp_session_replay_update(struct vh_dp *dp, uint32_t local_index, uint64_t counter)
+{
+	return dp == NULL ? -EINVAL : replay_op(dp, local_index, counter, true);
 }
 
 int
@@ -123,7 +212,7 @@ vh_dp_session_remove(struct vh_dp *dp, uint32_t local_index)
 	if (old == NULL || old->local_index != local_index)
 		return -ENOENT;
 	__atomic_store_n(slot, NULL, __ATOMIC_RELEASE);
-	return retire(dp, old);
+	return retire(dp, old, 0);
 }
 
 int

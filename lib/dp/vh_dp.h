@@ -239,8 +239,9 @@ struct vh_dp_session_stats {
 	uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, auth_failed, replayed;
 	uint64_t rx_keepalives; /**< of rx_packets, the empty ones */
 	uint64_t send_counter;  /**< next counter to send with */
-	/** Source of the latest authenticated frame that came from somewhere
-	 * else than the endpoint (roaming); src_ip_ver 0: none seen. */
+	/** Source of the latest authenticated frame with the newest counter so
+	 * far that came from somewhere else than the endpoint (roaming);
+	 * src_ip_ver 0: none seen. */
 	uint8_t src_ip_ver;
 	uint16_t src_port;
 	uint8_t src_ip[16];
@@ -250,7 +251,9 @@ struct vh_dp_session_stats {
  * Install (or replace, for the same local index) a session. Workers see it
  * from their next burst; LINK_DATA frames with its local index are then
  * decrypted on the workers, and a sealed lone ECHO_REQUEST is answered there.
- * Frames for indices not installed still go to the control lcore.
+ * Frames for indices not installed still go to the control lcore. A
+ * replacement starts with a fresh replay window: to move a session's
+ * endpoint use vh_dp_session_set_endpoint(), which keeps it.
  *
  * @return 0, -EEXIST (the slot holds another index: pick another index),
  *   -ENOMEM, -EINVAL
@@ -264,6 +267,37 @@ int vh_dp_session_install(struct vh_dp *dp, const struct vh_dp_session_conf *c);
  * @return 0 or -ENOENT
  */
 int vh_dp_session_remove(struct vh_dp *dp, uint32_t local_index);
+
+/**
+ * Move an installed session to a new endpoint (the peer roamed, or the next
+ * hop's MAC was learnt or changed), keeping everything else: keys, send
+ * counter, counters and the replay window. Only the endpoint fields of c
+ * and its local_index are read; has_endpoint must be true. Workers see the
+ * new endpoint from their next burst; the old one is freed after an RCU
+ * grace period.
+ * @return 0, -ENOENT (no such session), -EINVAL, -ENOMEM
+ */
+int vh_dp_session_set_endpoint(struct vh_dp *dp, const struct vh_dp_session_conf *c);
+
+/**
+ * Could a LINK_DATA counter of this session be accepted? A read-only test
+ * against the session's replay window (the one the workers use), for a
+ * frame the control lcore is about to open itself.
+ * @return 0, -EALREADY (seen), -ESTALE (behind the window), -ERANGE,
+ * -ENOENT (no such session), -EINVAL
+ */
+int vh_dp_session_replay_check(struct vh_dp *dp, uint32_t local_index, uint64_t counter);
+
+/**
+ * Mark a counter seen in the session's replay window after its frame
+ * authenticated on the control lcore (under the lock the workers take), so
+ * that a frame is accepted once whichever side opens it. A refusal is
+ * counted in the session's `replayed`.
+ * @return 1 (accepted, and newer than every counter accepted so far: the
+ * only kind of frame that may move the peer's endpoint), 0 (accepted, an
+ * older counter not seen before), or as vh_dp_session_replay_check()
+ */
+int vh_dp_session_replay_update(struct vh_dp *dp, uint32_t local_index, uint64_t counter);
 
 /** Counters of the session with this local index: 0 or -ENOENT. */
 int vh_dp_session_stats(struct vh_dp *dp, uint32_t local_index, struct vh_dp_session_stats *st);

@@ -184,17 +184,20 @@ vh_veil_peer_encrypt(struct vh_veil_peer *p, const uint8_t *pt, size_t plen, uin
 	return 0;
 }
 
-int
-vh_veil_peer_decrypt(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
-	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *out, size_t cap, size_t *outlen)
+/*
+ * Find, check and open a frame's keypair; with own_window the keypair's
+ * replay window refuses a replay before any decryption (else the window is
+ * the caller's and is not touched).
+ */
+static int
+open_frame(struct vh_veil_peer *p, const uint8_t *frame, size_t len, uint64_t now, uint8_t *out,
+	size_t cap, size_t *outlen, bool own_window, struct vh_veil_keypair **kpp,
+	uint64_t *counter)
 {
 	struct vh_veil_keypair *kp;
 	struct vh_veil_data d;
-	size_t n;
 	int rc;
 
-	if (p == NULL || frame == NULL || outlen == NULL || (out == NULL && cap > 0))
-		return -EINVAL;
 	rc = vh_veil_data_decode(frame, len, &d);
 	if (rc != 0)
 		return rc;
@@ -205,20 +208,56 @@ vh_veil_peer_decrypt(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
 		return -EKEYEXPIRED;
 	if (d.counter >= kp->reject_after_messages)
 		return -ERANGE;
-	rc = vh_veil_replay_check(&kp->replay, d.counter);
-	if (rc != 0)
-		return rc;
+	if (own_window) {
+		rc = vh_veil_replay_check(&kp->replay, d.counter);
+		if (rc != 0)
+			return rc;
+	}
 	if (cap < d.ct_len - VH_NOISE_TAG_LEN)
 		return -ENOBUFS;
-	rc = vh_noise_cs_decrypt_nonce(
-		&kp->recv, d.counter, d.hdr, VH_VEIL_DATA_HDR_LEN, d.ct, d.ct_len, out, cap, &n);
-	if (rc != 0)
-		return -EBADMSG;
-	rc = vh_veil_replay_update(&kp->replay, d.counter);
+	*kpp = kp;
+	*counter = d.counter;
+	rc = vh_noise_cs_decrypt_nonce(&kp->recv, d.counter, d.hdr, VH_VEIL_DATA_HDR_LEN, d.ct,
+		d.ct_len, out, cap, outlen);
+	return rc != 0 ? -EBADMSG : 0;
+}
+
+int
+vh_veil_peer_open(struct vh_veil_peer *p, const uint8_t *frame, size_t len, uint64_t now,
+	uint8_t *out, size_t cap, size_t *outlen, uint32_t *local_index, uint64_t *counter)
+{
+	struct vh_veil_keypair *kp;
+	int rc;
+
+	if (p == NULL || frame == NULL || outlen == NULL || local_index == NULL ||
+		counter == NULL || (out == NULL && cap > 0))
+		return -EINVAL;
+	rc = open_frame(p, frame, len, now, out, cap, outlen, false, &kp, counter);
+	if (rc == 0)
+		*local_index = kp->local_index;
+	return rc;
+}
+
+int
+vh_veil_peer_decrypt(struct vh_veil_peer *p, const uint8_t *frame, size_t len,
+	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *out, size_t cap, size_t *outlen)
+{
+	struct vh_veil_keypair *kp;
+	uint64_t counter;
+	bool newest;
+	int rc;
+
+	if (p == NULL || frame == NULL || outlen == NULL || (out == NULL && cap > 0))
+		return -EINVAL;
+	rc = open_frame(p, frame, len, now, out, cap, outlen, true, &kp, &counter);
 	if (rc != 0)
 		return rc;
-	*outlen = n;
-	peer_received_with(p, kp, n > 0, src, now);
+	newest = counter >= kp->replay.top;
+	rc = vh_veil_replay_update(&kp->replay, counter);
+	if (rc != 0)
+		return rc;
+	/* only the newest frame may move the peer: an older one could be a replay from elsewhere */
+	peer_received_with(p, kp, *outlen > 0, newest ? src : NULL, now);
 	return 0;
 }
 

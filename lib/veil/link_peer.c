@@ -41,6 +41,7 @@ vh_veil_timing_default(struct vh_veil_timing *t)
 	t->backoff_max = 60000;
 	t->rekey_attempt_time = 90000;
 	t->persistent_keepalive = 0;
+	t->roam_interval = 1000;
 }
 
 static bool
@@ -87,6 +88,7 @@ vh_veil_peer_new(const struct vh_veil_peer_conf *conf)
 	p->last_init_sent = LINK_NEVER;
 	p->last_handshake = LINK_NEVER;
 	p->last_sent = LINK_NEVER;
+	p->last_roam = LINK_NEVER;
 	return p;
 }
 
@@ -370,6 +372,34 @@ confirm(struct vh_veil_peer *p, struct vh_veil_keypair *kp, uint64_t now)
 		p->t_keepalive = now;
 }
 
+/*
+ * Data from src moves the peer at most once per roam_interval: a sender
+ * that flips between addresses (or an on-path attacker racing the real
+ * frames) cannot make the endpoint flap.
+ */
+static void
+roam(struct vh_veil_peer *p, const struct vh_veil_endpoint *src, uint64_t now)
+{
+	if (src != NULL && src->family != 0 && !vh_veil_endpoint_equal(src, &p->endpoint) &&
+		p->last_roam != LINK_NEVER && now - p->last_roam < p->t.roam_interval) {
+		p->roams_limited++;
+		src = NULL;
+	}
+	if (vh_veil_peer_on_authenticated(p, src, now) == 1) {
+		p->last_roam = now;
+		p->roams++;
+	}
+}
+
+void
+vh_veil_peer_roam_stats(const struct vh_veil_peer *p, uint64_t *moved, uint64_t *limited)
+{
+	if (moved != NULL)
+		*moved = p != NULL ? p->roams : 0;
+	if (limited != NULL)
+		*limited = p != NULL ? p->roams_limited : 0;
+}
+
 void
 peer_received_with(struct vh_veil_peer *p, struct vh_veil_keypair *kp, bool data,
 	const struct vh_veil_endpoint *src, uint64_t now)
@@ -382,7 +412,7 @@ peer_received_with(struct vh_veil_peer *p, struct vh_veil_keypair *kp, bool data
 	if (!renewing(p) && kp == p->slot[VH_VEIL_SLOT_CURRENT] &&
 		age(kp, now) >= (kp->initiator ? late_age(p) : renew_age(p, kp)))
 		p->hs_wanted = true;
-	vh_veil_peer_on_authenticated(p, src, now);
+	roam(p, src, now);
 	if (data)
 		vh_veil_peer_on_data_received(p, now);
 }

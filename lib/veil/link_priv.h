@@ -77,6 +77,8 @@ struct vh_veil_peer {
 	uint64_t last_handshake; /* last completed (confirmed) handshake */
 	uint64_t last_sent;      /* any packet */
 	bool dead;
+	uint64_t last_roam; /* last endpoint move by data (LINK_NEVER: none) */
+	uint64_t roams, roams_limited;
 
 	/* timers: absolute deadlines, LINK_NEVER when disarmed */
 	uint64_t t_retransmit; /* retry our initiation (or its unconfirmed keypair) */

@@ -718,6 +718,7 @@ struct vh_veil_timing {
 	uint64_t backoff_max;           /**< 60 s: cap on the exponential retry delay */
 	uint64_t rekey_attempt_time;    /**< 90 s: peer declared dead after this long failing */
 	uint64_t persistent_keepalive;  /**< 0 = off: keepalive when nothing sent this long */
+	uint64_t roam_interval;         /**< 1 s: at most one endpoint move by data this often */
 };
 
 /** Fill t with the defaults above. */
@@ -863,8 +864,11 @@ int vh_veil_peer_encrypt(struct vh_veil_peer *p, const uint8_t *pt, size_t plen,
 /**
  * Open a LINK_DATA payload: find the keypair by receiver index, replay
  * check, decrypt, mark seen, then as vh_veil_peer_on_keypair_used():
- * confirm the keypair (promoting next), renewal by age, the received hooks
- * (roaming to src when not NULL).
+ * confirm the keypair (promoting next), renewal by age, the received hooks.
+ * Roaming to src (when not NULL) only on a counter newer than every one
+ * accepted under the keypair so far (WireGuard's rule: a replay of an
+ * older, unseen frame from elsewhere never moves the peer), and at most
+ * once per roam_interval.
  * @return 0, -EBADMSG (malformed or fails authentication), -ENOKEY (index
  * not one of this peer's), -EKEYEXPIRED, -EALREADY (replay), -ESTALE (too
  * old), -ERANGE (counter limit), -ENOBUFS, -EINVAL
@@ -873,13 +877,36 @@ int vh_veil_peer_decrypt(struct vh_veil_peer *p, const uint8_t *frame, size_t le
 	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *out, size_t cap, size_t *outlen);
 
 /**
+ * Authenticate and decrypt a LINK_DATA payload without touching the replay
+ * window, the timers or the endpoint: for a receiver whose replay window
+ * lives elsewhere (a data plane that also opens this keypair's frames). The
+ * caller checks the counter against that window before, marks it seen
+ * after, and then calls vh_veil_peer_on_keypair_used() (with src only when
+ * the counter was the newest accepted).
+ * @param local_index set to the receiver index (the keypair's local index)
+ * @param counter set to the frame's counter
+ * @return 0, -EBADMSG (malformed or fails authentication), -ENOKEY,
+ * -EKEYEXPIRED, -ERANGE (counter limit), -ENOBUFS, -EINVAL
+ */
+int vh_veil_peer_open(struct vh_veil_peer *p, const uint8_t *frame, size_t len, uint64_t now,
+	uint8_t *out, size_t cap, size_t *outlen, uint32_t *local_index, uint64_t *counter);
+
+/**
+ * Endpoint moves by authenticated data (roaming) so far, and those refused
+ * because the previous move was less than roam_interval ago.
+ */
+void vh_veil_peer_roam_stats(const struct vh_veil_peer *p, uint64_t *moved, uint64_t *limited);
+
+/**
  * An authenticated LINK_DATA under the keypair with this local index was
  * received elsewhere (a data plane that decrypts and checks the replay
  * window itself, e.g. with vh_veil_keypair_keys() and
  * vh_veil_keypair_replay()): do what vh_veil_peer_decrypt() does after
  * authentication (confirm the keypair and promote next, renewal by age,
  * vh_veil_peer_on_authenticated() with src, vh_veil_peer_on_data_received()
- * when data), without touching the replay window. Call it on the thread
+ * when data), without touching the replay window. Pass src only for a
+ * frame whose counter was the newest accepted under the keypair (the
+ * window's owner knows); moves are limited to one per roam_interval. Call it on the thread
  * that owns the peer, once per packet or at least once per burst and
  * keypair (the first packet under a keypair matters). The send side needs
  * no new call: after sealing elsewhere call vh_veil_peer_on_data_sent() or

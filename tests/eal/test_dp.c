@@ -696,6 +696,82 @@ test_inject_bad_port(void **state)
 	assert_int_equal(vh_dp_inject(dp, m), -EINVAL);
 }
 
+/* A keepalive under L_INDEX from the peer's address (not our own). */
+static struct rte_mbuf *
+keepalive_from_peer(uint64_t counter)
+{
+	uint8_t d[256];
+	int n = sealed(d, L_INDEX, counter, key_in, NULL, 0);
+
+	return udp4_frame(
+		ring_port(), peer_mac, PEER_IP, 4242, VH_DEFAULT_UDP_PORT, d, (uint16_t)n);
+}
+
+static void
+src_is(uint32_t ip, uint16_t port)
+{
+	struct vh_dp_session_stats st;
+	uint8_t want[4];
+
+	assert_int_equal(vh_dp_session_stats(dp, L_INDEX, &st), 0);
+	assert_int_equal(st.src_ip_ver, 4);
+	vh_put_be32(want, ip);
+	assert_memory_equal(st.src_ip, want, 4);
+	assert_int_equal(st.src_port, port);
+}
+
+/*
+ * One replay window per keypair, whoever opens its frames: what the workers
+ * accepted the control lcore's check refuses, what the control lcore marked
+ * the workers drop; a newer endpoint keeps window, counters and send
+ * counter; only a newest-counter frame is noted as a roaming source.
+ */
+static void
+test_session_shared_window(void **state)
+{
+	struct vh_dp_session_conf c = {
+		.local_index = L_INDEX, .has_endpoint = true, .ip_ver = 4, .dst_port = 4242};
+	struct vh_dp_session_stats st, st2;
+	uint64_t rx;
+
+	(void)state;
+	assert_int_equal(vh_dp_session_stats(dp, L_INDEX, &st), 0);
+	rx = st.rx_packets;
+	/* 5000 + 2048 + 99 was the last frame the workers accepted */
+	assert_int_equal(vh_dp_session_replay_check(dp, L_INDEX, 5000 + 2048 + 99), -EALREADY);
+	assert_int_equal(vh_dp_session_replay_update(dp, L_INDEX, 5000 + 2048 + 99), -EALREADY);
+	assert_int_equal(vh_dp_session_replay_check(dp, L_INDEX, 5000 + 2048 + 98), 0);
+	/* marked by the control lcore: newest (1), then an older unseen one (0) */
+	assert_int_equal(vh_dp_session_replay_update(dp, L_INDEX, 9000), 1);
+	assert_int_equal(vh_dp_session_replay_update(dp, L_INDEX, 8999), 0);
+	assert_int_equal(vh_dp_session_replay_update(dp, L_INDEX, 8999), -EALREADY);
+	assert_int_equal(vh_dp_session_replay_update(dp, L_INDEX + 1, 1), -ENOENT);
+	expect_drop(link_frame(9000, NULL, 0), VH_DROP_VEIL_REPLAY);
+	expect_drop(link_frame(8999, NULL, 0), VH_DROP_VEIL_REPLAY);
+	/* an older frame from elsewhere is accepted but moves no hint */
+	src_is(NODE_IP, VH_DEFAULT_UDP_PORT);
+	assert_int_equal(vh_dp_inject(dp, keepalive_from_peer(8998)), 0);
+	wait_rx(rx + 1);
+	src_is(NODE_IP, VH_DEFAULT_UDP_PORT);
+	assert_int_equal(vh_dp_inject(dp, keepalive_from_peer(9001)), 0);
+	wait_rx(rx + 2);
+	src_is(PEER_IP, 4242);
+	/* a new endpoint: same session, same window and counters */
+	vh_put_be32(c.dst_ip, PEER_IP);
+	memcpy(c.dst_mac, peer_mac, 6);
+	assert_int_equal(vh_dp_session_stats(dp, L_INDEX, &st), 0);
+	assert_int_equal(vh_dp_session_set_endpoint(dp, &c), 0);
+	assert_int_equal(vh_dp_session_stats(dp, L_INDEX, &st2), 0);
+	assert_true(st2.rx_packets == st.rx_packets && st2.send_counter == st.send_counter);
+	expect_drop(keepalive_from_peer(9001), VH_DROP_VEIL_REPLAY);
+	expect_drop(link_frame(8998, NULL, 0), VH_DROP_VEIL_REPLAY);
+	c.has_endpoint = false;
+	assert_int_equal(vh_dp_session_set_endpoint(dp, &c), -EINVAL);
+	c.has_endpoint = true;
+	c.local_index = L_INDEX + 1;
+	assert_int_equal(vh_dp_session_set_endpoint(dp, &c), -ENOENT);
+}
+
 static void
 test_graph_counters(void **state)
 {
@@ -737,6 +813,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_session_echo_on_workers),
 		cmocka_unit_test(test_session_replay_auth_keepalive),
 		cmocka_unit_test(test_session_replay_window_depth),
+		cmocka_unit_test(test_session_shared_window),
 		cmocka_unit_test(test_session_remove_and_slots),
 		cmocka_unit_test(test_forwarding_table),
 		cmocka_unit_test(test_relay_between_sessions),

@@ -623,6 +623,95 @@ test_roaming(void **state)
 	assert_int_equal(vh_veil_peer_on_authenticated(x->pa, &x->b.ep, 2), 1);
 }
 
+/* Seal a one-byte frame from from into ct (cap 64); returns its length. */
+static size_t
+seal1(struct vh_veil_peer *from, uint8_t *ct, uint64_t now)
+{
+	size_t cl;
+
+	assert_int_equal(vh_veil_peer_encrypt(from, (const uint8_t *)"m", 1, now, ct, 64, &cl), 0);
+	return cl;
+}
+
+/*
+ * WireGuard's roaming rule: only a frame newer than every one accepted under
+ * the keypair moves the peer (an older one may be a copy replayed from
+ * elsewhere ahead of the original), and data moves it at most once per
+ * roam_interval.
+ */
+static void
+test_roaming_newest_only(void **state)
+{
+	struct tpair *x = *state;
+	const uint8_t ip2[4] = {198, 51, 100, 7}, ip3[4] = {203, 0, 113, 9};
+	struct vh_veil_endpoint e2, e3;
+	uint8_t c1[64], c2[64], c3[64], out[64];
+	size_t l1, l2, l3, l;
+	uint64_t moved, limited;
+
+	vh_veil_endpoint_ipv4(&e2, ip2, 40000);
+	vh_veil_endpoint_ipv4(&e3, ip3, 40001);
+	peers(x, false);
+	connect_at(x, 0);
+	l1 = seal1(x->pb, c1, 1);
+	l2 = seal1(x->pb, c2, 1);
+	assert_int_equal(vh_veil_peer_decrypt(x->pa, c2, l2, &x->b.ep, 1, out, 64, &l), 0);
+	/* the older frame, first seen from elsewhere: accepted, no move */
+	assert_int_equal(vh_veil_peer_decrypt(x->pa, c1, l1, &e2, 1, out, 64, &l), 0);
+	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &x->b.ep));
+	/* the newest from elsewhere moves it */
+	l3 = seal1(x->pb, c3, 1);
+	assert_int_equal(vh_veil_peer_decrypt(x->pa, c3, l3, &e2, 1, out, 64, &l), 0);
+	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &e2));
+	/* again from a third address within roam_interval: refused and counted */
+	l3 = seal1(x->pb, c3, 500);
+	assert_int_equal(vh_veil_peer_decrypt(x->pa, c3, l3, &e3, 500, out, 64, &l), 0);
+	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &e2));
+	vh_veil_peer_roam_stats(x->pa, &moved, &limited);
+	assert_true(moved == 1 && limited == 1);
+	/* the same through the hook a data plane uses */
+	assert_int_equal(vh_veil_peer_on_keypair_used(x->pa,
+				 vh_veil_keypair_local_index(
+					 vh_veil_peer_keypair(x->pa, VH_VEIL_SLOT_CURRENT)),
+				 true, &e3, 900),
+		0);
+	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &e2));
+	/* after the interval it moves */
+	l3 = seal1(x->pb, c3, 1001);
+	assert_int_equal(vh_veil_peer_decrypt(x->pa, c3, l3, &e3, 1001, out, 64, &l), 0);
+	assert_true(vh_veil_endpoint_equal(vh_veil_peer_endpoint(x->pa), &e3));
+	vh_veil_peer_roam_stats(x->pa, &moved, &limited);
+	assert_true(moved == 2 && limited == 2);
+}
+
+/* vh_veil_peer_open() authenticates but leaves window, timers and endpoint alone. */
+static void
+test_open_leaves_window(void **state)
+{
+	struct tpair *x = *state;
+	uint8_t ct[64], out[64];
+	uint32_t idx;
+	uint64_t ctr;
+	size_t cl, l;
+
+	peers(x, false);
+	handshake(&x->a, x->pa, &x->b, x->pb, 0);
+	cl = seal1(x->pa, ct, 1);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(vh_veil_peer_open(x->pb, ct, cl, 1, out, 64, &l, &idx, &ctr), 0);
+		assert_true(l == 1 && out[0] == 'm' && ctr == 0);
+	}
+	assert_true(
+		idx == vh_veil_keypair_local_index(vh_veil_peer_keypair(x->pb, VH_VEIL_SLOT_NEXT)));
+	/* nothing confirmed: next is still next */
+	assert_null(vh_veil_peer_keypair(x->pb, VH_VEIL_SLOT_CURRENT));
+	assert_int_equal(vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, 64, &l), 0);
+	assert_int_equal(vh_veil_peer_decrypt(x->pb, ct, cl, NULL, 1, out, 64, &l), -EALREADY);
+	ct[cl - 1] ^= 1;
+	assert_int_equal(vh_veil_peer_open(x->pb, ct, cl, 1, out, 64, &l, &idx, &ctr), -EBADMSG);
+	assert_int_equal(vh_veil_peer_open(x->pb, ct, cl, 1, out, 64, &l, NULL, &ctr), -EINVAL);
+}
+
 /* Truncated and misdirected data frames. */
 static void
 test_data_errors(void **state)
@@ -681,6 +770,10 @@ main(void)
 			test_keep_link_retries, tpair_setup, tpair_teardown),
 		cmocka_unit_test_setup_teardown(test_backoff_jitter, tpair_setup, tpair_teardown),
 		cmocka_unit_test_setup_teardown(test_roaming, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_roaming_newest_only, tpair_setup, tpair_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_open_leaves_window, tpair_setup, tpair_teardown),
 		cmocka_unit_test_setup_teardown(test_data_errors, tpair_setup, tpair_teardown),
 	};
 
