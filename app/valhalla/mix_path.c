@@ -205,7 +205,15 @@ sphinx_in(struct mix *m, const uint8_t *p, size_t len)
 		return;
 	}
 	memcpy(pkt, p + 1, m->geo.packet_len);
-	rc = vh_mix_keys_unwrap(m->keys, &m->geo, pkt, m->geo.packet_len, &res, NULL);
+	/*
+	 * With the workers unwrapping too, their replay filters are the keys'
+	 * only ones: a packet they unwrapped, replayed so that it reaches us
+	 * (inside a datagram they punt), is refused here, and the other way.
+	 */
+	if (m->dp_on)
+		rc = vh_dp_mix_unwrap(m->n->dp, pkt, m->geo.packet_len, &res);
+	else
+		rc = vh_mix_keys_unwrap(m->keys, &m->geo, pkt, m->geo.packet_len, &res, NULL);
 	if (rc == 0 && vh_mix_classify(&m->geo, &res, &r) != 0)
 		rc = -EINVAL;
 	switch (rc) {

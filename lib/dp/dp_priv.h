@@ -328,7 +328,7 @@ struct dp_mix {
 	struct vh_sphinx_geometry geo;
 	struct dp_mix_keyset *keys; /* RCU: NULL until published */
 	struct dp_mix_retired retired[DP_MIX_RETIRED];
-	bool mt; /* several graph lcores share the replay filters */
+	bool mt; /* several threads share the replay filters (workers, control) */
 };
 
 /* Per graph lcore: the delay wheel and the counters. */

@@ -113,7 +113,8 @@ vh_dp_mix_enable(struct vh_dp *dp, const struct vh_dp_mix_conf *c)
 	}
 	m->dp = dp;
 	m->conf = *c;
-	m->mt = dp->n_lcores > 1;
+	/* the control lcore unwraps with the same filters (vh_dp_mix_unwrap) */
+	m->mt = dp->n_lcores > 1 || !vh_dp_is_single(dp);
 	__atomic_store_n(&mix_active, m, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -98,6 +98,23 @@ unwrap(const struct dp_mix *mix, struct dp_mix_keyset *ks, uint8_t *pkt, size_t 
 	return -EBADMSG;
 }
 
+int
+vh_dp_mix_unwrap(struct vh_dp *dp, uint8_t *pkt, size_t len, struct vh_sphinx_unwrap_result *res)
+{
+	struct dp_mix *mix = dp_mix_get(dp);
+	struct dp_mix_keyset *ks;
+
+	if (mix == NULL)
+		return -ENOENT;
+	if (pkt == NULL || res == NULL || len != mix->geo.packet_len)
+		return -EINVAL;
+	/* the caller publishes the key sets: this one cannot be freed meanwhile */
+	ks = __atomic_load_n(&mix->keys, __ATOMIC_ACQUIRE);
+	if (ks == NULL || ks->n == 0)
+		return -ENOKEY;
+	return unwrap(mix, ks, pkt, len, res);
+}
+
 /* Put the last hop's output in DELIVER / REPLY form at p (docs/mix-node.md). */
 static void
 to_local(uint8_t *p, size_t cap, const struct vh_mix_received *r)

@@ -448,6 +448,20 @@ int vh_dp_mix_keys_set(struct vh_dp *dp, const struct vh_dp_mix_key *keys, unsig
  */
 void vh_dp_mix_disable(struct vh_dp *dp);
 
+struct vh_sphinx_unwrap_result;
+
+/**
+ * Unwrap a Sphinx packet on the control lcore with the workers' keys and
+ * replay filters (the only filters of those keys), for a packet that
+ * reached the control lcore instead of a worker: a packet is unwrapped once,
+ * whichever side sees it first. Call it from the thread that sets the keys.
+ * @param pkt the packet (exactly the geometry's length), unwrapped in place
+ * @return 0 (res filled, pointing into pkt), -EALREADY (replay), -EBADMSG
+ * (no key opens it), -ENOKEY (no keys yet), -ENOENT (mixnode off), -EINVAL
+ */
+int vh_dp_mix_unwrap(
+	struct vh_dp *dp, uint8_t *pkt, size_t len, struct vh_sphinx_unwrap_result *res);
+
 /** Counters (racy reads of per-lcore counters, each read whole). */
 void vh_dp_mix_stats_get(const struct vh_dp *dp, struct vh_dp_mix_stats *st);
 

@@ -296,6 +296,37 @@ test_replay_dropped(void **state)
 	assert_null(next_punt(100));
 }
 
+/*
+ * The control lcore unwraps with the workers' filters: a packet the workers
+ * unwrapped is a replay there, and one it unwrapped first is dropped by the
+ * workers.
+ */
+static void
+test_control_shares_filter(void **state)
+{
+	uint8_t pkt[2048], copy[2048], next[32];
+	struct vh_sphinx_unwrap_result res;
+	uint64_t before = drops(VH_DROP_MIX_REPLAY);
+	struct rte_mbuf *m;
+
+	(void)state;
+	memset(next, 0xc5, 32);
+	make_packet(pub1, next, 0, pkt);
+	memcpy(copy, pkt, geo.packet_len);
+	assert_int_equal(vh_dp_inject(dp, mix_frame(pkt)), 0);
+	m = next_punt(2000);
+	assert_non_null(m);
+	rte_pktmbuf_free(m);
+	assert_int_equal(vh_dp_mix_unwrap(dp, copy, geo.packet_len, &res), -EALREADY);
+	make_packet(pub1, next, 0, pkt);
+	memcpy(copy, pkt, geo.packet_len);
+	assert_int_equal(vh_dp_mix_unwrap(dp, copy, geo.packet_len, &res), 0);
+	assert_int_equal(vh_dp_mix_unwrap(dp, pkt, geo.packet_len - 1, &res), -EINVAL);
+	assert_int_equal(vh_dp_inject(dp, mix_frame(pkt)), 0);
+	assert_true(wait_drop(VH_DROP_MIX_REPLAY, before + 1));
+	assert_null(next_punt(100));
+}
+
 static void
 test_wheel_full(void **state)
 {
@@ -437,6 +468,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_no_keys_punted),
 		cmocka_unit_test(test_delay_order),
 		cmocka_unit_test(test_replay_dropped),
+		cmocka_unit_test(test_control_shares_filter),
 		cmocka_unit_test(test_wheel_full),
 		cmocka_unit_test(test_last_hop_delivered),
 		cmocka_unit_test(test_key_rotation),
