@@ -306,7 +306,7 @@ enum vh_net_neigh_action {
 struct vh_net_neigh_entry {
 	uint8_t ip_ver;      /**< 4 or 6 */
 	uint8_t state;       /**< enum vh_net_neigh_state */
-	uint8_t tries;       /**< requests sent while INCOMPLETE */
+	uint8_t tries;       /**< requests sent while INCOMPLETE or FAILED (saturates) */
 	uint8_t mac[6];      /**< valid in REACHABLE and STALE */
 	uint8_t addr[16];    /**< IPv4 in the first 4 bytes */
 	uint64_t updated_ms; /**< last confirmation or state change */
