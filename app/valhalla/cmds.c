@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Control-socket commands (docs/control-protocol.md): status, version,
- * ports, stats; and the link layer's peers, sessions, add-peer, remove-peer.
+ * ports, stats, neigh; and the link layer's peers, sessions, add-peer, remove-peer.
  */
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -119,6 +119,43 @@ cmd_ports(void *arg, const json_t *args, struct vh_ctl_req *req)
 	vh_ctl_reply(req, json_pack("{s:o}", "ports", a));
 }
 
+struct neigh_walk {
+	json_t *a;
+	const char *port;
+	uint64_t now_ms;
+};
+
+static int
+neigh_json(void *arg, const struct vh_net_neigh_entry *e)
+{
+	struct neigh_walk *w = arg;
+	char ip[INET6_ADDRSTRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	bool has_mac = e->state == VH_NET_NEIGH_REACHABLE || e->state == VH_NET_NEIGH_STALE;
+
+	inet_ntop(e->ip_ver == 4 ? AF_INET : AF_INET6, e->addr, ip, sizeof(ip));
+	rte_ether_format_addr(mac, sizeof(mac), (const struct rte_ether_addr *)e->mac);
+	json_array_append_new(w->a,
+		json_pack("{s:s, s:i, s:s, s:s, s:o, s:i, s:I}", "port", w->port, "family",
+			(int)e->ip_ver, "address", ip, "state", vh_net_neigh_state_name(e->state),
+			"mac", has_mac ? json_string(mac) : json_null(), "tries", (int)e->tries,
+			"updated_ms_ago", (json_int_t)(w->now_ms - e->updated_ms)));
+	return 0;
+}
+
+static void
+cmd_neigh(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct node *n = arg;
+	struct neigh_walk w = {.a = json_array(), .now_ms = node_now_ms()};
+
+	RTE_SET_USED(args);
+	for (unsigned int i = 0; i < vh_dp_port_count(n->dp); i++) {
+		w.port = vh_dp_port(n->dp, i)->name;
+		vh_net_neigh_walk(n->neigh[i], neigh_json, &w);
+	}
+	vh_ctl_reply(req, json_pack("{s:o}", "neighbours", w.a));
+}
+
 static json_t *
 port_stats_json(struct node *n, unsigned int i)
 {
@@ -218,6 +255,8 @@ cmds_register(struct node *n)
 		"the node's NodeID, Ed25519 public key and key file", cmd_show_identity, n);
 	rc |= vh_ctl_register(n->ctl, "status", "node name, mode, lcores, uptime", cmd_status, n);
 	rc |= vh_ctl_register(n->ctl, "ports", "ports with addresses and link state", cmd_ports, n);
+	rc |= vh_ctl_register(
+		n->ctl, "neigh", "the neighbour cache (ARP and ND) of every port", cmd_neigh, n);
 	rc |= vh_ctl_register(n->ctl, "stats",
 		"counters: ports, lcores, graph nodes, drop reasons, control lcore, mempool",
 		cmd_stats, n);

@@ -27,9 +27,12 @@ punt_poll(struct node *n)
 
 	n->cnt.punt_rx += got;
 	for (unsigned int i = 0; i < got; i++) {
-		if (vh_dp_meta(pkts[i])->opened)
+		if (vh_dp_meta(pkts[i])->opened) {
 			mesh_opened_input(n, pkts[i]);
-		else if (vh_dp_meta(pkts[i])->pkt.kind == VH_NET_OVERLAY)
+			continue;
+		}
+		hoststack_heard(n, pkts[i]);
+		if (vh_dp_meta(pkts[i])->pkt.kind == VH_NET_OVERLAY)
 			overlay_input(n, pkts[i]);
 		else
 			hoststack_input(n, pkts[i]);

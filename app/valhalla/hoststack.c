@@ -137,6 +137,19 @@ answer(struct node *n, unsigned int port, const struct vh_net_pkt *pkt)
 static const uint8_t unspecified6[16];
 
 void
+hoststack_heard(struct node *n, struct rte_mbuf *m)
+{
+	const struct vh_dp_meta *meta = vh_dp_meta(m);
+	const struct vh_net_pkt *pkt = &meta->pkt;
+
+	/* ARP, and ND with a link-layer address, are learnt instead */
+	if (pkt->kind == VH_NET_ARP || pkt->has_lladdr)
+		return;
+	if (vh_net_neigh_heard(n->neigh[meta->port_idx], pkt->ip_ver, pkt->src, node_now_ms()) == 1)
+		send_request(n, meta->port_idx, pkt->ip_ver, pkt->src, NULL);
+}
+
+void
 hoststack_input(struct node *n, struct rte_mbuf *m)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
@@ -329,26 +342,23 @@ struct expire_ctx {
 	unsigned int port;
 };
 
-static int
-on_neigh_timer(void *arg, const struct vh_net_neigh_entry *e)
+static void
+on_neigh_timer(void *arg, const struct vh_net_neigh_entry *e, enum vh_net_neigh_action act)
 {
 	struct expire_ctx *x = arg;
 
-	switch (e->state) {
-	case VH_NET_NEIGH_INCOMPLETE:
+	switch (act) {
+	case VH_NET_NEIGH_REQUEST:
 		send_request(x->n, x->port, e->ip_ver, e->addr, NULL);
 		break;
-	case VH_NET_NEIGH_STALE:
+	case VH_NET_NEIGH_PROBE:
 		send_request(x->n, x->port, e->ip_ver, e->addr, e->mac);
 		break;
-	case VH_NET_NEIGH_FAILED:
+	case VH_NET_NEIGH_GIVE_UP:
 		x->n->cnt.neigh_failed++;
 		pending_release(x->n, x->port, e->ip_ver, e->addr, NULL);
 		break;
-	default:
-		break;
 	}
-	return 0;
 }
 
 void

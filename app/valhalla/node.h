@@ -133,6 +133,8 @@ int node_control_run(struct node *n);
 
 /* hoststack.c: punted host-stack packets, neighbour resolution, sending */
 void hoststack_input(struct node *n, struct rte_mbuf *m);
+/* A punted frame came from its source: a FAILED neighbour entry for it resolves again now. */
+void hoststack_heard(struct node *n, struct rte_mbuf *m);
 int hoststack_send_udp(struct node *n, int family, const uint8_t *dst, uint16_t dport,
 	const uint8_t *payload, uint16_t len);
 /* The port and next hop for dst: on-link by prefix, else a gateway. 0 or -ENETUNREACH. */

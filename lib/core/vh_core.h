@@ -62,6 +62,7 @@ extern "C" {
 	X(ICMP_BAD_CSUM, "icmp-bad-checksum")                                                      \
 	X(ICMP_UNSUPPORTED, "icmp-unsupported-type")                                               \
 	X(ND_MALFORMED, "nd-malformed")                                                            \
+	X(NEIGH_OWN_ADDR, "neigh-own-address")                                                     \
 	X(BIFROST_SHORT, "bifrost-short")                                                          \
 	X(BIFROST_BAD_MAGIC, "bifrost-bad-magic")                                                  \
 	X(BIFROST_BAD_VERSION, "bifrost-bad-version")                                              \

@@ -85,6 +85,14 @@ classify_arp(const uint8_t *frame, size_t len, const struct vh_net_if *ifc, enum
 	/* sender 0.0.0.0 is an RFC 5227 probe and is answered; group addresses never */
 	if ((a[14] & 0xf0) == 0xe0 || spa == UINT32_MAX)
 		return VH_DROP_ARP_MALFORMED;
+	/*
+	 * Our address as the sender's: another host claiming it (a conflict or a
+	 * spoof) is never learnt or answered; with our MAC it is our own frame
+	 * reflected back, not about us.
+	 */
+	if (ifc->ip4 != 0 && spa == ifc->ip4)
+		return memcmp(a + 8, ifc->mac, 6) != 0 ? VH_DROP_NEIGH_OWN_ADDR
+						       : VH_DROP_ARP_NOT_FOR_US;
 	if (ifc->ip4 == 0 || tpa != ifc->ip4)
 		return VH_DROP_ARP_NOT_FOR_US;
 	pkt_start(pkt, frame, VH_NET_ARP, 4);
@@ -251,6 +259,9 @@ classify_nd(const uint8_t *frame, size_t l4, size_t l4_len, const struct vh_net_
 	if (rc != VH_DROP_NONE)
 		return rc;
 	pkt_payload(pkt, l4, l4 + ND_LEN, l4 + l4_len);
+	/* ND from one of our addresses, or advertising one: never learnt or answered */
+	if (net_ip6_is_ours(ifc, ip + 8) || (!ns && net_ip6_is_ours(ifc, pkt->target)))
+		return VH_DROP_NEIGH_OWN_ADDR;
 	if (!ns) {
 		if (ip6_is_zero(ip + 8))
 			return VH_DROP_IP6_BAD_SRC;

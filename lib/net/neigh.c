@@ -15,8 +15,10 @@
 
 struct slot {
 	struct vh_net_neigh_entry e;
-	uint64_t next_ms;  /* INCOMPLETE: next retry; FAILED: when to forget */
+	uint64_t next_ms;  /* INCOMPLETE, FAILED: when the next request is due */
+	uint64_t req_ms;   /* INCOMPLETE, FAILED: when the last request went out */
 	uint64_t probe_ms; /* STALE: last unicast probe */
+	uint32_t gap_ms;   /* FAILED: interval to the next request, doubling */
 	uint32_t next;     /* hash chain or free list */
 	bool used;
 };
@@ -232,11 +234,12 @@ vh_net_neigh_lookup(
 	if (idx == NIL)
 		return -ENOENT;
 	s = &nc->slots[idx];
+	/* a failed lookup is a want too: FAILED entries are asked for while wanted */
+	s->e.used_ms = now_ms;
 	switch (s->e.state) {
 	case VH_NET_NEIGH_REACHABLE:
 	case VH_NET_NEIGH_STALE:
 		memcpy(mac, s->e.mac, 6);
-		s->e.used_ms = now_ms;
 		return 0;
 	case VH_NET_NEIGH_INCOMPLETE:
 		return -EAGAIN;
@@ -251,6 +254,7 @@ start_incomplete(struct slot *s, uint64_t now_ms)
 	s->e.state = VH_NET_NEIGH_INCOMPLETE;
 	s->e.tries = 1;
 	s->e.updated_ms = now_ms;
+	s->req_ms = now_ms;
 	s->next_ms = now_ms + VH_NET_NEIGH_RETRY_MS;
 }
 
@@ -270,16 +274,30 @@ vh_net_neigh_solicit(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, u
 	}
 	s = &nc->slots[idx];
 	if (s->e.state == VH_NET_NEIGH_FAILED) {
-		if (now_ms < s->next_ms)
-			return -EHOSTUNREACH;
-		start_incomplete(s, now_ms);
-		return 1;
+		s->e.used_ms = now_ms; /* expire() keeps asking */
+		return -EHOSTUNREACH;
 	}
 	return 0;
 }
 
+int
+vh_net_neigh_heard(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, uint64_t now_ms)
+{
+	uint32_t idx;
+	int rc = check_addr(ip_ver, addr);
+
+	if (rc != 0)
+		return rc;
+	idx = find(nc, ip_ver, addr);
+	if (idx == NIL || nc->slots[idx].e.state != VH_NET_NEIGH_FAILED)
+		return 0;
+	/* it is up after all: resolve now rather than at the next backed-off request */
+	start_incomplete(&nc->slots[idx], now_ms);
+	return 1;
+}
+
 static bool
-tick_stale(struct slot *s, uint64_t now_ms, vh_net_neigh_fn fn, void *arg)
+tick_stale(struct slot *s, uint64_t now_ms, vh_net_neigh_action_fn fn, void *arg)
 {
 	struct vh_net_neigh_entry *e = &s->e;
 
@@ -292,33 +310,63 @@ tick_stale(struct slot *s, uint64_t now_ms, vh_net_neigh_fn fn, void *arg)
 		(s->probe_ms == 0 || now_ms - s->probe_ms >= VH_NET_NEIGH_PROBE_MS)) {
 		s->probe_ms = now_ms;
 		if (fn != NULL)
-			fn(arg, e);
+			fn(arg, e, VH_NET_NEIGH_PROBE);
 	}
 	return false;
 }
 
 static void
-tick_incomplete(struct slot *s, uint64_t now_ms, vh_net_neigh_fn fn, void *arg)
+request(struct slot *s, uint64_t now_ms, uint32_t gap_ms, vh_net_neigh_action_fn fn, void *arg)
+{
+	if (s->e.tries < UINT8_MAX)
+		s->e.tries++;
+	s->req_ms = now_ms;
+	s->next_ms = now_ms + gap_ms;
+	if (fn != NULL)
+		fn(arg, &s->e, VH_NET_NEIGH_REQUEST);
+}
+
+static void
+tick_incomplete(struct slot *s, uint64_t now_ms, vh_net_neigh_action_fn fn, void *arg)
 {
 	struct vh_net_neigh_entry *e = &s->e;
 
 	if (now_ms < s->next_ms)
 		return;
-	if (e->tries >= VH_NET_NEIGH_TRIES) {
-		e->state = VH_NET_NEIGH_FAILED;
-		e->updated_ms = now_ms;
-		s->next_ms = now_ms + VH_NET_NEIGH_FAILED_MS;
-	} else {
-		e->tries++;
-		s->next_ms = now_ms + VH_NET_NEIGH_RETRY_MS;
+	if (e->tries < VH_NET_NEIGH_TRIES) {
+		request(s, now_ms, VH_NET_NEIGH_RETRY_MS, fn, arg);
+		return;
 	}
+	e->state = VH_NET_NEIGH_FAILED;
+	e->updated_ms = now_ms;
+	/* what waits is dropped, but the address is asked for again, backing off */
+	s->gap_ms = 2 * VH_NET_NEIGH_RETRY_MS;
+	s->next_ms = s->req_ms + s->gap_ms;
 	if (fn != NULL)
-		fn(arg, e);
+		fn(arg, e, VH_NET_NEIGH_GIVE_UP);
+}
+
+/*
+ * FAILED: asked for again (doubling interval, capped) as long as someone
+ * wanted it since the last request, so a neighbour that comes up late is
+ * found within VH_NET_NEIGH_RETRY_MAX_MS; forgotten once unwanted for
+ * VH_NET_NEIGH_FAILED_MS.
+ */
+static bool
+tick_failed(struct slot *s, uint64_t now_ms, vh_net_neigh_action_fn fn, void *arg)
+{
+	if (s->e.used_ms <= s->req_ms)
+		return now_ms - last_activity(s) >= VH_NET_NEIGH_FAILED_MS;
+	if (now_ms < s->next_ms)
+		return false;
+	s->gap_ms = RTE_MIN(2 * s->gap_ms, VH_NET_NEIGH_RETRY_MAX_MS);
+	request(s, now_ms, s->gap_ms, fn, arg);
+	return false;
 }
 
 /* One entry's timers; returns true when the entry is to be removed. */
 static bool
-tick(struct slot *s, uint64_t now_ms, vh_net_neigh_fn fn, void *arg)
+tick(struct slot *s, uint64_t now_ms, vh_net_neigh_action_fn fn, void *arg)
 {
 	switch (s->e.state) {
 	case VH_NET_NEIGH_REACHABLE:
@@ -333,12 +381,12 @@ tick(struct slot *s, uint64_t now_ms, vh_net_neigh_fn fn, void *arg)
 		tick_incomplete(s, now_ms, fn, arg);
 		return false;
 	default:
-		return now_ms >= s->next_ms;
+		return tick_failed(s, now_ms, fn, arg);
 	}
 }
 
 unsigned int
-vh_net_neigh_expire(struct vh_net_neigh *nc, uint64_t now_ms, vh_net_neigh_fn fn, void *arg)
+vh_net_neigh_expire(struct vh_net_neigh *nc, uint64_t now_ms, vh_net_neigh_action_fn fn, void *arg)
 {
 	unsigned int removed = 0;
 

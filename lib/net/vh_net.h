@@ -282,8 +282,9 @@ uint16_t vh_net_csum_partial(const void *buf, size_t len);
 #define VH_NET_NEIGH_REACHABLE_MS 30000u /**< REACHABLE for this long after a confirmation */
 #define VH_NET_NEIGH_STALE_MS 600000u    /**< STALE entries idle this long are removed */
 #define VH_NET_NEIGH_RETRY_MS 1000u      /**< between requests while INCOMPLETE */
-#define VH_NET_NEIGH_TRIES 3u            /**< requests before giving up */
-#define VH_NET_NEIGH_FAILED_MS 20000u    /**< FAILED entries answer -EHOSTUNREACH this long */
+#define VH_NET_NEIGH_TRIES 3u            /**< requests before lookups fail (FAILED) */
+#define VH_NET_NEIGH_RETRY_MAX_MS 4000u  /**< FAILED and wanted: requests 2 s, then this, apart */
+#define VH_NET_NEIGH_FAILED_MS 20000u    /**< FAILED entries unasked for this long go */
 #define VH_NET_NEIGH_PROBE_MS 30000u     /**< at most one unicast probe per STALE entry */
 
 /** Neighbour entry states. */
@@ -294,19 +295,30 @@ enum vh_net_neigh_state {
 	VH_NET_NEIGH_FAILED,     /**< no answer to VH_NET_NEIGH_TRIES requests */
 };
 
+/** What vh_net_neigh_expire() asks its caller to do for an entry. */
+enum vh_net_neigh_action {
+	VH_NET_NEIGH_REQUEST, /**< send a broadcast ARP request / multicast NS for e->addr */
+	VH_NET_NEIGH_PROBE,   /**< send a unicast probe (ARP request / NS) to e->mac */
+	VH_NET_NEIGH_GIVE_UP, /**< resolution failed: drop what waits for e->addr */
+};
+
 /** A neighbour entry as shown to callbacks (a copy: do not keep pointers). */
 struct vh_net_neigh_entry {
 	uint8_t ip_ver;      /**< 4 or 6 */
 	uint8_t state;       /**< enum vh_net_neigh_state */
-	uint8_t tries;       /**< requests sent while INCOMPLETE */
+	uint8_t tries;       /**< requests sent while INCOMPLETE or FAILED (saturates) */
 	uint8_t mac[6];      /**< valid in REACHABLE and STALE */
 	uint8_t addr[16];    /**< IPv4 in the first 4 bytes */
 	uint64_t updated_ms; /**< last confirmation or state change */
 	uint64_t used_ms;    /**< last successful lookup */
 };
 
-/** Callback for vh_net_neigh_walk() (nonzero return stops) and vh_net_neigh_expire(). */
+/** Callback for vh_net_neigh_walk(): nonzero return stops the walk. */
 typedef int (*vh_net_neigh_fn)(void *arg, const struct vh_net_neigh_entry *e);
+
+/** Callback for vh_net_neigh_expire(): act (enum vh_net_neigh_action) for entry e. */
+typedef void (*vh_net_neigh_action_fn)(
+	void *arg, const struct vh_net_neigh_entry *e, enum vh_net_neigh_action act);
 
 struct vh_net_neigh;
 
@@ -341,7 +353,9 @@ int vh_net_neigh_learn(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr,
 int vh_net_neigh_confirm(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, uint64_t now_ms);
 
 /**
- * Look addr up for sending.
+ * Look addr up for sending. Any lookup of a known entry counts as a use:
+ * a FAILED entry that is looked up keeps being asked for (see
+ * vh_net_neigh_expire()).
  *
  * @param mac filled on success
  * @return 0 (REACHABLE or STALE), -EAGAIN (INCOMPLETE: resolution pending),
@@ -356,28 +370,41 @@ int vh_net_neigh_lookup(
  * entries come from vh_net_neigh_expire().
  *
  * @return 1: send a request now; 0: nothing to send (already known, or a
- *         request is in flight); -EHOSTUNREACH: FAILED (retried after
- *         VH_NET_NEIGH_FAILED_MS); -EAFNOSUPPORT; -EINVAL
+ *         request is in flight); -EHOSTUNREACH: FAILED (the ask counts as a
+ *         use: vh_net_neigh_expire() keeps asking); -EAFNOSUPPORT; -EINVAL
  */
 int vh_net_neigh_solicit(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, uint64_t now_ms);
+
+/**
+ * A valid frame came from addr (a classified packet, or ARP/ND that carries
+ * no link-layer address to learn): if addr's entry is FAILED, resolution
+ * starts over at once (INCOMPLETE, first request now) instead of waiting
+ * for the next backed-off request. Nothing is learnt from the frame: the
+ * answer to the request confirms the MAC. Creates no entry.
+ *
+ * @return 1: send a request now; 0: nothing to do; -EAFNOSUPPORT; -EINVAL
+ */
+int vh_net_neigh_heard(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr, uint64_t now_ms);
 
 /**
  * Advance the timers: REACHABLE entries older than VH_NET_NEIGH_REACHABLE_MS
  * become STALE; STALE entries neither confirmed nor used for
  * VH_NET_NEIGH_STALE_MS are removed; INCOMPLETE entries get a retry every
- * VH_NET_NEIGH_RETRY_MS and become FAILED after VH_NET_NEIGH_TRIES requests;
- * FAILED entries are removed after VH_NET_NEIGH_FAILED_MS. Call it every
- * few hundred milliseconds.
+ * VH_NET_NEIGH_RETRY_MS and become FAILED one VH_NET_NEIGH_RETRY_MS after
+ * the VH_NET_NEIGH_TRIES-th request. A FAILED entry that was looked up or
+ * solicited since its last request gets another one, 2 s after the last,
+ * then every VH_NET_NEIGH_RETRY_MAX_MS; one nobody asked for in
+ * VH_NET_NEIGH_FAILED_MS is removed. Call it every few hundred milliseconds.
  *
- * fn (may be NULL) is called for each entry that needs action, with e->state:
- * INCOMPLETE: send a request (broadcast ARP / multicast NS);
- * STALE: in use but unconfirmed: send a unicast probe to e->mac (at most once per
- * VH_NET_NEIGH_PROBE_MS); FAILED: resolution just gave up (drop what waits for it).
+ * fn (may be NULL) is called for each entry that needs action:
+ * VH_NET_NEIGH_REQUEST (INCOMPLETE or FAILED entries), VH_NET_NEIGH_PROBE
+ * (a STALE entry in use, at most once per VH_NET_NEIGH_PROBE_MS),
+ * VH_NET_NEIGH_GIVE_UP (once, when an entry becomes FAILED).
  *
  * @return the number of entries removed
  */
 unsigned int vh_net_neigh_expire(
-	struct vh_net_neigh *nc, uint64_t now_ms, vh_net_neigh_fn fn, void *arg);
+	struct vh_net_neigh *nc, uint64_t now_ms, vh_net_neigh_action_fn fn, void *arg);
 
 /** Remove addr's entry. @return 0 or -ENOENT */
 int vh_net_neigh_forget(struct vh_net_neigh *nc, int ip_ver, const uint8_t *addr);

@@ -149,6 +149,55 @@ test_arp_rules(void **state)
 #undef ARP_MUT
 }
 
+/*
+ * ARP claiming our own address (issue 9, item 2): gratuitous requests and
+ * replies, conflicts and spoofs alike are counted and neither answered nor
+ * learnt; an RFC 5227 probe (sender 0.0.0.0) for our address is still
+ * answered, so the prober backs off.
+ */
+static void
+test_arp_own_address(void **state)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	struct vh_net_if noip;
+	uint8_t f[42];
+
+	(void)state;
+	/* gratuitous request: "10.0.0.1 is at mac2", broadcast */
+	memcpy(f, cap_arp_request, sizeof(f));
+	memcpy(f + 14 + 14, ip4_1, 4);
+	EXPECT(f, sizeof(f), VH_DROP_NEIGH_OWN_ADDR);
+	/* the same as a gratuitous reply, broadcast and unicast to us */
+	f[14 + 7] = VH_NET_ARP_REPLY;
+	EXPECT(f, sizeof(f), VH_DROP_NEIGH_OWN_ADDR);
+	memcpy(f, mac1, 6);
+	EXPECT(f, sizeof(f), VH_DROP_NEIGH_OWN_ADDR);
+	/* a reply to our request that claims our address as the sender's */
+	memcpy(f, cap_arp_reply_b, sizeof(f));
+	memcpy(f + 14 + 14, ip4_1, 4);
+	EXPECT(f, sizeof(f), VH_DROP_NEIGH_OWN_ADDR);
+	/* someone asking for another host from our address */
+	memcpy(f, cap_arp_request, sizeof(f));
+	memcpy(f, bcast, 6);
+	memcpy(f + 14 + 14, ip4_1, 4);
+	f[14 + 27] = 99;
+	EXPECT(f, sizeof(f), VH_DROP_NEIGH_OWN_ADDR);
+	/* our own request or announcement reflected back (our MAC) is not about us */
+	memcpy(f + 6, mac1, 6);
+	memcpy(f + 14 + 8, mac1, 6);
+	EXPECT(f, sizeof(f), VH_DROP_ARP_NOT_FOR_US);
+	memcpy(f + 14 + 24, ip4_1, 4);
+	EXPECT(f, sizeof(f), VH_DROP_ARP_NOT_FOR_US);
+	/* an RFC 5227 probe for our address is answered */
+	memcpy(f, cap_arp_request, sizeof(f));
+	memset(f + 14 + 14, 0, 4);
+	EXPECT(f, sizeof(f), VH_DROP_NONE);
+	/* without IPv4, sender 0.0.0.0 claims nothing of ours */
+	noip = if1;
+	noip.ip4 = 0;
+	EXPECT_IF(f, sizeof(f), &noip, VH_DROP_ARP_NOT_FOR_US);
+}
+
 /* ---- IPv4 ---- */
 
 static void
@@ -404,6 +453,7 @@ main(void)
 		cmocka_unit_test(test_eth),
 		cmocka_unit_test(test_arp_captured),
 		cmocka_unit_test(test_arp_rules),
+		cmocka_unit_test(test_arp_own_address),
 		cmocka_unit_test(test_ip4_captured),
 		cmocka_unit_test(test_ip4_header),
 		cmocka_unit_test(test_udp4),

@@ -392,6 +392,66 @@ test_nd(void **state)
 #undef NA_MUT
 }
 
+/*
+ * ND claiming one of our own addresses (issue 9, item 2): an NS from our
+ * address, an NA for our address as target or from it, is counted and
+ * neither answered nor learnt. A DAD probe for our address (from ::) is
+ * still answered, which defends the address.
+ */
+static void
+test_nd_own_address(void **state)
+{
+	static const uint8_t sn1[16] = {0xff, 0x02, [11] = 0x01, 0xff, 0x00, 0x00, 0x01};
+	static const uint8_t all[16] = {0xff, 0x02, [15] = 1};
+	static const uint8_t unspec[16];
+	uint8_t f[200];
+	size_t n;
+
+	(void)state;
+	/* NS from our global or link-local address, for ours or for another */
+	n = t_ns(f, ip6_1, sn1, ip6_1, true);
+	EXPECT(f, n, VH_DROP_NEIGH_OWN_ADDR);
+	n = t_ns(f, ll6_1, sn1, ll6_1, true);
+	EXPECT(f, n, VH_DROP_NEIGH_OWN_ADDR);
+	n = t_ns(f, ip6_1, ip6_1, ip6_1, false);
+	EXPECT(f, n, VH_DROP_NEIGH_OWN_ADDR);
+	n = t_ns(f, ll6_1, ll6_1, ip6_2, true);
+	EXPECT(f, n, VH_DROP_NEIGH_OWN_ADDR);
+	/* a DAD probe for our address is answered */
+	n = t_ns(f, unspec, sn1, ip6_1, false);
+	EXPECT(f, n, VH_DROP_NONE);
+
+	/* NA for node 1's address, seen by node 1: unicast, and unsolicited to all nodes */
+	memcpy(f, cap_na, sizeof(cap_na));
+	n = sizeof(cap_na);
+	memcpy(f, mac1, 6);
+	memcpy(f + 6, mac2, 6);
+	memcpy(f + 22, ip6_2, 16);
+	memcpy(f + 38, ip6_1, 16);
+	memcpy(f + 80, mac2, 6); /* target link-layer option */
+	t_fix_l4(f, 2);
+	EXPECT(f, n, VH_DROP_NEIGH_OWN_ADDR);
+	memcpy(f, (const uint8_t[]){0x33, 0x33, 0, 0, 0, 1}, 6);
+	memcpy(f + 38, all, 16);
+	f[54 + 4] = VH_NET_NA_OVERRIDE;
+	t_fix_l4(f, 2);
+	EXPECT(f, n, VH_DROP_NEIGH_OWN_ADDR);
+	/* ... for our link-local address */
+	memcpy(f + 62, ll6_1, 16);
+	t_fix_l4(f, 2);
+	EXPECT(f, n, VH_DROP_NEIGH_OWN_ADDR);
+	/* an NA from our address for another target */
+	memcpy(f + 22, ll6_1, 16);
+	memcpy(f + 62, ip6_2, 16);
+	t_fix_l4(f, 2);
+	EXPECT(f, n, VH_DROP_NEIGH_OWN_ADDR);
+	/* the same NA for node 2's address from node 2 is fine */
+	memcpy(f + 22, ll6_2, 16);
+	t_fix_l4(f, 2);
+	EXPECT(f, n, VH_DROP_NONE);
+	assert_int_equal(pkt.kind, VH_NET_ND_NA);
+}
+
 /* ---- truncation ---- */
 
 static void
@@ -445,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_udp6),
 		cmocka_unit_test(test_icmp6),
 		cmocka_unit_test(test_nd),
+		cmocka_unit_test(test_nd_own_address),
 		cmocka_unit_test(test_truncation),
 	};
 

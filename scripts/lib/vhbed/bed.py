@@ -272,7 +272,7 @@ class Testbed:
     """One bed from a topology plan. Use as a context manager: teardown always runs."""
 
     def __init__(self, plan, build=None, standin=False, ready_timeout=30.0, keep_logs=None,
-                 mem_mode=None):
+                 mem_mode=None, hold=()):
         self.plan = plan
         self.build = os.path.abspath(build or os.path.join(REPO_ROOT, 'build'))
         self.valhalla = os.path.join(self.build, 'app', 'valhalla', 'valhalla')
@@ -283,6 +283,10 @@ class Testbed:
         self.mem_mode = mem_mode
         self.run_dir = os.path.join(STATE_ROOT, 'run')
         self.procs = {}
+        # Nodes up() does not start (namespaces and links are made): start_node() starts
+        # each later, as a neighbour that comes up after the others.
+        self.hold = set(hold)
+        self.cpu_of = {}
         self.state = None
         self._old_handlers = {}
 
@@ -335,7 +339,9 @@ class Testbed:
         self._make_links()
         cpus = eal.cpus()
         for i, node in enumerate(self.plan.nodes):
-            self._start_node(node, cpus[i % len(cpus)])
+            self.cpu_of[node.name] = cpus[i % len(cpus)]
+            if node.name not in self.hold:
+                self._start_node(node, self.cpu_of[node.name])
         return self
 
     def _make_namespaces(self):
@@ -469,6 +475,12 @@ class Testbed:
             os.unlink(self.sock(name))
         except FileNotFoundError:
             pass
+
+    def start_node(self, name):
+        """Start a node held back by Testbed(hold=...); returns when it answers status."""
+        if name in self.procs:
+            raise BedError('node %s was started already (restart_node starts it again)' % name)
+        self._start_node(self.plan.node(name), self.cpu_of[name])
 
     def restart_node(self, name):
         """Start a stopped node again: same config, data directory (key file) and CPU."""
