@@ -136,10 +136,12 @@ load_identity(struct node *n)
 	return 0;
 }
 
+/* The first SIGINT/SIGTERM stops the node cleanly; a second one ends it at once. */
 static void
 on_signal(int sig)
 {
-	RTE_SET_USED(sig);
+	if (the_node.stop)
+		_exit(128 + sig);
 	the_node.stop = true;
 }
 
