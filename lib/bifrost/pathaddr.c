@@ -162,6 +162,20 @@ parse_udp(const char *s, struct vh_pathaddr *pa, char *err, size_t errlen)
 	return why == NULL ? 0 : fail(err, errlen, "%s", why);
 }
 
+/*
+ * A NodeID in either text form: "VH" + base58 (what everything prints) or
+ * bare base58 (what PathAddrs carried before). Text starting with "VH" is
+ * always the prefixed form (as vh_identity_nodeid_parse() reads it), so a
+ * damaged prefixed NodeID never reads as another bare one.
+ */
+static int
+decode_nodeid(const char *s, size_t n, uint8_t *id, size_t cap)
+{
+	if (n >= 2 && s[0] == 'V' && s[1] == 'H')
+		return vh_base58_decode(s + 2, n - 2, id, cap);
+	return vh_base58_decode(s, n, id, cap);
+}
+
 static int
 parse_relay(const char *s, struct vh_pathaddr *pa, char *err, size_t errlen)
 {
@@ -172,7 +186,7 @@ parse_relay(const char *s, struct vh_pathaddr *pa, char *err, size_t errlen)
 
 	if (n == 0)
 		return fail(err, errlen, "missing relay NodeID");
-	rc = vh_base58_decode(s, n, id, sizeof(id));
+	rc = decode_nodeid(s, n, id, sizeof(id));
 	if (rc == -EINVAL)
 		return fail(err, errlen, "relay NodeID is not base58");
 	if (rc != VH_NODE_ID_LEN)
@@ -286,7 +300,7 @@ vh_pathaddr_format(const struct vh_pathaddr *pa, char *buf, size_t cap)
 	if (!valid(pa))
 		return -EINVAL;
 	if (pa->kind == VH_PATHADDR_RELAY) {
-		n = sprintf(out, RELAY_PREFIX);
+		n = sprintf(out, RELAY_PREFIX "VH");
 		rc = vh_base58_encode(pa->relay, VH_NODE_ID_LEN, out + n, sizeof(out) - (size_t)n);
 		if (rc < 0)
 			return rc;

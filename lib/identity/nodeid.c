@@ -118,16 +118,14 @@ vh_identity_nodeid_format(const uint8_t nodeid[VH_IDENTITY_NODEID_LEN], char *ou
 	return n + (int)PREFIX_LEN;
 }
 
-int
-vh_identity_nodeid_parse(const char *text, uint8_t nodeid[VH_IDENTITY_NODEID_LEN])
+/* Bare base58 of exactly 32 bytes. */
+static int
+parse_body(const char *text, uint8_t nodeid[VH_IDENTITY_NODEID_LEN])
 {
 	uint8_t tmp[VH_IDENTITY_NODEID_LEN];
 	size_t len;
 	int n;
 
-	if (text == NULL || strncmp(text, VH_IDENTITY_NODEID_PREFIX, PREFIX_LEN) != 0)
-		return -EINVAL;
-	text += PREFIX_LEN;
 	len = strnlen(text, BODY_MAX + 1);
 	if (len < BODY_MIN || len > BODY_MAX)
 		return -EINVAL;
@@ -140,6 +138,22 @@ vh_identity_nodeid_parse(const char *text, uint8_t nodeid[VH_IDENTITY_NODEID_LEN
 		return -EINVAL;
 	memcpy(nodeid, tmp, sizeof(tmp));
 	return 0;
+}
+
+int
+vh_identity_nodeid_parse(const char *text, uint8_t nodeid[VH_IDENTITY_NODEID_LEN])
+{
+	if (text == NULL)
+		return -EINVAL;
+	/*
+	 * Both forms are accepted: "VH" + base58, and bare base58 (PathAddrs
+	 * had it). A text starting with "VH" is always the prefixed form, so a
+	 * damaged prefixed NodeID never reads as some other bare one (the rare
+	 * bare form that starts with "VH" must be written with the prefix).
+	 */
+	if (strncmp(text, VH_IDENTITY_NODEID_PREFIX, PREFIX_LEN) == 0)
+		return parse_body(text + PREFIX_LEN, nodeid);
+	return parse_body(text, nodeid);
 }
 
 int

@@ -149,7 +149,10 @@ int vh_identity_nodeid_format(const uint8_t nodeid[VH_IDENTITY_NODEID_LEN], char
 /**
  * Parse the text form strictly: the exact prefix "VH" (case-sensitive), then
  * 32 to 44 base58 characters that decode to exactly 32 bytes, nothing else
- * (no whitespace, no second prefix).
+ * (no whitespace). The bare base58 form (no prefix; PathAddrs used it
+ * before) is accepted too, unless it starts with "VH" (then it is read as
+ * the prefixed form); vh_identity_nodeid_format() prints the prefixed one,
+ * the only form anything prints.
  *
  * @param text NUL-terminated
  * @return 0, or -EINVAL

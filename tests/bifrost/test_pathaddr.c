@@ -49,11 +49,14 @@ static const struct good good[] = {
 	{"/udp/[2001:0:0:1:0:0:0:1]:7", "/udp/[2001:0:0:1::1]:7"},
 	{"/udp/[1:2:3:4:5:6:7:8]:7", NULL},
 	{"/udp/[::ffff:0:0:1]:7", NULL},
-	{"/relay/" ID, NULL},
-	{"/relay/" ID "/udp/1.2.3.4:9000", NULL},
-	{"/relay/" ID "/udp/[2001:db8::1]", "/relay/" ID "/udp/[2001:db8::1]:22088"},
-	{"/relay/11111111111111111111111111111111", NULL},
-	{"/relay/" ID_ZERO_LEAD "/udp/[::1]:1", NULL},
+	/* NodeIDs: printed as "VH" + base58 (as everywhere), read in both forms */
+	{"/relay/VH" ID, NULL},
+	{"/relay/" ID, "/relay/VH" ID},
+	{"/relay/VH" ID "/udp/1.2.3.4:9000", NULL},
+	{"/relay/" ID "/udp/1.2.3.4:9000", "/relay/VH" ID "/udp/1.2.3.4:9000"},
+	{"/relay/" ID "/udp/[2001:db8::1]", "/relay/VH" ID "/udp/[2001:db8::1]:22088"},
+	{"/relay/11111111111111111111111111111111", "/relay/VH11111111111111111111111111111111"},
+	{"/relay/VH" ID_ZERO_LEAD "/udp/[::1]:1", NULL},
 };
 
 struct bad {

@@ -158,7 +158,6 @@ test_parse_rejects(void **state)
 		"vh%s", /* prefix is case-sensitive */
 		"Vh%s",
 		"vH%s",
-		"%s",     /* no prefix */
 		"VHVH%s", /* double prefix */
 		"VH1%s",  /* extra leading '1': 33 bytes */
 		"VH%sz",  /* one character too many */
@@ -230,6 +229,10 @@ test_parse_rejects(void **state)
 			assert_int_equal(vh_identity_nodeid_parse(bad, out), -EINVAL);
 	}
 	assert_int_equal(vh_identity_nodeid_parse(good, out), 0);
+	assert_memory_equal(out, nid, 32);
+	/* the bare form (PathAddrs had it) reads as the same NodeID */
+	memset(out, 0, sizeof(out));
+	assert_int_equal(vh_identity_nodeid_parse(body, out), 0);
 	assert_memory_equal(out, nid, 32);
 	print_message("%zu bad strings rejected\n", rejected);
 }
