@@ -17,7 +17,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'scripts', 'lib'))
 
-from vhbed import bed, bifrost, ctl, eal, impair, pcap, topology  # noqa: E402
+from vhbed import bed, bifrost, ctl, eal, impair, mesh, pcap, topology  # noqa: E402
 
 TOPOLOGIES = os.path.join(HERE, 'topologies')
 
@@ -444,6 +444,27 @@ class ImpairTest(unittest.TestCase):
             with self.assertRaises(topology.TopologyError) as cm:
                 self.plan(top=top)
             self.assertTrue(str(cm.exception).startswith(where + ':'), (top, str(cm.exception)))
+
+    def test_ring5_lossy_and_the_echo_model(self):
+        plan = topology.load(os.path.join(TOPOLOGIES, 'ring5_lossy.json'))
+        self.assertEqual(len(plan.impaired), 5)
+        self.assertEqual([n.bootstrap for n in plan.nodes],
+                         [n.bootstrap for n in topology.load(
+                             os.path.join(TOPOLOGIES, 'ring5.json')).nodes])
+        for link in plan.links:
+            self.assertEqual(link.impair['dirs'][0], link.impair['dirs'][1])
+            self.assertEqual(link.impair['dirs'][0]['loss'], 10.0)
+        self.assertEqual([len(mesh.hops(plan, 'n1', x)) for x in ('n2', 'n3', 'n4', 'n5')],
+                         [1, 2, 2, 1])
+        self.assertAlmostEqual(mesh.echo_delivery(plan, 'n1', 'n2'), 0.81)
+        self.assertAlmostEqual(mesh.echo_delivery(plan, 'n4', 'n1'), 0.9 ** 4)
+        # per direction: only the lossy direction counts, once each way
+        plan = topology.from_dict({'nodes': ['a', 'b', 'c'], 'links': [
+            {'ends': ['a', 'b'], 'impair': {'from': {'b': {'loss': 50}}}}, ['b', 'c']]})
+        self.assertEqual(mesh.hops(plan, 'c', 'a'), [(plan.links[1], 1), (plan.links[0], 1)])
+        self.assertAlmostEqual(mesh.echo_delivery(plan, 'a', 'c'), 0.5)
+        self.assertAlmostEqual(mesh.echo_delivery(plan, 'b', 'c'), 1.0)
+        self.assertIsNone(mesh.hops(topology.from_dict({'nodes': ['a', 'b']}), 'a', 'b'))
 
     def run_direction(self, fx, n=20000, seed=3, gap=0.001):
         d = impair.Direction(dict(impair.EFFECTS, **fx), seed, 0, 0)
