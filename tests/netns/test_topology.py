@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """Unit tests of the test bed's pure parts (no root): topology parsing and the
 address plan, node configs, mesh beds (bootstrap, random graphs), EAL argument
-choice, Bifrost frame helpers, pcap reading, vhctl wrapper."""
+choice, Bifrost frame helpers, pcap reading, vhctl wrapper, impaired links
+(settings and the impairment element's seeded decisions)."""
 import json
 import os
 import stat
@@ -16,7 +17,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..', '..', 'scripts', 'lib'))
 
-from vhbed import bed, bifrost, ctl, eal, pcap, topology  # noqa: E402
+from vhbed import bed, bifrost, ctl, eal, impair, mesh, pcap, topology  # noqa: E402
 
 TOPOLOGIES = os.path.join(HERE, 'topologies')
 
@@ -354,6 +355,175 @@ class BifrostTest(unittest.TestCase):
         self.assertEqual(len(bifrost.malformed('short')[0]), 5)
         self.assertEqual(bifrost.parse(bifrost.malformed('short-echo')[0])[0][0],
                          bifrost.ECHO_REQUEST)
+
+
+class ImpairTest(unittest.TestCase):
+    TWO = {'nodes': ['n1', 'n2'], 'links': [['n1', 'n2']]}
+
+    def plan(self, link_impair=None, top=None, host=False):
+        data = {'nodes': ['n1', 'n2'], 'links': [{'ends': ['n1', 'n2']}]}
+        if link_impair is not None:
+            data['links'][0]['impair'] = link_impair
+        if top is not None:
+            data['impair'] = top
+        if host:
+            data['host'] = 'n2'
+        return topology.from_dict(data)
+
+    def test_defaults_and_directions(self):
+        plan = self.plan({'loss': 10, 'delay_ms': 20, 'jitter_ms': 5, 'seed': 7,
+                          'from': {'n2': {'loss': 0, 'duplicate': 2.5}}})
+        link = plan.links[0]
+        self.assertEqual(link.impair['seed'], 7)
+        self.assertEqual(link.impair['dirs'][0], {'loss': 10.0, 'delay_ms': 20.0, 'jitter_ms': 5.0,
+                                                  'reorder': 0.0, 'reorder_ms': 10.0,
+                                                  'duplicate': 0.0})
+        self.assertEqual(link.impair['dirs'][1], dict(link.impair['dirs'][0], loss=0.0,
+                                                      duplicate=2.5))
+        self.assertEqual(link.relay_ns, 'vh-imp-0')
+        self.assertEqual(link.ifnames, ['vh0-n2', 'vh0-n1'])
+        self.assertEqual(link.relay_ifnames, ['vh0-n1', 'vh0-n2'])
+        self.assertEqual(plan.veth_ends(), [('vh-n1', 'vh0-n2'), ('vh-n2', 'vh0-n1'),
+                                            ('vh-imp-0', 'vh0-n1'), ('vh-imp-0', 'vh0-n2')])
+        self.assertEqual(plan.impaired, [link])
+        d = link.to_dict()
+        self.assertEqual((d['relay_ns'], d['relay_ifnames']), ('vh-imp-0', ['vh0-n1', 'vh0-n2']))
+        self.assertEqual(impair.describe(link.impair['dirs'][1]),
+                         'delay 20+-5 ms duplicate 2.5%')
+        # ports are unchanged by the relay: the node's interfaces keep their names
+        self.assertEqual(plan.node('n1').ports[0]['devargs'], 'net_af_packet0,iface=vh0-n2')
+        self.assertIsNone(self.plan().links[0].impair)
+        self.assertIsNone(self.plan().links[0].relay_ns)
+        self.assertNotIn('impair', self.plan().links[0].to_dict())
+
+    def test_topology_wide_default(self):
+        plan = self.plan(top={'loss': 5}, host=True)
+        self.assertEqual([link.impair['dirs'][0]['loss'] for link in plan.links], [5.0, 5.0])
+        self.assertEqual([link.relay_ns for link in plan.links], ['vh-imp-0', 'vh-imp-1'])
+        plan = self.plan(link_impair=False, top={'loss': 5}, host=True)
+        self.assertEqual([link.relay_ns for link in plan.links], [None, 'vh-imp-1'])
+        plan = self.plan(link_impair={'delay_ms': 3}, top={'loss': 5})
+        self.assertEqual(plan.links[0].impair['dirs'][0]['loss'], 0.0)   # own replaces default
+        # a host link's "from" names host; swapping the ends keeps the direction
+        plan = topology.from_dict({'nodes': ['a'], 'links': [
+            {'ends': ['host', 'a'], 'impair': {'from': {'host': {'loss': 50}}}}]})
+        link = plan.links[0]
+        self.assertEqual(link.ends, ['a', 'host'])
+        self.assertEqual([d['loss'] for d in link.impair['dirs']], [0.0, 50.0])
+
+    def test_errors_name_the_field(self):
+        bad = [
+            ({'loss': 101}, 'links[0].impair.loss'),
+            ({'loss': -1}, 'links[0].impair.loss'),
+            ({'loss': '10'}, 'links[0].impair.loss'),
+            ({'loss': True}, 'links[0].impair.loss'),
+            ({'duplicate': 200}, 'links[0].impair.duplicate'),
+            ({'reorder': 100.5}, 'links[0].impair.reorder'),
+            ({'delay_ms': -5}, 'links[0].impair.delay_ms'),
+            ({'delay_ms': 20000}, 'links[0].impair.delay_ms'),
+            ({'delay_ms': 5, 'jitter_ms': 6}, 'links[0].impair.jitter_ms'),
+            ({'reorder': 5, 'reorder_ms': 0}, 'links[0].impair.reorder_ms'),
+            ({'seed': -1}, 'links[0].impair.seed'),
+            ({'seed': 1.5}, 'links[0].impair.seed'),
+            ({'los': 10}, 'links[0].impair'),
+            ('lossy', 'links[0].impair'),
+            (True, 'links[0].impair'),
+            ({'from': []}, 'links[0].impair.from'),
+            ({'from': {'n3': {'loss': 1}}}, 'links[0].impair.from'),
+            ({'from': {'n1': 5}}, 'links[0].impair.from.n1'),
+            ({'from': {'n1': {'seed': 5}}}, 'links[0].impair.from.n1'),
+            ({'from': {'n2': {'loss': 300}}}, 'links[0].impair.from.n2.loss'),
+            ({'delay_ms': 5, 'from': {'n2': {'jitter_ms': 9}}}, 'links[0].impair.from.n2.jitter_ms'),
+        ]
+        for spec, where in bad:
+            with self.assertRaises(topology.TopologyError) as cm:
+                self.plan(spec)
+            self.assertTrue(str(cm.exception).startswith(where + ':'), (spec, str(cm.exception)))
+        for top, where in (({'loss': 150}, 'impair.loss'), ([1], 'impair'),
+                           ({'from': {'n1': {}}}, 'impair.from'), ({'x': 1}, 'impair')):
+            with self.assertRaises(topology.TopologyError) as cm:
+                self.plan(top=top)
+            self.assertTrue(str(cm.exception).startswith(where + ':'), (top, str(cm.exception)))
+
+    def test_ring5_lossy_and_the_echo_model(self):
+        plan = topology.load(os.path.join(TOPOLOGIES, 'ring5_lossy.json'))
+        self.assertEqual(len(plan.impaired), 5)
+        self.assertEqual([n.bootstrap for n in plan.nodes],
+                         [n.bootstrap for n in topology.load(
+                             os.path.join(TOPOLOGIES, 'ring5.json')).nodes])
+        for link in plan.links:
+            self.assertEqual(link.impair['dirs'][0], link.impair['dirs'][1])
+            self.assertEqual(link.impair['dirs'][0]['loss'], 10.0)
+        self.assertEqual([len(mesh.hops(plan, 'n1', x)) for x in ('n2', 'n3', 'n4', 'n5')],
+                         [1, 2, 2, 1])
+        self.assertAlmostEqual(mesh.echo_delivery(plan, 'n1', 'n2'), 0.81)
+        self.assertAlmostEqual(mesh.echo_delivery(plan, 'n4', 'n1'), 0.9 ** 4)
+        # per direction: only the lossy direction counts, once each way
+        plan = topology.from_dict({'nodes': ['a', 'b', 'c'], 'links': [
+            {'ends': ['a', 'b'], 'impair': {'from': {'b': {'loss': 50}}}}, ['b', 'c']]})
+        self.assertEqual(mesh.hops(plan, 'c', 'a'), [(plan.links[1], 1), (plan.links[0], 1)])
+        self.assertAlmostEqual(mesh.echo_delivery(plan, 'a', 'c'), 0.5)
+        self.assertAlmostEqual(mesh.echo_delivery(plan, 'b', 'c'), 1.0)
+        self.assertIsNone(mesh.hops(topology.from_dict({'nodes': ['a', 'b']}), 'a', 'b'))
+
+    def run_direction(self, fx, n=20000, seed=3, gap=0.001):
+        d = impair.Direction(dict(impair.EFFECTS, **fx), seed, 0, 0)
+        return d, [d.admit(k * gap) for k in range(n)]
+
+    def test_direction_is_seeded(self):
+        fx = {'loss': 10, 'duplicate': 5, 'reorder': 5, 'delay_ms': 4, 'jitter_ms': 2}
+        _, a = self.run_direction(fx, 2000)
+        _, b = self.run_direction(fx, 2000)
+        _, c = self.run_direction(fx, 2000, seed=4)
+        self.assertEqual(a, b)
+        self.assertNotEqual(a, c)
+        # each direction and link has its own sequence for one seed
+        other = impair.Direction(dict(impair.EFFECTS, **fx), 3, 0, 1)
+        self.assertNotEqual(a, [other.admit(k * 0.001) for k in range(2000)])
+        other = impair.Direction(dict(impair.EFFECTS, **fx), 3, 1, 0)
+        self.assertNotEqual(a, [other.admit(k * 0.001) for k in range(2000)])
+
+    def test_direction_rates(self):
+        n = 20000
+        d, out = self.run_direction({'loss': 10, 'duplicate': 5, 'reorder': 2}, n)
+        # binomial bounds, 5 standard deviations
+        for key, p in (('dropped', 0.10), ('duplicated', 0.05 * 0.9), ('reordered', 0.02 * 0.9)):
+            sd = (n * p * (1 - p)) ** 0.5
+            self.assertLess(abs(d.n[key] - n * p), 5 * sd, (key, d.n[key]))
+        self.assertEqual(d.n['rx'], n)
+        self.assertEqual(sum(len(x) for x in out), n - d.n['dropped'] + d.n['duplicated'])
+        self.assertEqual(sum(1 for x in out if len(x) == 2), d.n['duplicated'])
+        d, out = self.run_direction({}, 100)
+        self.assertEqual(out, [[k * 0.001] for k in range(100)])      # no effects: as it came
+        d, out = self.run_direction({'loss': 100}, 100)
+        self.assertEqual((out, d.n['dropped']), ([[]] * 100, 100))
+
+    def test_direction_delay_jitter_order(self):
+        # frames 1 ms apart, 20 +- 5 ms: never earlier than 15 ms, never later than 25
+        # (a frame held behind its predecessor is at most that one's delay), in order
+        d, out = self.run_direction({'delay_ms': 20, 'jitter_ms': 5}, 5000)
+        times = [x[0] for x in out]
+        delays = [t - k * 0.001 for k, t in enumerate(times)]
+        self.assertGreaterEqual(min(delays), 0.015 - 1e-9)
+        self.assertLessEqual(max(delays), 0.025 + 1e-9)
+        self.assertEqual(times, sorted(times))
+        self.assertGreater(max(delays) - min(delays), 0.008)          # jitter applied
+        self.assertAlmostEqual(d.stats()['delay_ms_mean'], 1000 * sum(delays) / len(delays),
+                               places=2)
+        # frames 20 ms apart are never held back: delays spread over the whole +- 5 ms
+        d, out = self.run_direction({'delay_ms': 20, 'jitter_ms': 5}, 5000, gap=0.02)
+        delays = [x[0] - k * 0.02 for k, x in enumerate(out)]
+        self.assertLess(abs(sum(delays) / len(delays) - 0.020), 0.0005)
+        # reordered frames are held reorder_ms longer and overtaken; the rest keep order
+        d, out = self.run_direction({'delay_ms': 2, 'reorder': 10, 'reorder_ms': 5}, 5000)
+        times = [x[0] for x in out]
+        late = [k for k, t in enumerate(times) if t - k * 0.001 > 0.0069]
+        self.assertEqual(len(late), d.n['reordered'])
+        followed = [k for k in late if k + 1 < len(times) and k + 1 not in late]
+        self.assertGreater(len(followed), 300)
+        self.assertTrue(all(times[k + 1] < times[k] for k in followed))
+        rest = [t for k, t in enumerate(times) if k not in set(late)]
+        self.assertEqual(rest, sorted(rest))
 
 
 if __name__ == '__main__':

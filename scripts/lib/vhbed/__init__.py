@@ -8,6 +8,9 @@ Modules:
   ctl       control-socket client (docs/control-protocol.md) and vhctl wrapper
   bifrost   Bifrost frame building and parsing for tests and the demo
   standin   a stand-in node for exercising the bed without the real binary
+  impair    the impairment element of impaired links (loss, delay, reordering, duplicates)
+  mesh      asking mesh nodes about the overlay; the loss model of impaired links
+  pcap      reading tcpdump captures
 """
 
 import os

@@ -29,6 +29,7 @@ HOST_NS = NS_PREFIX + HOST
 # The bed's veths are named vh<link>-<peer> (topology.Link); only those are ours.
 VETH_RE = re.compile(r'^vh[0-9]+-')
 STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'standin.py')
+IMPAIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'impair.py')
 STOP_TIMEOUT = 10.0
 # Config every node of a mesh bed gets (topology "mesh" and the node's own
 # "config" go on top): Veil sessions and the DHT, with timers short enough
@@ -214,6 +215,9 @@ def leftovers():
         for node in state.get('nodes', {}).values():
             if node.get('pid') and alive(node['pid'], node.get('starttime')):
                 left.append('node process %d' % node['pid'])
+        for relay in state.get('relays', {}).values():
+            if relay.get('pid') and alive(relay['pid'], relay.get('starttime')):
+                left.append('impairment process %d' % relay['pid'])
     return left
 
 
@@ -222,7 +226,8 @@ def down_all(keep_logs=None, quiet=False):
     errors = []
     state = load_state() or {}
     nodes = state.get('nodes', {})
-    pids = {n['pid']: n.get('starttime') for n in nodes.values() if n.get('pid')}
+    procs = list(nodes.values()) + list(state.get('relays', {}).values())
+    pids = {n['pid']: n.get('starttime') for n in procs if n.get('pid')}
     if pids:
         kill_and_wait(pids)
     for ns in namespaces():
@@ -256,7 +261,7 @@ def down_all(keep_logs=None, quiet=False):
         if keep_logs:
             os.makedirs(keep_logs, exist_ok=True)
             for f in os.listdir(run_dir):
-                if f.endswith('.log') or f.endswith('.json'):
+                if f.endswith('.log') or f.endswith('.json'):   # imp-L.stats.json too
                     shutil.copy(os.path.join(run_dir, f), keep_logs)
         shutil.rmtree(run_dir, ignore_errors=True)
     try:
@@ -287,6 +292,7 @@ class Testbed:
         # each later, as a neighbour that comes up after the others.
         self.hold = set(hold)
         self.cpu_of = {}
+        self.relays = {}     # link index -> Popen of its impairment element
         self.state = None
         self._old_handlers = {}
 
@@ -332,11 +338,14 @@ class Testbed:
             down_all(quiet=True)
         self.state = {'build': self.build, 'run_dir': self.run_dir, 'standin': self.standin,
                       'vhctl': None if self.standin else self.vhctl_path,
-                      'topology': self.plan.to_dict(), 'namespaces': [], 'nodes': {}}
+                      'topology': self.plan.to_dict(), 'namespaces': [], 'nodes': {},
+                      'relays': {}}
         os.makedirs(self.run_dir, mode=0o755, exist_ok=True)
         save_state(self.state)
         self._make_namespaces()
         self._make_links()
+        for link in self.plan.impaired:
+            self._start_relay(link)
         cpus = eal.cpus()
         for i, node in enumerate(self.plan.nodes):
             self.cpu_of[node.name] = cpus[i % len(cpus)]
@@ -346,6 +355,7 @@ class Testbed:
 
     def _make_namespaces(self):
         names = [n.netns for n in self.plan.nodes] + ([HOST_NS] if self.plan.has_host else [])
+        names += [link.relay_ns for link in self.plan.impaired]
         for ns in names:
             self.state['namespaces'].append(ns)
             save_state(self.state)
@@ -363,10 +373,56 @@ class Testbed:
     def _make_links(self):
         for link in self.plan.links:
             ns = [self._ns(e) for e in link.ends]
-            run(['ip', 'link', 'add', link.ifnames[0], 'netns', ns[0], 'type', 'veth',
-                 'peer', 'name', link.ifnames[1], 'netns', ns[1]])
+            if link.impair:
+                # Each end is paired with an interface of the relay namespace
+                # instead of with the other end.
+                for j in range(2):
+                    run(['ip', 'link', 'add', link.ifnames[j], 'netns', ns[j], 'type', 'veth',
+                         'peer', 'name', link.relay_ifnames[j], 'netns', link.relay_ns])
+                    self._setup_relay_iface(link.relay_ns, link.relay_ifnames[j])
+            else:
+                run(['ip', 'link', 'add', link.ifnames[0], 'netns', ns[0], 'type', 'veth',
+                     'peer', 'name', link.ifnames[1], 'netns', ns[1]])
             for j in range(2):
                 self._setup_iface(ns[j], link.ifnames[j], link, j)
+
+    def _setup_relay_iface(self, ns, ifname):
+        """A relay end: no addresses, no IPv6, promiscuous (it carries other hosts' frames)."""
+        run(['sysctl', '-q', '-w', 'net.ipv6.conf.%s.disable_ipv6=1' % ifname], ns=ns)
+        if shutil.which('ethtool'):
+            run(['ethtool', '-K', ifname, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off'],
+                ns=ns, check=False)
+        run(['ip', '-n', ns, 'link', 'set', ifname, 'promisc', 'on', 'up'])
+
+    def _start_relay(self, link):
+        """Start the impairment element of an impaired link in its relay namespace and wait
+        until it has bound its sockets (first stats file)."""
+        base = os.path.join(self.run_dir, 'imp-%d' % link.index)
+        cfg = {'link': link.index, 'ifaces': link.relay_ifnames, 'ends': link.ends,
+               'seed': link.impair['seed'], 'dirs': link.impair['dirs'],
+               'stats': base + '.stats.json'}
+        with open(base + '.json', 'w') as f:
+            json.dump(cfg, f, indent=1)
+        cmd = ['ip', 'netns', 'exec', link.relay_ns, sys.executable, IMPAIR, base + '.json']
+        logf = open(base + '.log', 'ab')
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
+                                start_new_session=True)
+        logf.close()
+        self.relays[link.index] = proc
+        self.state['relays'][str(link.index)] = {
+            'pid': proc.pid, 'starttime': proc_starttime(proc.pid), 'netns': link.relay_ns,
+            'config': base + '.json', 'stats': cfg['stats'], 'log': base + '.log'}
+        save_state(self.state)
+        deadline = time.monotonic() + self.ready_timeout
+        while not os.path.exists(cfg['stats']):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                with open(base + '.log', errors='replace') as f:
+                    tail = f.read()[-2000:]
+                raise BedError('impairment element of link %d %s; log %s:\n%s' % (
+                    link.index, 'exited with %d' % proc.returncode if proc.poll() is not None
+                    else 'not ready after %.0f s' % self.ready_timeout, base + '.log', tail))
+            time.sleep(0.05)
+        log('link %d impaired (pid %d, %s)' % (link.index, proc.pid, base + '.log'))
 
     def _setup_iface(self, ns, ifname, link, end):
         kernel = link.ends[end] == HOST
@@ -463,6 +519,12 @@ class Testbed:
     def pid(self, name):
         return self.procs[name].pid
 
+    def impair_stats(self, link):
+        """The latest stats of link `link`'s impairment element (impair.py): per direction
+        rx, dropped, duplicated, reordered, sent, ...; at most STATS_EVERY_S old."""
+        with open(self.state['relays'][str(link)]['stats']) as f:
+            return json.load(f)
+
     def kill_node(self, name):
         """SIGKILL one node (no clean shutdown) and reap it; its socket file is removed."""
         proc = self.procs[name]
@@ -528,7 +590,8 @@ class Testbed:
         for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             old[s] = signal.signal(s, signal.SIG_IGN)    # finish the teardown first
         try:
-            live = {p.pid: p for p in self.procs.values() if p.poll() is None}
+            live = {p.pid: p for p in list(self.procs.values()) + list(self.relays.values())
+                    if p.poll() is None}
             if live:
                 kill_and_wait({pid: None for pid in live}, popen=live)
             return down_all(keep_logs=self.keep_logs)

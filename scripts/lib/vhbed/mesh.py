@@ -158,3 +158,40 @@ def routes(b, name):
     except ctl.CtlError:
         return {}
     return {r['node_id']: r for r in res.get('routes', [])}
+
+
+def hops(plan, src, dst):
+    """[(link, sending end index)] of a shortest path src -> dst over the bed's links
+    (breadth first, links in file order), or None when dst is unreachable."""
+    prev = {src: None}
+    todo = [src]
+    while todo and dst not in prev:
+        nxt = []
+        for x in todo:
+            for link in plan.links:
+                if x in link.ends:
+                    j = link.end_of(x)
+                    y = link.ends[1 - j]
+                    if y not in prev:
+                        prev[y] = (x, link, j)
+                        nxt.append(y)
+        todo = nxt
+    if dst not in prev:
+        return None
+    path, x = [], dst
+    while prev[x] is not None:
+        x, link, j = prev[x]
+        path.append((link, j))
+    return path[::-1]
+
+
+def echo_delivery(plan, src, dst):
+    """The chance that an echo src -> dst and its answer both get through the links'
+    configured loss (impair), along a shortest path both ways: the product of
+    (1 - loss) over every link crossed, each in its own direction."""
+    p = 1.0
+    for link, j in hops(plan, src, dst):
+        for d in (j, 1 - j):
+            if link.impair:
+                p *= 1.0 - link.impair['dirs'][d]['loss'] / 100.0
+    return p

@@ -20,11 +20,13 @@ import ipaddress
 import json
 import re
 
+from . import impair
+
 HOST = 'host'
 NAME_RE = re.compile(r'^[a-z][a-z0-9]{0,9}$')
 NODE_KEYS = {'name', 'idle', 'udp_port', 'config', 'bootstrap'}
-LINK_KEYS = {'ends', 'ipv4', 'ipv6'}
-TOP_KEYS = {'nodes', 'links', 'host', 'comment', 'mesh'}
+LINK_KEYS = {'ends', 'ipv4', 'ipv6', 'impair'}
+TOP_KEYS = {'nodes', 'links', 'host', 'comment', 'mesh', 'impair'}
 MAX_BOOTSTRAP = 8   # entries in the node's dht.bootstrap (docs/config-reference.md)
 PATHADDR_RE = re.compile(r'^/udp/(\d+\.\d+\.\d+\.\d+|\[[0-9a-fA-F:]+\]):\d+$')
 DEFAULT_UDP_PORT = 22088
@@ -35,21 +37,41 @@ class TopologyError(ValueError):
 
 
 class Link:
-    """One veth pair: ends[i] is a node name or HOST; ifnames[i] lives in ends[i]'s namespace."""
+    """One veth pair: ends[i] is a node name or HOST; ifnames[i] lives in ends[i]'s namespace.
 
-    def __init__(self, index, ends, ipv4, ipv6):
+    An impaired link (impair: {'seed', 'dirs'}, see impair.parse) is two veth
+    pairs instead: ifnames[i] in ends[i]'s namespace is paired with
+    relay_ifnames[i] in the relay namespace, where the impairment element
+    forwards between relay_ifnames[0] and relay_ifnames[1].
+    """
+
+    def __init__(self, index, ends, ipv4, ipv6, impair_spec=None):
         self.index = index
         self.ends = ends
         self.ipv4 = ipv4
         self.ipv6 = ipv6
+        self.impair = impair_spec
         self.ifnames = [('vh%d-%s' % (index, ends[1 - i]))[:15] for i in range(2)]
+        # In the relay namespace, the interface towards end i is named after end i.
+        self.relay_ifnames = [('vh%d-%s' % (index, ends[i]))[:15] for i in range(2)]
+        if self.relay_ifnames[0] == self.relay_ifnames[1]:
+            self.relay_ifnames = ['vh%d-imp%d' % (index, i) for i in range(2)]
+
+    @property
+    def relay_ns(self):
+        """The relay namespace of an impaired link (None when not impaired)."""
+        return 'vh-imp-%d' % self.index if self.impair else None
 
     def end_of(self, name):
         return self.ends.index(name)
 
     def to_dict(self):
-        return {'index': self.index, 'ends': self.ends, 'ifnames': self.ifnames,
-                'ipv4': self.ipv4, 'ipv6': self.ipv6}
+        out = {'index': self.index, 'ends': self.ends, 'ifnames': self.ifnames,
+               'ipv4': self.ipv4, 'ipv6': self.ipv6}
+        if self.impair:
+            out.update(impair=self.impair, relay_ns=self.relay_ns,
+                       relay_ifnames=self.relay_ifnames)
+        return out
 
 
 class Node:
@@ -111,9 +133,19 @@ class Topology:
         raise KeyError(name)
 
     def veth_ends(self):
-        """[(namespace, interface)] of every veth end, link by link (for captures)."""
-        return [('vh-' + end, link.ifnames[j]) for link in self.links
-                for j, end in enumerate(link.ends)]
+        """[(namespace, interface)] of every veth end, link by link (for captures); an
+        impaired link also has its two ends in the relay namespace (what the nodes send,
+        before the impairment)."""
+        out = []
+        for link in self.links:
+            out += [('vh-' + end, link.ifnames[j]) for j, end in enumerate(link.ends)]
+            if link.impair:
+                out += [(link.relay_ns, name) for name in link.relay_ifnames]
+        return out
+
+    @property
+    def impaired(self):
+        return [link for link in self.links if link.impair]
 
     def host_addresses(self, node):
         """(host ipv4, host ipv6 list, node ipv4, node ipv6 list) of the host link to `node`."""
@@ -220,6 +252,8 @@ def _parse_link(i, spec, names):
             if key in spec:
                 spec[key] = list(reversed(spec[key]))
     link = {'ends': ends}
+    if 'impair' in spec:
+        link['impair'] = spec['impair']
     for key, version in (('ipv4', 4), ('ipv6', 6)):
         if key in spec:
             if not isinstance(spec[key], list) or len(spec[key]) != 2:
@@ -264,9 +298,32 @@ def parse(data):
         mesh = None
     elif mesh is not None and not isinstance(mesh, dict):
         _fail('mesh', 'must be true, false or an object (config for every node)')
+    default = data.get('impair')
+    if default is not None:
+        if isinstance(default, dict) and 'from' in default:
+            _fail('impair.from', 'only in a link\'s own "impair" (it names the link\'s ends)')
+        try:
+            impair.parse('impair', default, [])
+        except impair.ImpairError as e:
+            raise TopologyError(str(e))
+    for i, spec in enumerate(links):
+        _impair_link(i, spec, default)
     plan = Topology(nodes, [_plan_link(i, spec) for i, spec in enumerate(links)], mesh)
     _resolve_bootstrap(plan)
     return plan
+
+
+def _impair_link(i, spec, default):
+    """A link's impairment: its own "impair" (false: none), else the topology's."""
+    own = spec.get('impair')
+    use = default if own is None else own
+    if use is None or use is False:
+        spec['impair'] = None
+        return
+    try:
+        spec['impair'] = impair.parse('links[%d].impair' % i, use, spec['ends'])
+    except impair.ImpairError as e:
+        raise TopologyError(str(e))
 
 
 def _plan_link(index, spec):
@@ -275,7 +332,7 @@ def _plan_link(index, spec):
                                  for j in range(2)]
     if len(ipv4[0]) != 1 or len(ipv4[1]) != 1:
         _fail('links[%d].ipv4' % index, 'one IPv4 address per end')
-    return Link(index, spec['ends'], [ipv4[0][0], ipv4[1][0]], ipv6)
+    return Link(index, spec['ends'], [ipv4[0][0], ipv4[1][0]], ipv6, spec.get('impair'))
 
 
 def load(path):
