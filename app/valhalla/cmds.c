@@ -304,14 +304,15 @@ guard_json(struct node *n, uint64_t now)
 {
 	unsigned int load = vh_dp_punt_load(n->dp);
 
-	return json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "under_load",
+	return json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "under_load",
 		hsguard_under_load(n->link->guard, load, now), "punt_load", load, "sources",
 		hsguard_sources(n->link->guard, now), "cookies_sent",
 		(json_int_t)n->cnt.hs_cookie_sent, "cookie_budget",
 		(json_int_t)n->cnt.hs_cookie_budget, "ratelimited",
 		(json_int_t)n->cnt.hs_ratelimited, "replayed", (json_int_t)n->cnt.hs_replayed,
-		"dh_budget", (json_int_t)n->cnt.hs_dh_budget, "mac1_bad",
-		(json_int_t)n->cnt.link_drop_mac, "evicted", (json_int_t)n->cnt.hs_sources_evicted);
+		"low_order", (json_int_t)n->cnt.hs_low_order, "dh_budget",
+		(json_int_t)n->cnt.hs_dh_budget, "mac1_bad", (json_int_t)n->cnt.link_drop_mac,
+		"evicted", (json_int_t)n->cnt.hs_sources_evicted);
 }
 
 static void

@@ -75,7 +75,8 @@
 	X(hs_mac2_ok)              \
 	X(hs_ratelimited)          \
 	X(hs_sources_evicted)      \
-	X(hs_replayed)
+	X(hs_replayed)             \
+	X(hs_low_order)
 
 struct node_counters {
 #define X(n) uint64_t n;

@@ -8,7 +8,8 @@ host namespace on n2's second link floods n2 for FLOOD_S seconds, from its own
 address (UDP socket) and from SPOOFED forged addresses (raw socket), with three
 kinds of well-framed Bifrost HANDSHAKE_INIT frames:
 
-- junk: random content (fails MAC1): counted as link_drop_mac;
+- junk: random content: counted as malformed (link_drop_malformed) when it does
+  not decode as a handshake frame, else as a MAC1 failure (link_drop_mac);
 - forged: an XX initiation with a fresh random ephemeral and a valid *open*
   MAC1 (anyone can make one for a node that accepts unknown peers): each one
   would cost n2 two X25519 operations; stopped by the per-source meter
@@ -21,6 +22,11 @@ The flooder also reads the COOKIE_REPLYs sent to its own address and puts a
 valid MAC2 into its later forged initiations from that address (an attacker
 with a real address can): those pass the cookie check and are stopped by the
 per-source srTCM meter (hs_ratelimited).
+
+Before the flood, single initiations from the host check that each rejection is
+counted under its own reason on a quiet node: an all-zero and an order-8
+ephemeral (valid open MAC1) as hs_low_order, a frame with a bad reserved byte
+(valid MAC1) as link_drop_malformed, the captured initiation as hs_replayed.
 
 Meanwhile n1 pings n2 by NodeID through the session (the echo is answered by
 n2's worker, the reply opened by n1's worker and handed to ping):
@@ -59,12 +65,30 @@ def open_mac1_key():
     return hashlib.blake2b(b'veil-mac1-v1' + bytes(32), digest_size=32).digest()
 
 
-def forged_xx(mac1_key):
+def forged_xx(mac1_key, e=None, reserved=0):
     """HANDSHAKE_INIT payload: XX, SHA256, open, sender, e, MAC1 (valid), MAC2 zero."""
-    hdr = bytes([1, 1, 0, 0]) + struct.pack('>I', random.randrange(1, 1 << 32))
-    body = hdr + os.urandom(32)
+    hdr = bytes([1, 1, 0, reserved]) + struct.pack('>I', random.randrange(1, 1 << 32))
+    body = hdr + (os.urandom(32) if e is None else e)
     mac1 = hashlib.blake2b(bytes([INIT]) + body, key=mac1_key, digest_size=16).digest()
     return body + mac1 + bytes(16)
+
+
+ORDER8 = bytes.fromhex('e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800')
+
+
+def probes(replay):
+    """One initiation per rejection reason: {name: HANDSHAKE_INIT payload}."""
+    key = open_mac1_key()
+    return {'zero_e': forged_xx(key, bytes(32)), 'order8_e': forged_xx(key, ORDER8),
+            'reserved': forged_xx(key, reserved=1), 'replay': replay}
+
+
+def probe_main(dst, port, payloads_hex):
+    """Runs inside the host namespace: each INIT once, from one UDP socket."""
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(('0.0.0.0', 40001))
+    for h in payloads_hex.split(','):
+        udp.sendto(bifrost(INIT, bytes.fromhex(h)), (dst, port))
 
 
 class Cookies:
@@ -176,6 +200,9 @@ if len(sys.argv) == 8 and sys.argv[1] == '--flood':
     flood_main(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6],
                sys.argv[7])
     sys.exit(0)
+if len(sys.argv) == 5 and sys.argv[1] == '--probe':
+    probe_main(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    sys.exit(0)
 
 import netns_common as nc  # noqa: E402
 
@@ -222,6 +249,40 @@ def capture_init(b, seconds):
     return frame
 
 
+def reasons(b):
+    cnt = b.vhctl('n2', 'stats')['control']
+    keys = ('hs_low_order', 'hs_replayed', 'link_drop_malformed', 'link_drop_mac',
+            'link_hs_failed', 'link_drop_auth')
+    return {k: cnt.get(k, 0) for k in keys}
+
+
+def probe_reasons(b, c, init):
+    """Each single initiation counted under its own reason on a quiet node."""
+    before = reasons(b)
+    subprocess.run(['ip', 'netns', 'exec', 'vh-host', sys.executable, os.path.abspath(__file__),
+                    '--probe', '10.77.1.1', '22088',
+                    ','.join(p.hex() for p in probes(init).values())], check=True, timeout=30)
+
+    def delta():
+        now = reasons(b)
+        return {k: now[k] - before[k] for k in now}
+
+    def all_counted():
+        d = delta()
+        return d if d['hs_low_order'] >= 2 and d['hs_replayed'] >= 1 and \
+            d['link_drop_malformed'] >= 1 else None
+    d = nc.wait_for(all_counted, 10) or delta()
+    print('quiet node, one initiation of each kind: %r' % d)
+    c.check(d['hs_low_order'] == 2, 'all-zero and order-8 ephemerals counted as hs_low_order '
+            '(%d of 2)' % d['hs_low_order'], d)
+    c.check(d['hs_replayed'] == 1, 'only the real replay counted as hs_replayed (%d of 1)'
+            % d['hs_replayed'], d)
+    c.check(d['link_drop_malformed'] == 1 and d['link_drop_mac'] == 0,
+            'an INIT that does not decode counted as link_drop_malformed, not MAC1', d)
+    c.check(d['link_hs_failed'] == 0 and d['link_drop_auth'] == 0,
+            'none reached Noise (link_hs_failed, link_drop_auth unchanged)', d)
+
+
 def ctl_latency(b):
     t = time.monotonic()
     b.vhctl('n2', 'status', timeout=10)
@@ -247,6 +308,7 @@ with nc.testbed(build, 'flood3', 'test_link_flood') as b:
     if init is None:
         c.finish()
     time.sleep(0.5)  # n2 has accepted it (and remembered its ephemeral)
+    probe_reasons(b, c, init)
     hs_before = peer_of(b, 'n1')['handshakes']
 
     out = os.path.join(b.run_dir, 'flood.out')
@@ -280,11 +342,15 @@ with nc.testbed(build, 'flood3', 'test_link_flood') as b:
     print('n2 counters: ' + ', '.join('%s=%d' % (k, v) for k, v in sorted(cnt.items())
                                       if k.startswith(('hs_', 'link_hs', 'link_drop'))))
     print('n2 drops: %r' % {k: v for k, v in drops.items() if v})
-    c.check(cnt['link_drop_mac'] > sent['junk'] // 4,
-            'junk counted as MAC1 failures: link_drop_mac %d (junk sent %d)'
-            % (cnt['link_drop_mac'], sent['junk']))
-    c.check(drops.get('veil-mac1', 0) >= cnt['link_drop_mac'],
-            'stats drops veil-mac1 counts them too (%s)' % drops.get('veil-mac1'))
+    junk_counted = cnt.get('link_drop_malformed', 0) + cnt['link_drop_mac']
+    c.check(junk_counted > sent['junk'] // 4,
+            'junk counted as malformed or MAC1 failures: link_drop_malformed %d + link_drop_mac '
+            '%d (junk sent %d)' % (cnt['link_drop_malformed'], cnt['link_drop_mac'],
+                                   sent['junk']))
+    c.check(drops.get('veil-mac1', 0) >= cnt['link_drop_mac'] and
+            drops.get('veil-malformed', 0) >= cnt['link_drop_malformed'],
+            'stats drops veil-malformed and veil-mac1 count them too (%s, %s)'
+            % (drops.get('veil-malformed'), drops.get('veil-mac1')))
     c.check(cnt['hs_replayed'] > 0, 'replays of the real initiation counted: hs_replayed %d'
             % cnt['hs_replayed'])
     c.check(sent['with_mac2'] > 0 and cnt['hs_mac2_ok'] > 0,
@@ -294,8 +360,9 @@ with nc.testbed(build, 'flood3', 'test_link_flood') as b:
             'per-source meter stopped most of them: hs_ratelimited %d' % cnt['hs_ratelimited'])
     c.check(cnt['hs_cookie_sent'] > 0, 'under load n2 answered with cookies: hs_cookie_sent %d'
             ' (beyond the round budget: %d)' % (cnt['hs_cookie_sent'], cnt['hs_cookie_budget']))
-    counted = sum(cnt[k] for k in ('link_drop_mac', 'hs_replayed', 'hs_ratelimited',
-                                   'hs_cookie_sent', 'hs_cookie_budget', 'hs_dh_budget'))
+    counted = sum(cnt.get(k, 0) for k in (
+        'link_drop_malformed', 'link_drop_mac', 'hs_low_order', 'hs_replayed', 'hs_ratelimited',
+        'hs_cookie_sent', 'hs_cookie_budget', 'hs_dh_budget'))
     work = cnt['link_hs_tx']
     print('n2: %d of %d flood frames counted by reason; %d handshake frames sent (RESP and '
           'COOKIE_REPLY); punt ring full %d' % (counted, total, work,
