@@ -103,13 +103,16 @@ enum hsguard_verdict hsguard_judge(struct hsguard *g, const struct vh_veil_cooki
 	struct hsguard_out *out);
 
 struct node;
+struct hoststack_l2;
 /*
  * hsguard_check.c: hsguard_judge() for the node. 0 to go on with the frame;
- * else it was counted and dropped or answered with a cookie. For an INIT, e
- * gets the initiator's ephemeral (32 bytes; remember it with
+ * else it was counted and dropped or answered with a cookie (sent to the
+ * frame's source MAC on its port, l2: src is never resolved). For an INIT,
+ * e gets the initiator's ephemeral (32 bytes; remember it with
  * hsguard_remember() once the handshake is accepted); NULL otherwise.
  */
 int hsguard_check(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *e);
+	const struct vh_veil_endpoint *src, const struct hoststack_l2 *l2, uint64_t now,
+	uint8_t *e);
 
 #endif /* VALHALLA_HSGUARD_H */

@@ -28,6 +28,12 @@ counted under its own reason on a quiet node: an all-zero and an order-8
 ephemeral (valid open MAC1) as hs_low_order, a frame with a bad reserved byte
 (valid MAC1) as link_drop_malformed, the captured initiation as hs_replayed.
 
+During the flood a capture on the attacker's side of the link (the host's veth)
+checks that n2 answers spoofed sources without resolving them: no ARP request
+from n2 for a spoofed address, and every COOKIE_REPLY / RESP n2 sends goes to
+the flood's source MAC (the host's), those to spoofed addresses included
+(docs/handshake-defence.md); n2 counts them in replies_to_src_mac.
+
 Meanwhile n1 pings n2 by NodeID through the session (the echo is answered by
 n2's worker, the reply opened by n1's worker and handed to ping):
 at least PING_MIN_OK of the pings must be answered (loss bound 2 %), n2 must
@@ -35,8 +41,10 @@ answer `vhctl status` within CTL_MAX_S every time, n1 must complete a rekey
 during the flood (its IK initiation gets a cookie first when n2 is under load),
 and the session stays up afterwards.
 """
+import collections
 import ctypes
 import hashlib
+import json
 import os
 import random
 import signal
@@ -205,6 +213,7 @@ if len(sys.argv) == 5 and sys.argv[1] == '--probe':
     sys.exit(0)
 
 import netns_common as nc  # noqa: E402
+from vhbed import pcap  # noqa: E402
 
 c, build = nc.start('test_link_flood')
 nc.require_node(c, build)
@@ -283,6 +292,48 @@ def probe_reasons(b, c, init):
             'none reached Noise (link_hs_failed, link_drop_auth unchanged)', d)
 
 
+def host_side(b):
+    """(namespace, interface, MAC) of the host's end of its link to n2."""
+    ns, ifc = [e for e in b.plan.veth_ends() if e[0] == 'vh-host'][0]
+    out = subprocess.run(['ip', '-n', ns, '-j', 'link', 'show', 'dev', ifc], check=True,
+                         capture_output=True, text=True).stdout
+    return ns, ifc, json.loads(out)[0]['address'].lower()
+
+
+def n2_link_mac(b):
+    for p in b.vhctl('n2', 'ports')['ports']:
+        if (p.get('ipv4') or '').startswith('10.77.1.1/'):
+            return p['mac'].lower()
+    return None
+
+
+def mac_str(raw):
+    return ':'.join('%02x' % x for x in raw)
+
+
+def answers_census(frames, n2_mac, spoofed):
+    """What n2 sent on the host link: ARP requests and handshake answers, by destination."""
+    out = {'arp_req': 0, 'arp_req_spoofed': 0, 'answers': 0, 'answers_to_spoofed': 0,
+           'dst_macs': collections.Counter()}
+    for f in frames:
+        if len(f) < 14 or mac_str(f[6:12]) != n2_mac:
+            continue
+        etype = struct.unpack_from('>H', f, 12)[0]
+        if etype == 0x0806 and len(f) >= 42 and struct.unpack_from('>H', f, 20)[0] == 1:
+            out['arp_req'] += 1
+            out['arp_req_spoofed'] += socket.inet_ntoa(f[38:42]) in spoofed
+            continue
+        u = pcap.udp_of(f)
+        if u is None or u.sport != 22088 or len(u.payload) < 4 or u.payload[3] not in (
+                0x11, 0x12):
+            continue
+        out['answers'] += 1
+        out['answers_to_spoofed'] += u.dst in spoofed
+        out['dst_macs'][mac_str(f[0:6])] += 1
+    out['dst_macs'] = dict(out['dst_macs'])
+    return out
+
+
 def ctl_latency(b):
     t = time.monotonic()
     b.vhctl('n2', 'status', timeout=10)
@@ -311,6 +362,12 @@ with nc.testbed(build, 'flood3', 'test_link_flood') as b:
     probe_reasons(b, c, init)
     hs_before = peer_of(b, 'n1')['handshakes']
 
+    host_ns, host_if, host_mac = host_side(b)
+    n2_mac = n2_link_mac(b)
+    cap = pcap.Capture([(host_ns, host_if)], b.run_dir, 'attacker',
+                       bpf='arp or udp src port 22088')
+    c.check(cap.start(), 'capture on the attacker side (%s in %s) running' % (host_if, host_ns),
+            cap.errors)
     out = os.path.join(b.run_dir, 'flood.out')
     flooder = subprocess.Popen(['ip', 'netns', 'exec', 'vh-host', sys.executable,
                                 os.path.abspath(__file__), '--flood', '10.77.1.1', '22088',
@@ -325,6 +382,7 @@ with nc.testbed(build, 'flood3', 'test_link_flood') as b:
         lat.append(ctl_latency(b))
     flood_alive = flooder.poll() is None
     flooder.wait(timeout=FLOOD_S + 30)
+    frames = pcap.records(cap.stop()[(host_ns, host_if)])
     with open(out) as f:
         sent = eval(f.read())  # noqa: S307 (our own repr of a dict of ints)
     total = sent['junk'] + sent['forged'] + sent['replay']
@@ -370,6 +428,21 @@ with nc.testbed(build, 'flood3', 'test_link_flood') as b:
     c.check(counted + drops.get('punt-ring-full', 0) + cnt['link_drop_auth'] >= total * 0.9,
             'at least 90 %% of the flood is accounted for by reason (%d + ring %d + auth %d '
             'of %d)' % (counted, drops.get('punt-ring-full', 0), cnt['link_drop_auth'], total))
+    spoofed = {'10.77.1.%d' % (100 + i) for i in range(SPOOFED)}
+    seen = answers_census(frames, n2_mac, spoofed)
+    print('attacker side (n2 %s, host %s): %r' % (n2_mac, host_mac, seen))
+    c.check(seen['arp_req_spoofed'] == 0,
+            'no ARP request from n2 for a spoofed address (%d; %d ARP requests from n2 in all)'
+            % (seen['arp_req_spoofed'], seen['arp_req']))
+    c.check(seen['answers'] > 0 and set(seen['dst_macs']) == {host_mac},
+            "every COOKIE_REPLY / RESP n2 sent went to the flood's source MAC (%d answers, by "
+            'destination MAC %r)' % (seen['answers'], seen['dst_macs']))
+    c.check(seen['answers_to_spoofed'] > 0,
+            'spoofed sources were answered all the same, by MAC (%d answers to spoofed '
+            'addresses)' % seen['answers_to_spoofed'])
+    c.check(cnt.get('replies_to_src_mac', 0) >= seen['answers'],
+            'n2 counted them: replies_to_src_mac %d >= %d captured'
+            % (cnt.get('replies_to_src_mac', 0), seen['answers']))
     p1 = peer_of(b, 'n1')
     c.check(p1['handshakes'] > hs_before, 'n1 rekeyed during the flood (%d -> %d handshakes)'
             % (hs_before, p1['handshakes']))
