@@ -176,14 +176,14 @@ cmds_stats_json(struct node *n)
 #undef X
 	vh_ctl_stats_get(n->ctl, &cs);
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i}, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I}}",
+			 "s:I, s:I}}",
 		"ports", ports, "lcores", lcores, "graph", graph, "drops", drops, "control",
 		control, "mempool", "in_use", (json_int_t)vh_dp_mbufs_in_use(n->dp), "available",
 		(json_int_t)vh_dp_mbufs_avail(n->dp), "ctl", "requests", (json_int_t)cs.requests,
 		"errors", (json_int_t)cs.errors, "connections", (json_int_t)cs.connections,
 		"connections_open", (json_int_t)cs.connections_open, "refused",
-		(json_int_t)cs.refused, "dropped", (json_int_t)cs.dropped, "timeouts",
-		(json_int_t)cs.timeouts);
+		(json_int_t)cs.refused, "evicted", (json_int_t)cs.evicted, "dropped",
+		(json_int_t)cs.dropped, "timeouts", (json_int_t)cs.timeouts);
 }
 
 static void
