@@ -213,14 +213,14 @@ cmds_stats_json(struct node *n)
 #undef X
 	vh_ctl_stats_get(n->ctl, &cs);
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i}, s:{s:I, s:I, s:I, s:I, s:I, s:I, "
-			 "s:I}}",
+			 "s:I, s:I}}",
 		"ports", ports, "lcores", lcores, "graph", graph, "drops", drops, "control",
 		control, "mempool", "in_use", (json_int_t)vh_dp_mbufs_in_use(n->dp), "available",
 		(json_int_t)vh_dp_mbufs_avail(n->dp), "ctl", "requests", (json_int_t)cs.requests,
 		"errors", (json_int_t)cs.errors, "connections", (json_int_t)cs.connections,
 		"connections_open", (json_int_t)cs.connections_open, "refused",
-		(json_int_t)cs.refused, "dropped", (json_int_t)cs.dropped, "timeouts",
-		(json_int_t)cs.timeouts);
+		(json_int_t)cs.refused, "evicted", (json_int_t)cs.evicted, "dropped",
+		(json_int_t)cs.dropped, "timeouts", (json_int_t)cs.timeouts);
 }
 
 static void
@@ -347,14 +347,15 @@ guard_json(struct node *n, uint64_t now)
 {
 	unsigned int load = vh_dp_punt_load(n->dp);
 
-	return json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "under_load",
+	return json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "under_load",
 		hsguard_under_load(n->link->guard, load, now), "punt_load", load, "sources",
 		hsguard_sources(n->link->guard, now), "cookies_sent",
 		(json_int_t)n->cnt.hs_cookie_sent, "cookie_budget",
 		(json_int_t)n->cnt.hs_cookie_budget, "ratelimited",
 		(json_int_t)n->cnt.hs_ratelimited, "replayed", (json_int_t)n->cnt.hs_replayed,
-		"dh_budget", (json_int_t)n->cnt.hs_dh_budget, "mac1_bad",
-		(json_int_t)n->cnt.link_drop_mac, "evicted", (json_int_t)n->cnt.hs_sources_evicted);
+		"low_order", (json_int_t)n->cnt.hs_low_order, "dh_budget",
+		(json_int_t)n->cnt.hs_dh_budget, "mac1_bad", (json_int_t)n->cnt.link_drop_mac,
+		"evicted", (json_int_t)n->cnt.hs_sources_evicted);
 }
 
 static void

@@ -317,6 +317,31 @@ hoststack_send_udp(struct node *n, int ip_ver, const uint8_t *dst, uint16_t dpor
 }
 
 int
+hoststack_reply_udp(struct node *n, const struct hoststack_l2 *l2, int ip_ver, const uint8_t *dst,
+	uint16_t dport, const uint8_t *payload, uint16_t len)
+{
+	static const uint8_t zero_mac[6];
+	struct vh_net_flow f = {.ip_ver = (uint8_t)ip_ver, .dport = dport};
+	struct rte_mbuf *m;
+	int err;
+
+	if (l2->port >= vh_dp_port_count(n->dp) || (l2->mac[0] & 1) != 0 ||
+		memcmp(l2->mac, zero_mac, 6) == 0)
+		return -EINVAL;
+	memcpy(f.dst_mac, l2->mac, 6);
+	memcpy(f.dst, dst, ip_ver == 4 ? 4 : 16);
+	m = udp_frame(n, l2->port, &f, payload, len, &err);
+	if (m == NULL)
+		return err;
+	err = vh_dp_inject(n->dp, m);
+	if (err == 0)
+		n->cnt.replies_to_src_mac++;
+	else
+		n->cnt.inject_failed++;
+	return err;
+}
+
+int
 hoststack_send_all_nodes(
 	struct node *n, unsigned int port, uint16_t dport, const uint8_t *payload, uint16_t len)
 {

@@ -11,19 +11,20 @@
  * flood from many (spoofed) addresses costs memory it does not grow, and
  * evicting a busy attacker only gives it a fresh burst, which the cookie
  * mode (MAC2 proves the address) takes away under load.
+ *
+ * Pure: no node state, so tests drive it with their own clock; the node's
+ * side (counters, the cookie reply) is hsguard_check.c.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_cycles.h>
+#include <rte_common.h>
 #include <rte_jhash.h>
 #include <rte_meter.h>
 #include <sodium.h>
 
-#include "vh_bifrost.h"
-
 #include "hsguard.h"
-#include "link_priv.h"
 
 #define HSGUARD_WAYS 8
 #define HSGUARD_BUCKETS (HSGUARD_SOURCES / HSGUARD_WAYS)
@@ -39,8 +40,8 @@ struct hsguard {
 	struct rte_meter_srtcm_profile prof;
 	uint32_t seed;
 	unsigned int dh_left, cookies_left;
-	uint64_t pressure_ms; /* last time a budget or the meter ran out; 0: never */
-	unsigned int seen_next;
+	uint64_t pressure_ms;           /* last time a budget or the meter ran out; 0: never */
+	unsigned int seen_next, seen_n; /* next slot to write; slots written (<= HSGUARD_SEEN) */
 	uint8_t seen[HSGUARD_SEEN][32];
 	struct source src[HSGUARD_SOURCES];
 };
@@ -111,7 +112,8 @@ live(const struct source *s, uint64_t now_ms)
 
 /* The entry of src: found, else a free or aged one, else the LRU of its bucket. */
 static struct source *
-lookup(struct hsguard *g, const struct vh_veil_endpoint *src, uint64_t now_ms, bool *evicted)
+lookup(struct hsguard *g, const struct vh_veil_endpoint *src, uint64_t tsc, uint64_t now_ms,
+	bool *evicted)
 {
 	size_t alen = src->family == 4 ? 4 : 16;
 	uint32_t b = rte_jhash(src->addr, (uint32_t)alen, g->seed ^ src->family) % HSGUARD_BUCKETS;
@@ -137,6 +139,7 @@ lookup(struct hsguard *g, const struct vh_veil_endpoint *src, uint64_t now_ms, b
 	victim->family = src->family;
 	memcpy(victim->addr, src->addr, alen);
 	rte_meter_srtcm_config(&victim->m, &g->prof);
+	victim->m.time = tsc; /* full buckets from the caller's clock, not the TSC read there */
 	return victim;
 }
 
@@ -144,7 +147,7 @@ bool
 hsguard_meter(struct hsguard *g, const struct vh_veil_endpoint *src, uint64_t tsc, uint64_t now_ms,
 	bool *evicted)
 {
-	struct source *s = lookup(g, src, now_ms, evicted);
+	struct source *s = lookup(g, src, tsc, now_ms, evicted);
 	enum rte_color c;
 
 	s->last_ms = now_ms != 0 ? now_ms : 1;
@@ -155,13 +158,56 @@ hsguard_meter(struct hsguard *g, const struct vh_veil_endpoint *src, uint64_t ts
 	return false;
 }
 
+/*
+ * libsodium's list (crypto_scalarmult/curve25519/ref10/x25519_ref10.c): 0,
+ * 1, the two points of order 8, p - 1, p, p + 1, compared without the top
+ * bit. Their multiples by any clamped scalar are the identity.
+ */
+static const uint8_t low_order[][32] = {
+	{0},
+	{1},
+	{0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+		0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f,
+		0x49, 0xb8, 0x00},
+	{0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+		0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0,
+		0x9f, 0x11, 0x57},
+	{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0x7f},
+	{0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0x7f},
+	{0xee, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0x7f},
+};
+
+bool
+hsguard_low_order(const uint8_t *pk)
+{
+	unsigned int hit = 0;
+
+	/* no early exit: the time does not say which point it was */
+	for (size_t j = 0; j < RTE_DIM(low_order); j++) {
+		uint8_t d = (uint8_t)((pk[31] & 0x7f) ^ low_order[j][31]);
+
+		for (size_t i = 0; i < 31; i++)
+			d |= (uint8_t)(pk[i] ^ low_order[j][i]);
+		hit |= d == 0;
+	}
+	return hit != 0;
+}
+
 bool
 hsguard_seen(const struct hsguard *g, const uint8_t *e)
 {
-	for (unsigned int i = 0; i < HSGUARD_SEEN; i++)
-		if (sodium_memcmp(g->seen[i], e, 32) == 0)
-			return true;
-	return false;
+	bool seen = false;
+
+	/* only the slots written: an all-zero key must not match an empty one */
+	for (unsigned int i = 0; i < g->seen_n; i++)
+		seen |= sodium_memcmp(g->seen[i], e, 32) == 0;
+	return seen;
 }
 
 void
@@ -169,6 +215,8 @@ hsguard_remember(struct hsguard *g, const uint8_t *e)
 {
 	memcpy(g->seen[g->seen_next], e, 32);
 	g->seen_next = (g->seen_next + 1) % HSGUARD_SEEN;
+	if (g->seen_n < HSGUARD_SEEN)
+		g->seen_n++;
 }
 
 unsigned int
@@ -181,81 +229,46 @@ hsguard_sources(const struct hsguard *g, uint64_t now_ms)
 	return k;
 }
 
-/* ---- the checks in front of Noise (link.c calls them) ---- */
-
-/* Under load, a handshake without MAC2 gets a cookie instead of DH work. */
-static void
-cookie_reply(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src, uint64_t now)
+/* MAC1, then under load MAC2 or a cookie; HSGUARD_GO when both pass. */
+static enum hsguard_verdict
+macs(struct hsguard *g, const struct vh_veil_cookie_checker *ck, const struct hsguard_frame *f,
+	unsigned int punt_load, uint64_t now_ms, struct hsguard_out *out)
 {
-	uint8_t buf[VH_BIFROST_HDR_LEN + VH_VEIL_COOKIE_REPLY_LEN];
+	bool under = f->type != VH_VEIL_HANDSHAKE_RESP && hsguard_under_load(g, punt_load, now_ms);
+	int rc = vh_veil_macs_check(ck, f->type, f->p, f->len, f->src, under, now_ms);
 
-	vh_dp_count_drop(n->dp, VH_DROP_VEIL_COOKIE_REQUIRED);
-	if (!hsguard_take_cookie(n->link->guard)) {
-		n->cnt.hs_cookie_budget++;
-		return;
-	}
-	if (vh_veil_cookie_reply_create(&n->link->ck, type, p, len, src, now,
-		    buf + VH_BIFROST_HDR_LEN, sizeof(buf) - VH_BIFROST_HDR_LEN) != 0)
-		return;
-	n->cnt.hs_cookie_sent++;
-	link_send_frame(n, src, VH_BIFROST_COOKIE_REPLY, buf, VH_VEIL_COOKIE_REPLY_LEN);
+	if (rc == -EAGAIN)
+		return hsguard_take_cookie(g) ? HSGUARD_COOKIE : HSGUARD_COOKIE_BUDGET;
+	if (rc != 0)
+		return HSGUARD_MAC1;
+	out->mac2_ok = under;
+	return HSGUARD_GO;
 }
 
-/* The initiator's ephemeral: the first 32 bytes of Noise message 1 (XX and IK). */
-static int
-init_ephemeral(const uint8_t *p, uint32_t len, uint8_t *e)
+enum hsguard_verdict
+hsguard_judge(struct hsguard *g, const struct vh_veil_cookie_checker *ck,
+	const struct hsguard_frame *f, unsigned int punt_load, uint64_t tsc, uint64_t now_ms,
+	struct hsguard_out *out)
 {
-	struct vh_veil_hs_frame f;
+	struct vh_veil_hs_frame hf;
+	enum hsguard_verdict v;
 
-	if (vh_veil_hs_frame_decode(VH_VEIL_HANDSHAKE_INIT, p, len, &f) != 0 ||
-		f.noise_len < VH_NOISE_KEY_LEN)
-		return -EBADMSG;
-	memcpy(e, f.noise, VH_NOISE_KEY_LEN);
-	return 0;
-}
-
-/*
- * The handshake defence in front of Noise (docs/handshake-defence.md), in
- * order of cost: MAC1; under load MAC2, else a cookie (INIT and FINISH);
- * the source's meter; a recently accepted initiation seen again; the
- * round's DH budget. 0: go on with the frame; else it was counted and
- * dropped (or answered with a cookie).
- */
-int
-hsguard_check(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *e)
-{
-	struct link *l = n->link;
-	bool under = type != VH_BIFROST_HANDSHAKE_RESP &&
-		     hsguard_under_load(l->guard, vh_dp_punt_load(n->dp), now);
-	bool evicted;
-	int rc = vh_veil_macs_check(&l->ck, type, p, len, src, under, now);
-
-	if (rc == -EAGAIN) {
-		cookie_reply(n, type, p, len, src, now);
-		return rc;
+	memset(out, 0, sizeof(*out));
+	if (vh_veil_hs_frame_decode(f->type, f->p, f->len, &hf) != 0 ||
+		(f->type == VH_VEIL_HANDSHAKE_INIT && hf.noise_len < VH_NOISE_KEY_LEN))
+		return HSGUARD_MALFORMED;
+	v = macs(g, ck, f, punt_load, now_ms, out);
+	if (v != HSGUARD_GO)
+		return v;
+	if (!hsguard_meter(g, f->src, tsc, now_ms, &out->evicted))
+		return HSGUARD_RATELIMITED;
+	if (f->type == VH_VEIL_HANDSHAKE_INIT) {
+		/* XX and IK message 1 both start with the initiator's ephemeral */
+		memcpy(out->e, hf.noise, VH_NOISE_KEY_LEN);
+		if (hsguard_low_order(out->e))
+			return HSGUARD_LOW_ORDER;
+		if (hsguard_seen(g, out->e))
+			return HSGUARD_REPLAY;
 	}
-	if (rc != 0) {
-		LINK_DROP(n, link_drop_mac, VEIL_MAC1);
-		return rc;
-	}
-	if (under)
-		n->cnt.hs_mac2_ok++;
-	if (!hsguard_meter(l->guard, src, rte_rdtsc(), now, &evicted)) {
-		n->cnt.hs_ratelimited++;
-		return -EBUSY;
-	}
-	if (evicted)
-		n->cnt.hs_sources_evicted++;
-	if (type == VH_BIFROST_HANDSHAKE_INIT &&
-		(init_ephemeral(p, len, e) != 0 || hsguard_seen(l->guard, e))) {
-		LINK_DROP(n, hs_replayed, VEIL_REPLAY);
-		return -EALREADY;
-	}
-	if (!hsguard_take_dh(l->guard, now)) {
-		n->cnt.hs_dh_budget++;
-		return -EBUSY;
-	}
-	return 0;
+	return hsguard_take_dh(g, now_ms) ? HSGUARD_GO : HSGUARD_DH_BUDGET;
 }

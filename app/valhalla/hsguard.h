@@ -50,6 +50,12 @@ bool hsguard_take_cookie(struct hsguard *g);
  */
 bool hsguard_meter(struct hsguard *g, const struct vh_veil_endpoint *src, uint64_t tsc,
 	uint64_t now_ms, bool *evicted);
+/*
+ * Is this X25519 public key (32 bytes) a point of small order (0, 1, the
+ * order-8 points, p-1, p, p+1; top bit ignored)? A DH with one gives the
+ * all-zero secret: rejected before any DH work.
+ */
+bool hsguard_low_order(const uint8_t *pk);
 /* Was this initiation ephemeral (32 bytes) accepted recently? */
 bool hsguard_seen(const struct hsguard *g, const uint8_t *e);
 /* Remember an accepted initiation's ephemeral. */
@@ -57,15 +63,56 @@ void hsguard_remember(struct hsguard *g, const uint8_t *e);
 /* Sources in the meter table now (live entries). */
 unsigned int hsguard_sources(const struct hsguard *g, uint64_t now_ms);
 
-struct node;
+/* Why a handshake frame stops before Noise, or HSGUARD_GO. */
+enum hsguard_verdict {
+	HSGUARD_GO,            /* on to Noise */
+	HSGUARD_MALFORMED,     /* does not decode; an INIT too short for an ephemeral */
+	HSGUARD_MAC1,          /* MAC1 not made for us */
+	HSGUARD_COOKIE,        /* under load without a valid MAC2: answer with a cookie */
+	HSGUARD_COOKIE_BUDGET, /* ... but this round's cookie replies are spent */
+	HSGUARD_RATELIMITED,   /* the source's meter is red */
+	HSGUARD_LOW_ORDER,     /* INIT whose ephemeral is a low-order point */
+	HSGUARD_REPLAY,        /* INIT whose ephemeral was accepted recently */
+	HSGUARD_DH_BUDGET,     /* this round's DH work is spent */
+};
+
+/* One handshake frame (payload after the Bifrost header) from src. */
+struct hsguard_frame {
+	uint8_t type; /* VH_VEIL_HANDSHAKE_INIT, _RESP or _FINISH */
+	const uint8_t *p;
+	uint32_t len;
+	const struct vh_veil_endpoint *src;
+};
+
+/* What the checks found on the way, whatever the verdict. */
+struct hsguard_out {
+	bool mac2_ok;  /* under load, with a valid MAC2 */
+	bool evicted;  /* the source took another source's meter entry */
+	uint8_t e[32]; /* INIT past the decode: the initiator's ephemeral */
+};
+
 /*
- * The defence in front of Noise for one handshake frame (INIT, RESP,
- * FINISH; payload after the Bifrost header) from src: 0 to go on, else it
- * was counted and dropped or answered with a cookie. For an INIT, e gets
- * the initiator's ephemeral (32 bytes; remember it with hsguard_remember()
- * once the handshake is accepted); NULL otherwise.
+ * The checks in front of Noise, in order of cost (docs/handshake-defence.md):
+ * decode; MAC1; under load (punt_load, 1/1024) MAC2, else a cookie (INIT and
+ * FINISH); the source's meter (at TSC time tsc); for an INIT, a low-order or
+ * recently accepted ephemeral; the round's DH budget. Takes from the round's
+ * budgets. Pure: the caller counts the verdict and sends the cookie.
+ */
+enum hsguard_verdict hsguard_judge(struct hsguard *g, const struct vh_veil_cookie_checker *ck,
+	const struct hsguard_frame *f, unsigned int punt_load, uint64_t tsc, uint64_t now_ms,
+	struct hsguard_out *out);
+
+struct node;
+struct hoststack_l2;
+/*
+ * hsguard_check.c: hsguard_judge() for the node. 0 to go on with the frame;
+ * else it was counted and dropped or answered with a cookie (sent to the
+ * frame's source MAC on its port, l2: src is never resolved). For an INIT,
+ * e gets the initiator's ephemeral (32 bytes; remember it with
+ * hsguard_remember() once the handshake is accepted); NULL otherwise.
  */
 int hsguard_check(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src, uint64_t now, uint8_t *e);
+	const struct vh_veil_endpoint *src, const struct hoststack_l2 *l2, uint64_t now,
+	uint8_t *e);
 
 #endif /* VALHALLA_HSGUARD_H */

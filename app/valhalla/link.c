@@ -40,6 +40,17 @@ link_send_frame(
 		n, ep->family, ep->addr, ep->port, buf, (uint16_t)(VH_BIFROST_HDR_LEN + plen));
 }
 
+int
+link_reply_frame(struct node *n, const struct vh_veil_endpoint *src, const struct hoststack_l2 *l2,
+	uint8_t type, uint8_t *buf, size_t plen)
+{
+	if (vh_bifrost_encode_header(buf, VH_BIFROST_HDR_LEN + plen, type, (uint32_t)plen) < 0)
+		return -EINVAL;
+	n->cnt.link_hs_tx++;
+	return hoststack_reply_udp(n, l2, src->family, src->addr, src->port, buf,
+		(uint16_t)(VH_BIFROST_HDR_LEN + plen));
+}
+
 /*
  * Seal on a keypair the data plane holds: the counter comes from the data
  * plane (the workers seal under the same key), then vh_veil's send hooks.
@@ -345,7 +356,7 @@ init_ik(struct node *n, struct link_pending *pd, const uint8_t *pl, size_t plen,
 
 static void
 input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
-	uint64_t now)
+	const struct hoststack_l2 *l2, uint64_t now)
 {
 	struct link *l = n->link;
 	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], buf[LINK_BUF], e[VH_NOISE_KEY_LEN];
@@ -353,7 +364,7 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 	struct link_peer *lp = NULL;
 	size_t plen, olen;
 
-	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_INIT, p, len, src, now, e) != 0)
+	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_INIT, p, len, src, l2, now, e) != 0)
 		return;
 	pd = pending_slot(l);
 	if (vh_veil_hs_read_init(&pd->hs, &l->hsc, p, len, now, pl, sizeof(pl), &plen) != 0) {
@@ -375,7 +386,8 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		pending_drop(pd);
 		return;
 	}
-	link_send_frame(n, src, VH_BIFROST_HANDSHAKE_RESP, buf, olen);
+	/* the initiator has not proven its address: back to the frame's source MAC */
+	link_reply_frame(n, src, l2, VH_BIFROST_HANDSHAKE_RESP, buf, olen);
 	if (lp != NULL) {
 		/* IK proved the initiator's static key: this initiation is spent */
 		hsguard_remember(l->guard, e);
@@ -386,7 +398,7 @@ input_init(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 
 static void
 input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
-	uint64_t now)
+	const struct hoststack_l2 *l2, uint64_t now)
 {
 	struct link *l = n->link;
 	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], buf[LINK_BUF], rs[VH_NOISE_KEY_LEN];
@@ -400,7 +412,7 @@ input_resp(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
-	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_RESP, p, len, src, now, NULL) != 0)
+	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_RESP, p, len, src, l2, now, NULL) != 0)
 		return;
 	if (vh_veil_peer_read_resp(lp->vp, p, len, pl, sizeof(pl), &plen) != 0) {
 		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
@@ -436,7 +448,7 @@ pending_by_index(struct link *l, uint32_t idx)
 
 static void
 input_finish(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
-	uint64_t now)
+	const struct hoststack_l2 *l2, uint64_t now)
 {
 	struct link *l = n->link;
 	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], rs[VH_NOISE_KEY_LEN];
@@ -451,7 +463,7 @@ input_finish(struct node *n, const uint8_t *p, uint32_t len, const struct vh_vei
 		LINK_DROP(n, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
-	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_FINISH, p, len, src, now, NULL) != 0)
+	if (hsguard_check(n, VH_BIFROST_HANDSHAKE_FINISH, p, len, src, l2, now, NULL) != 0)
 		return;
 	if (vh_veil_hs_read_finish(&pd->hs, p, len, pl, sizeof(pl), &plen) != 0) {
 		LINK_DROP(n, link_drop_auth, VEIL_AUTH);
@@ -651,7 +663,7 @@ input_data(struct node *n, const uint8_t *p, uint32_t len, const struct vh_veil_
 
 void
 link_input(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src)
+	const struct vh_veil_endpoint *src, const struct hoststack_l2 *l2)
 {
 	uint64_t now = node_now_ms();
 
@@ -663,13 +675,13 @@ link_input(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
 		n->cnt.link_hs_rx++;
 	switch (type) {
 	case VH_BIFROST_HANDSHAKE_INIT:
-		input_init(n, p, len, src, now);
+		input_init(n, p, len, src, l2, now);
 		break;
 	case VH_BIFROST_HANDSHAKE_RESP:
-		input_resp(n, p, len, src, now);
+		input_resp(n, p, len, src, l2, now);
 		break;
 	case VH_BIFROST_HANDSHAKE_FINISH:
-		input_finish(n, p, len, src, now);
+		input_finish(n, p, len, src, l2, now);
 		break;
 	case VH_BIFROST_COOKIE_REPLY:
 		input_cookie(n, p, len, now);

@@ -17,6 +17,7 @@
 struct node;
 struct link;
 struct link_peer;
+struct hoststack_l2;
 
 /* Start the link layer (veil.enabled): peers from the config, TOFU store. */
 int link_start(struct node *n);
@@ -26,9 +27,13 @@ void link_stop(struct node *n);
 void link_round(struct node *n);
 /* Housekeeping: peer timers, pending responders, data-plane sessions. */
 void link_tick(struct node *n, uint64_t now_ms);
-/* One link frame (types 0x10-0x14) from src. */
+/*
+ * One link frame (types 0x10-0x14) from src, which came in on the link as
+ * l2 says: handshake answers to a sender that has not proven its address
+ * (RESP, cookie replies) go back there, never through resolving src.
+ */
 void link_input(struct node *n, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src);
+	const struct vh_veil_endpoint *src, const struct hoststack_l2 *l2);
 /* Send a Bifrost datagram through the session with the peer of this NodeID. */
 int link_send_datagram(struct node *n, const uint8_t *nodeid, const uint8_t *dgram, size_t len);
 /* Is there an established session with this NodeID? */

@@ -99,6 +99,13 @@ struct link {
 /* link.c: send a link frame (payload at buf + VH_BIFROST_HDR_LEN, plen bytes) to ep. */
 int link_send_frame(
 	struct node *n, const struct vh_veil_endpoint *ep, uint8_t type, uint8_t *buf, size_t plen);
+/*
+ * link.c: answer a handshake frame from src that came in as l2 says (its
+ * source MAC and port): a sender that has not proven its address is never
+ * resolved (docs/handshake-defence.md).
+ */
+int link_reply_frame(struct node *n, const struct vh_veil_endpoint *src,
+	const struct hoststack_l2 *l2, uint8_t type, uint8_t *buf, size_t plen);
 
 /* peers.c */
 struct link_peer *peer_new(struct node *n, const char *address, const char *name,

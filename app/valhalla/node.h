@@ -44,6 +44,7 @@
 	X(ping_unmatched)          \
 	X(ping_timeouts)           \
 	X(inject_failed)           \
+	X(replies_to_src_mac)      \
 	X(link_hs_rx)              \
 	X(link_hs_tx)              \
 	X(link_data_rx)            \
@@ -75,7 +76,8 @@
 	X(hs_mac2_ok)              \
 	X(hs_ratelimited)          \
 	X(hs_sources_evicted)      \
-	X(hs_replayed)
+	X(hs_replayed)             \
+	X(hs_low_order)
 
 struct node_counters {
 #define X(n) uint64_t n;
@@ -137,6 +139,19 @@ void hoststack_input(struct node *n, struct rte_mbuf *m);
 void hoststack_heard(struct node *n, struct rte_mbuf *m);
 int hoststack_send_udp(struct node *n, int family, const uint8_t *dst, uint16_t dport,
 	const uint8_t *payload, uint16_t len);
+/* Where a received frame came from on the link: its port (config index) and source MAC. */
+struct hoststack_l2 {
+	unsigned int port;
+	uint8_t mac[6];
+};
+/*
+ * Answer a received frame's sender: UDP to dst:dport sent to the frame's
+ * source MAC on its port (l2), as a router answers its last hop, without
+ * resolving dst (a spoofed dst must not cost an ARP or ND). 0, -EINVAL (bad
+ * port, group or zero MAC), or what building or injecting returned.
+ */
+int hoststack_reply_udp(struct node *n, const struct hoststack_l2 *l2, int ip_ver,
+	const uint8_t *dst, uint16_t dport, const uint8_t *payload, uint16_t len);
 /* The port and next hop for dst: on-link by prefix, else a gateway. 0 or -ENETUNREACH. */
 int hoststack_route(struct node *n, int ip_ver, const uint8_t *dst, unsigned int *port,
 	uint8_t *nh);

@@ -5,6 +5,8 @@
  * mesh layers exist, frames are counted by type; echo replies complete
  * the operator's pings.
  */
+#include <string.h>
+
 #include "vh_bifrost.h"
 
 #include "node.h"
@@ -48,6 +50,7 @@ overlay_input(struct node *n, struct rte_mbuf *m)
 {
 	const struct vh_net_pkt *pkt = &vh_dp_meta(m)->pkt;
 	const uint8_t *dgram = rte_pktmbuf_mtod_offset(m, const uint8_t *, pkt->payload_off);
+	struct hoststack_l2 l2 = {.port = vh_dp_meta(m)->port_idx};
 	struct vh_veil_endpoint src;
 	struct vh_bifrost_frame f;
 	size_t pos = 0;
@@ -56,10 +59,11 @@ overlay_input(struct node *n, struct rte_mbuf *m)
 		vh_veil_endpoint_ipv4(&src, pkt->src, pkt->sport);
 	else
 		vh_veil_endpoint_ipv6(&src, pkt->src, pkt->sport);
+	memcpy(l2.mac, pkt->src_mac, sizeof(l2.mac));
 	/* the worker validated the datagram; the iterator re-checks every bound */
 	while (vh_bifrost_next(dgram, pkt->payload_len, &pos, &f) == 1) {
 		if (is_link_type(f.type)) {
-			link_input(n, f.type, f.payload, f.length, &src);
+			link_input(n, f.type, f.payload, f.length, &src, &l2);
 			continue;
 		}
 		count_type(n, f.type);

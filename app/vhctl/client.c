@@ -162,6 +162,10 @@ open_socket(const char *path, long deadline, long timeout_ms, int *fdp)
 	return 0;
 }
 
+/*
+ * Send the request. -EPIPE: the node closed the connection (a refusal it
+ * may have explained in a line already waiting to be read).
+ */
 static int
 send_all(int fd, const char *s, size_t n, long deadline, const char *path, long timeout_ms)
 {
@@ -174,6 +178,8 @@ send_all(int fd, const char *s, size_t n, long deadline, const char *path, long 
 		} else if (k < 0 && errno == EAGAIN) {
 			if (!wait_fd(fd, POLLOUT, deadline))
 				return timeout_msg(path, timeout_ms);
+		} else if (k < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+			return -EPIPE;
 		} else if (k < 0 && errno != EINTR) {
 			fprintf(stderr, "vhctl: lost the connection to %s: %s\n", path,
 				strerror(errno));
@@ -302,7 +308,7 @@ client_call(const char *path, const char *cmd, json_t *args, long timeout_ms, js
 		text[n] = '\n'; /* replaces the NUL; length passed explicitly */
 		rc = send_all(fd, text, n + 1, deadline, path, timeout_ms);
 	}
-	if (rc == 0)
+	if (rc == 0 || rc == -EPIPE)
 		rc = recv_line(fd, deadline, path, timeout_ms, &line, &len);
 	if (rc == 0)
 		rc = parse_response(line, len, id, result);

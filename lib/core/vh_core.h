@@ -77,6 +77,7 @@ extern "C" {
 	X(VEIL_AUTH, "veil-auth")                                                                  \
 	X(VEIL_MAC1, "veil-mac1")                                                                  \
 	X(VEIL_COOKIE_REQUIRED, "veil-cookie-required")                                            \
+	X(VEIL_LOW_ORDER, "veil-low-order-key")                                                    \
 	X(VEIL_KEY_REJECTED, "veil-key-rejected")                                                  \
 	X(VEIL_INNER_UNHANDLED, "veil-inner-unhandled")                                            \
 	X(OVERLAY_MALFORMED, "overlay-malformed")                                                  \

@@ -5,6 +5,11 @@
  * zero timeout, so the control lcore never waits here. Connections are
  * closed only at safe points inside vh_ctl_poll(); everything else (a
  * handler answering, an output cap hit) just marks them.
+ *
+ * A full table never locks a newcomer out: the connection with no request
+ * in flight that has been idle the longest makes room for it (idle clients
+ * such as a forgotten socat cannot hold the socket shut); only when every
+ * connection waits for an answer is the newcomer refused, "busy".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -224,20 +229,55 @@ conn_flush(struct conn *c, uint64_t now)
 	c->out_len = c->out_off = 0;
 }
 
+/* One error line for a client we are about to close; never blocks. */
 static void
-refuse(struct vh_ctl *ctl, int fd)
+goodbye(struct vh_ctl *ctl, int fd, const char *code, const char *what)
 {
 	char line[256];
 	int n = snprintf(line, sizeof(line),
-		"{\"v\":1,\"id\":null,\"ok\":false,\"error\":{\"layer\":\"ctl\",\"code\":\"busy\","
-		"\"message\":\"too many control connections (%u)\",\"retry\":true}}\n",
-		ctl->conf.max_connections);
+		"{\"v\":1,\"id\":null,\"ok\":false,\"error\":{\"layer\":\"ctl\",\"code\":\"%s\","
+		"\"message\":\"%s (%u control connections)\",\"retry\":true}}\n",
+		code, what, ctl->conf.max_connections);
 
-	/* A fresh socket's buffer is empty: this cannot block or come out short. */
+	/* Short, and the callers' socket buffers are empty: no blocking, no short write. */
 	if (send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		n = 0;
+}
+
+static void
+refuse(struct vh_ctl *ctl, int fd)
+{
+	goodbye(ctl, fd, "busy", "every connection is waiting for an answer");
 	close(fd);
 	ctl->st.refused++;
+}
+
+/* The slot of the connection a newcomer may take: no request in flight, idle the longest. */
+static int
+evictable(const struct vh_ctl *ctl)
+{
+	int best = -1;
+
+	for (unsigned int s = 0; s < ctl->conf.max_connections; s++) {
+		const struct conn *c = ctl->conns[s];
+
+		if (c != NULL && c->unanswered == 0 &&
+			(best < 0 || c->last_ms < ctl->conns[best]->last_ms))
+			best = (int)s;
+	}
+	return best;
+}
+
+static void
+evict(struct vh_ctl *ctl, unsigned int slot)
+{
+	struct conn *c = ctl->conns[slot];
+
+	/* a client that reads can tell why; one with output pending gets none mid-line */
+	if (c->out_len == c->out_off && !c->dead)
+		goodbye(ctl, c->fd, "evicted", "idle connection closed for a new client");
+	conn_close(ctl, slot);
+	ctl->st.evicted++;
 }
 
 static int
@@ -263,21 +303,28 @@ conn_add(struct vh_ctl *ctl, unsigned int slot, int fd, uint64_t now)
 	return 0;
 }
 
+/* Call only where no epoll event may still point at a connection: it may close one. */
 static void
 accept_some(struct vh_ctl *ctl, uint64_t now)
 {
 	for (int i = 0; i < ACCEPTS_PER_POLL; i++) {
 		int fd = accept4(ctl->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		unsigned int slot;
+		int slot;
 
 		if (fd < 0)
 			return;
-		for (slot = 0; slot < ctl->conf.max_connections; slot++)
+		for (slot = 0; slot < (int)ctl->conf.max_connections; slot++)
 			if (ctl->conns[slot] == NULL)
 				break;
-		if (slot == ctl->conf.max_connections)
-			refuse(ctl, fd);
-		else if (conn_add(ctl, slot, fd, now) != 0)
+		if (slot == (int)ctl->conf.max_connections) {
+			slot = evictable(ctl);
+			if (slot < 0) {
+				refuse(ctl, fd);
+				continue;
+			}
+			evict(ctl, (unsigned int)slot);
+		}
+		if (conn_add(ctl, (unsigned int)slot, fd, now) != 0)
 			close(fd);
 	}
 }
@@ -339,7 +386,7 @@ int
 vh_ctl_poll(struct vh_ctl *ctl, uint64_t now_ms)
 {
 	struct epoll_event ev[EVENTS_PER_POLL];
-	bool more = false;
+	bool more = false, listen_ready = false;
 	int n;
 
 	ctl->in_poll = true;
@@ -351,7 +398,7 @@ vh_ctl_poll(struct vh_ctl *ctl, uint64_t now_ms)
 	}
 	for (int i = 0; i < n; i++) {
 		if (ev[i].data.ptr == &ctl->lfd)
-			accept_some(ctl, now_ms);
+			listen_ready = true;
 		else if (ev[i].data.ptr == &ctl->kickfd)
 			unkick(ctl);
 		else
@@ -360,6 +407,9 @@ vh_ctl_poll(struct vh_ctl *ctl, uint64_t now_ms)
 	for (unsigned int s = 0; s < ctl->conf.max_connections; s++)
 		if (ctl->conns[s] != NULL)
 			more |= conn_service(ctl, s, now_ms);
+	/* after the events (an eviction frees a connection they may name) and the closes */
+	if (listen_ready)
+		accept_some(ctl, now_ms);
 	ctl->in_poll = false;
 	if (more)
 		kick(ctl);

@@ -34,7 +34,13 @@ struct vh_ctl_req;
 
 /** Server limits; a zero field takes its default. */
 struct vh_ctl_conf {
-	/** Simultaneous client connections (default 16); one more is refused. */
+	/**
+	 * Simultaneous client connections (default 16). When all are taken, a
+	 * new client takes the place of the connection idle the longest among
+	 * those with no request in flight (which gets an "evicted" error line
+	 * if it has no output pending, and is closed); when every connection
+	 * waits for an answer, the new client is refused with "busy".
+	 */
 	unsigned int max_connections;
 	/** Longest request line in bytes, newline excluded (default 65536). */
 	size_t max_request_bytes;
@@ -60,7 +66,8 @@ struct vh_ctl_stats {
 	uint64_t errors;           /**< error responses (protocol and handler errors) */
 	uint64_t connections;      /**< connections accepted */
 	uint64_t connections_open; /**< connections open now */
-	uint64_t refused;          /**< connections refused: too many open */
+	uint64_t refused;          /**< connections refused: all open ones had requests in flight */
+	uint64_t evicted;          /**< idle connections closed to make room for a new client */
 	uint64_t dropped;          /**< clients dropped: output cap, over-long line, I/O error */
 	uint64_t timeouts;         /**< clients closed by the idle timeout */
 };

@@ -2,7 +2,8 @@
 /*
  * lib/ctl socket life cycle and limits: file mode and parent directory,
  * refusing a live path, replacing a stale one, unlinking only its own file,
- * slow readers, idle timeout, connection limit.
+ * slow readers, idle timeout, a full connection table (eviction of the
+ * connection idle the longest, "busy" only when every one waits).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -346,43 +347,174 @@ test_idle_timeout(void **state)
 	fix_free(f);
 }
 
-static void
-test_connection_limit(void **state)
+/* Open a client and let the server accept it at time now. */
+static struct cli *
+cli_at(struct fix *f, uint64_t now)
 {
-	struct vh_ctl_conf conf = {.max_connections = 2};
+	struct cli *c = cli_open(f->path);
+	struct vh_ctl_stats st, st2;
+
+	assert_non_null(c);
+	vh_ctl_stats_get(f->ctl, &st);
+	for (int i = 0; i < 100; i++) {
+		pump(f->ctl, now, 1);
+		vh_ctl_stats_get(f->ctl, &st2);
+		if (st2.connections + st2.refused > st.connections + st.refused)
+			return c;
+	}
+	fail_msg("connection not accepted");
+	return NULL;
+}
+
+static void
+check_echo(struct fix *f, struct cli *c, int id, uint64_t now)
+{
+	json_t *r;
+
+	cli_send(c, req_line(id, "echo", NULL));
+	r = cli_recv(f->ctl, c, now);
+	check_resp(r, id, true, NULL);
+	json_decref(r);
+}
+
+/*
+ * A full table of idle connections does not lock a newcomer out: the one
+ * idle the longest is told why and closed, the newcomer is served.
+ */
+static void
+test_full_table_evicts_longest_idle(void **state)
+{
+	struct vh_ctl_conf conf = {.max_connections = 3};
 	struct fix *f = fix_new(&conf);
-	struct cli *a = cli_open(f->path), *b, *c;
+	struct cli *a, *b, *c, *d;
 	struct vh_ctl_stats st;
 	json_t *r;
 
 	(void)state;
-	pump(f->ctl, 0, 3);
-	b = cli_open(f->path);
-	pump(f->ctl, 0, 3);
-	c = cli_open(f->path);
-	r = cli_recv(f->ctl, c, 0);
+	a = cli_at(f, 0);
+	b = cli_at(f, 10);
+	c = cli_at(f, 20);
+	check_echo(f, a, 1, 30); /* a spoke last: b is now idle the longest */
+	d = cli_at(f, 40);
+	r = cli_recv(f->ctl, b, 40);
+	check_resp(r, -1, false, "evicted");
+	assert_true(json_is_true(json_object_get(json_object_get(r, "error"), "retry")));
+	json_decref(r);
+	assert_true(cli_wait_eof(f->ctl, b, 40));
+	check_echo(f, d, 2, 41);
+	check_echo(f, a, 3, 42);
+	check_echo(f, c, 4, 43);
+	vh_ctl_stats_get(f->ctl, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.refused, 0);
+	assert_int_equal(st.connections_open, 3);
+	/* idle the longest now: d (spoke at 41; a at 42, c at 43) */
+	cli_close(b);
+	b = cli_at(f, 50);
+	assert_true(cli_wait_eof(f->ctl, d, 50));
+	check_echo(f, b, 5, 51);
+	cli_close(a);
+	cli_close(b);
+	cli_close(c);
+	cli_close(d);
+	fix_free(f);
+}
+
+/*
+ * A connection waiting for an answer is never evicted: when every one is,
+ * the newcomer gets "busy" (retry); once one is answered it can go.
+ */
+static void
+test_full_table_busy_only_when_all_wait(void **state)
+{
+	struct vh_ctl_conf conf = {.max_connections = 2};
+	struct fix *f = fix_new(&conf);
+	struct cli *a, *b, *c;
+	struct vh_ctl_stats st;
+	json_t *r;
+
+	(void)state;
+	a = cli_at(f, 0);
+	b = cli_at(f, 0);
+	cli_send(a, req_line(1, "later", NULL));
+	cli_send(b, req_line(2, "later", NULL));
+	pump(f->ctl, 0, 5);
+	assert_int_equal(f->n_pending, 2);
+	c = cli_at(f, 100000); /* a and b idle for long, but waiting */
+	r = cli_recv(f->ctl, c, 100000);
 	check_resp(r, -1, false, "busy");
 	assert_true(json_is_true(json_object_get(json_object_get(r, "error"), "retry")));
 	json_decref(r);
-	assert_true(cli_wait_eof(f->ctl, c, 0));
+	assert_true(cli_wait_eof(f->ctl, c, 100000));
 	vh_ctl_stats_get(f->ctl, &st);
 	assert_int_equal(st.refused, 1);
-	assert_int_equal(st.connections, 2);
-	cli_send(b, req_line(2, "echo", NULL));
-	r = cli_recv(f->ctl, b, 0);
+	assert_int_equal(st.evicted, 0);
+	/* a is answered: it has nothing in flight and may go for a newcomer */
+	fix_answer_oldest(f, 1);
+	r = cli_recv(f->ctl, a, 100001);
+	check_resp(r, 1, true, NULL);
+	json_decref(r);
+	cli_close(c);
+	c = cli_at(f, 100002);
+	check_echo(f, c, 3, 100003);
+	assert_true(cli_wait_eof(f->ctl, a, 100003));
+	fix_answer_oldest(f, 2);
+	r = cli_recv(f->ctl, b, 100004);
 	check_resp(r, 2, true, NULL);
 	json_decref(r);
-	/* A slot frees up when a client leaves. */
+	vh_ctl_stats_get(f->ctl, &st);
+	assert_int_equal(st.evicted, 1);
 	cli_close(a);
-	pump(f->ctl, 0, 3);
-	cli_close(c);
-	c = cli_open(f->path);
-	cli_send(c, req_line(3, "echo", NULL));
-	r = cli_recv(f->ctl, c, 0);
-	check_resp(r, 3, true, NULL);
-	json_decref(r);
 	cli_close(b);
 	cli_close(c);
+	fix_free(f);
+}
+
+/*
+ * The default table (16) held by 15 silent clients and one that sends and
+ * never reads: a newcomer is answered at once, every poll stays short, and
+ * the non-reader's output stays bounded.
+ */
+static void
+test_idle_and_non_reader_do_not_lock_out(void **state)
+{
+	struct vh_ctl_conf conf = {.max_output_bytes = 256 * 1024};
+	struct fix *f = fix_new(&conf);
+	struct cli *idle[15], *hog, *newcomer;
+	struct vh_ctl_stats st;
+	uint64_t worst = 0, t;
+
+	(void)state;
+	for (int i = 0; i < 15; i++)
+		idle[i] = cli_at(f, (uint64_t)i);
+	hog = cli_at(f, 20);
+	for (int i = 0; i < 200; i++)
+		cli_send(hog, req_line(i, "big", "{\"size\":16384}"));
+	for (int round = 0; round < 100; round++) {
+		t = now_us();
+		vh_ctl_poll(f->ctl, 30);
+		t = now_us() - t;
+		worst = t > worst ? t : worst;
+	}
+	vh_ctl_stats_get(f->ctl, &st);
+	assert_int_equal(st.connections_open, 16);
+	assert_true(st.requests < 100); /* the hog is paused */
+	t = now_us();
+	newcomer = cli_at(f, 40);
+	check_echo(f, newcomer, 1, 40);
+	t = now_us() - t;
+	print_message("slowest poll %llu us; newcomer served in %llu us\n",
+		(unsigned long long)worst, (unsigned long long)t);
+	assert_true(worst < 100000);
+	assert_true(t < 1000000);
+	assert_true(cli_wait_eof(f->ctl, idle[0], 40)); /* idle the longest */
+	vh_ctl_stats_get(f->ctl, &st);
+	assert_int_equal(st.evicted, 1);
+	assert_int_equal(st.refused, 0);
+	for (int i = 0; i < 15; i++)
+		cli_close(idle[i]);
+	cli_close(hog);
+	cli_close(newcomer);
 	fix_free(f);
 }
 
@@ -400,7 +532,9 @@ main(void)
 		cmocka_unit_test(test_paused_client_resumes),
 		cmocka_unit_test(test_output_cap_drops),
 		cmocka_unit_test(test_idle_timeout),
-		cmocka_unit_test(test_connection_limit),
+		cmocka_unit_test(test_full_table_evicts_longest_idle),
+		cmocka_unit_test(test_full_table_busy_only_when_all_wait),
+		cmocka_unit_test(test_idle_and_non_reader_do_not_lock_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

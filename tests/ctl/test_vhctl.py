@@ -260,6 +260,50 @@ def test_timeout():
     check(took < 2.5, f"took {took:.2f} s")
 
 
+def test_full_table_of_silent_clients():
+    """16 connections that send nothing (the default limit) do not lock vhctl out."""
+    silent = []
+    try:
+        for _ in range(16):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(SOCK)
+            silent.append(s)
+        for i in range(3):  # each one takes the place of the one idle the longest
+            rc, out, err = vs("status")
+            check(rc == 0 and "node-a" in out, f"vhctl status #{i} with 16 silent clients: "
+                  f"rc {rc} {out!r} {err!r}")
+        silent[0].settimeout(5)
+        line = silent[0].recv(4096)
+        check(b'"code":"evicted"' in line, f"the oldest silent client was told: {line!r}")
+    finally:
+        for s in silent:
+            s.close()
+
+
+def test_busy_explained():
+    """When every connection waits for an answer, vhctl says the node is busy."""
+    waiting = []
+    try:
+        for i in range(16):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(SOCK)
+            # one write: the echo's answer shows the server has read (and
+            # dispatched) the slow request behind it too
+            s.sendall(b'{"v":1,"id":%d,"cmd":"echo"}\n{"v":1,"id":%d,"cmd":"slow"}\n'
+                      % (100 + i, i))
+            s.settimeout(10)
+            check(b'"id":%d' % (100 + i) in s.recv(4096), "echo answer")
+            waiting.append(s)
+        rc, out, err = vs("status")
+        check(rc == 1 and "[ctl/busy]" in err, f"rc {rc} {out!r} {err!r}")
+        for s in waiting:  # every slow request is answered: the table empties
+            s.settimeout(10)
+            check(b'"slow":true' in s.recv(4096), "slow answer")
+    finally:
+        for s in waiting:
+            s.close()
+
+
 def test_permission_denied():
     if os.geteuid() == 0:
         def drop():

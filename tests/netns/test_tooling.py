@@ -3,9 +3,11 @@
 """DPDK's own tools work against a running node: dpdk-telemetry.py reads the
 node's /valhalla/* commands (with counters that match vhctl), and, when the
 node runs on hugepages (a secondary process cannot attach to a --no-huge
-primary), dpdk-dumpcap captures the node's port through rte_pdump."""
+primary), dpdk-dumpcap captures the node's port through rte_pdump. And a full
+table of silent control connections does not lock vhctl out."""
 import json
 import os
+import socket
 import subprocess
 import tempfile
 import time
@@ -54,6 +56,22 @@ with nc.testbed(build, 'pair', 'test_tooling') as b:
             ctl.get('icmp_echo_replies') == v['icmp_echo_replies'],
             'telemetry and vhctl agree on icmp_echo_replies (%s, %s)' %
             (ctl.get('icmp_echo_replies'), v['icmp_echo_replies']))
+
+    # as many silent connections as the node allows (16): vhctl is still answered
+    silent = []
+    for _ in range(16):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(b.sock('n1'))
+        silent.append(s)
+    t0 = time.monotonic()
+    rc, res, err = b.vhctl_rc('n1', 'stats', timeout=10)
+    took = time.monotonic() - t0
+    ctl_st = res.get('ctl', {}) if isinstance(res, dict) else {}
+    c.check(rc == 0 and ctl_st.get('evicted', 0) >= 1,
+            'vhctl stats answered in %.2f s with 16 silent control connections open (ctl: %s)'
+            % (took, ctl_st), err)
+    for s in silent:
+        s.close()
 
     if not huge:
         print('note: the node runs with --no-huge, so dpdk-dumpcap (a secondary process) '
