@@ -5,8 +5,9 @@
  * 30 % by a seeded generator, from the first join on. At 10 % loss at least
  * 99 % of node lookups must find their target and at least 99 % of
  * publications must leave a record that a lookup from another node finds,
- * each within the lookup deadline (10 s by default). Before lookups retried
- * contacts that did not answer, about 9 in 10 lookups succeeded at 10 % loss.
+ * each within the lookup deadline (10 s by default). Before contacts that
+ * did not answer were asked again, 49 % of the lookups and 80 % of the
+ * publications succeeded at 10 % loss, 3 % and 5 % at 30 %.
  */
 #include <inttypes.h>
 
