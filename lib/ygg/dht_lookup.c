@@ -299,9 +299,10 @@ step(struct vh_dht *d, struct lookup *l)
 		window++;
 		if (c->state != CAND_NEW)
 			continue;
-		fresh = true;
 		if (l->inflight < d->cfg.alpha)
 			send_one(d, l, c);
+		/* asked now, or to be asked (one whose send failed waits as if lost) */
+		fresh |= c->state != CAND_WAIT;
 	}
 	/* then, with nobody new left, retries among the k closest not given up */
 	if (!fresh && retries_help(l))

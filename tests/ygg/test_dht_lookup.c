@@ -495,6 +495,36 @@ test_find_value(void **state)
 	destroy(u);
 }
 
+/*
+ * Nothing can be sent at first (the node has no route yet): the lookup
+ * waits and asks again with backoff instead of ending at once.
+ */
+static void
+test_send_fails_then_works(void **state)
+{
+	struct uni *u = make(13, 0, 40);
+	int t = 7;
+
+	(void)state;
+	u->f.fail_send = 1;
+	assert_true(vh_dht_find_node(
+			    u->d, u->ids[t], VH_DHT_LOOKUP_STOP_AT_TARGET, on_done, u, T0) > 0);
+	assert_false(u->done);
+	assert_int_equal(u->f.n, 0);
+	/* the first retries (0.5 s later) fail too; then the route is there */
+	u->now = vh_dht_next_deadline(u->d);
+	assert_int_equal(u->now, T0 + 500);
+	vh_dht_tick(u->d, u->now);
+	assert_false(u->done);
+	u->f.fail_send = 0;
+	run(u);
+	assert_true(u->res.found);
+	assert_int_equal(u->res.timeouts, 0);
+	assert_true(u->res.retries >= 1);
+	assert_int_equal(u->res.elapsed_ms, 1500 + 20); /* backoff 0.5 s, then 1 s; one answer */
+	destroy(u);
+}
+
 /* The only holder of a record ignores its first request: asked again, found. */
 static void
 test_value_holder_retried(void **state)
@@ -569,6 +599,7 @@ main(void)
 		cmocka_unit_test(test_stop_at_target),
 		cmocka_unit_test(test_all_silent),
 		cmocka_unit_test(test_target_retried),
+		cmocka_unit_test(test_send_fails_then_works),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_find_value),
 		cmocka_unit_test(test_value_holder_retried),
