@@ -97,10 +97,10 @@ lookup_reply(struct mesh_lookup *l, const struct vh_dht_record *rec)
 		ptr[i] = addrs[i];
 		json_array_append_new(a, json_string(addrs[i]));
 	}
-	o = json_pack("{s:o,s:b,s:i,s:i,s:i,s:I,s:o,s:b}", "node_id", id_json(l->target), "found",
-		l->found, "hops", (int)l->hops, "requests", (int)l->requests, "timeouts",
-		(int)l->timeouts, "elapsed_ms", (json_int_t)(node_now_ms() - l->started_ms),
-		"addresses", a, "record", rec != NULL);
+	o = json_pack("{s:o,s:b,s:i,s:i,s:i,s:i,s:I,s:o,s:b}", "node_id", id_json(l->target),
+		"found", l->found, "hops", (int)l->hops, "requests", (int)l->requests, "timeouts",
+		(int)l->timeouts, "retries", (int)l->retries, "elapsed_ms",
+		(json_int_t)(node_now_ms() - l->started_ms), "addresses", a, "record", rec != NULL);
 	/* "connect directly when it can": a session if it is on one of our links */
 	json_object_set_new(o, "direct",
 		json_boolean(l->found && mesh_connect_direct(n, l->target, ptr, k) == 0));
@@ -116,6 +116,7 @@ value_done(void *arg, const struct vh_dht_lookup_result *res)
 
 	l->requests += res->requests;
 	l->timeouts += res->timeouts;
+	l->retries += res->retries;
 	lookup_reply(l, res->record);
 }
 
@@ -129,6 +130,7 @@ lookup_done(void *arg, const struct vh_dht_lookup_result *res)
 	l->hops = res->hops;
 	l->requests = res->requests;
 	l->timeouts = res->timeouts;
+	l->retries = res->retries;
 	for (size_t i = 0; i < res->nclosest; i++)
 		if (memcmp(res->closest[i].id, l->target, MESH_ID_LEN) == 0)
 			l->contact = res->closest[i];
@@ -225,13 +227,15 @@ cmd_dht(void *arg, const json_t *args, struct vh_ctl_req *req)
 	if (!ready(n, req))
 		return;
 	vh_dht_get_stats(n->mesh->dht, &st);
-	o = json_pack("{s:o,s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "node_id",
+	o = json_pack("{s:o,s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "node_id",
 		id_json(n->id.nodeid), "address", n->mesh->self_addr, "table_size",
 		(int)st.table_size, "records", (int)st.records, "lookups_started",
 		(json_int_t)st.lookups_started, "lookups_found", (json_int_t)st.lookups_found,
-		"lookups_not_found", (json_int_t)st.lookups_not_found, "rpc_timeouts",
-		(json_int_t)st.rpc_timeouts, "rx_malformed", (json_int_t)st.rx_malformed,
-		"published", (json_int_t)st.published, "rec_stored", (json_int_t)st.rec_stored);
+		"lookups_not_found", (json_int_t)st.lookups_not_found, "lookups_deadline",
+		(json_int_t)st.lookups_deadline, "rpc_timeouts", (json_int_t)st.rpc_timeouts,
+		"rpc_retries", (json_int_t)st.rpc_retries, "rx_malformed",
+		(json_int_t)st.rx_malformed, "published", (json_int_t)st.published, "rec_stored",
+		(json_int_t)st.rec_stored);
 	c = json_object();
 #define X(f) json_object_set_new(c, #f, json_integer((json_int_t)n->mesh->cnt.f));
 	MESH_COUNTERS(X)

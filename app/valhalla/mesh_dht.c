@@ -227,6 +227,7 @@ mesh_dht_start(struct node *n)
 	dc.self_addr = (const uint8_t *)m->self_addr;
 	dc.self_addr_len = strlen(m->self_addr);
 	dc.rpc_timeout_ms = n->cfg.dht.rpc_timeout_ms;
+	dc.lookup_deadline_ms = n->cfg.dht.lookup_deadline_s * 1000;
 	dc.refresh_ms = (uint32_t)m->refresh_ms;
 	dc.walk_ms = (uint32_t)m->refresh_ms * 2;
 	dc.pex_ms = (uint32_t)m->refresh_ms * 4;

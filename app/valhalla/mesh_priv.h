@@ -99,7 +99,7 @@ struct mesh_lookup {
 	bool used;
 	/* the node lookup's result, while the record lookup runs */
 	bool found;
-	unsigned int hops, requests, timeouts;
+	unsigned int hops, requests, timeouts, retries;
 	uint64_t started_ms;
 	struct vh_dht_contact contact;
 };

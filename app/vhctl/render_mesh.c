@@ -42,11 +42,12 @@ render_lookup(const json_t *r, const struct render_opts *o)
 
 	(void)o;
 	ids_line(json_object_get(r, "next_hops"), nh, sizeof(nh));
-	printf("%s: %s after %lld ms (%lld hops, %lld requests)\n", str(r, "node_id"),
+	printf("%s: %s after %lld ms (%lld hops, %lld requests, %lld retries)\n", str(r, "node_id"),
 		found ? "found" : "NOT found",
 		(long long)json_integer_value(json_object_get(r, "elapsed_ms")),
 		(long long)json_integer_value(json_object_get(r, "hops")),
-		(long long)json_integer_value(json_object_get(r, "requests")));
+		(long long)json_integer_value(json_object_get(r, "requests")),
+		(long long)json_integer_value(json_object_get(r, "retries")));
 	ids_line(json_object_get(r, "addresses"), nh + 512, 512);
 	printf("  addresses: %s\n", nh + 512);
 	ids_line(json_object_get(r, "next_hops"), nh, 512);

@@ -208,7 +208,8 @@ parse_lookup(int argc, char **argv, struct opts *o, json_t **args, long *extra_m
 	if (argc != 1 || argv[0][0] == '-')
 		return usage_error("%s", "usage: vhctl lookup <NodeID>");
 	*args = json_pack("{s:s}", "node_id", argv[0]);
-	*extra_ms = 10000; /* an iterative lookup may take a few timeouts */
+	/* a node lookup, then one for its record, each up to dht.lookup_deadline_s (10 s) */
+	*extra_ms = 25000;
 	return 0;
 }
 

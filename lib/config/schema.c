@@ -566,7 +566,10 @@ static const struct field dht_fields[] = {
 	DHT_INT("refresh_s", refresh_s, 1, 3600, "15",
 		"Period of the self lookup and bucket refresh; routes are re-learnt this often."),
 	DHT_INT("rpc_timeout_ms", rpc_timeout_ms, 50, 60000, "1000",
-		"A DHT request without answer after this long is lost."),
+		"A DHT request without answer after this long is lost (and asked again)."),
+	DHT_INT("lookup_deadline_s", lookup_deadline_s, 1, 600, "10",
+		"A lookup keeps asking contacts that did not answer (with backoff) until "
+		"this long; a publication's STOREs get as long again."),
 	DHT_INT("route_ttl_s", route_ttl_s, 2, 86400, "60",
 		"A learnt route not confirmed again within this time is dropped."),
 	DHT_INT("hop_limit", hop_limit, 2, 255, "64", "Hop limit of overlay packets sent."),

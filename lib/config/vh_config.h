@@ -173,11 +173,12 @@ struct vh_config {
 		bool enabled;             /**< run the DHT and overlay routing (needs veil) */
 		unsigned int n_bootstrap; /**< entries in bootstrap */
 		char bootstrap[VH_CONFIG_MAX_BOOTSTRAP][VH_CONFIG_PEER_ADDR_LEN];
-		bool lan_discovery;      /**< IPv6 link-local multicast beacons */
-		uint32_t refresh_s;      /**< self lookup, bucket refresh, route refresh */
-		uint32_t rpc_timeout_ms; /**< a DHT request is lost after this */
-		uint32_t route_ttl_s;    /**< a learnt route not heard of again is dropped */
-		uint32_t hop_limit;      /**< of the overlay packets this node sends */
+		bool lan_discovery;         /**< IPv6 link-local multicast beacons */
+		uint32_t refresh_s;         /**< self lookup, bucket refresh, route refresh */
+		uint32_t rpc_timeout_ms;    /**< a DHT request is lost after this */
+		uint32_t lookup_deadline_s; /**< a lookup retries until this long */
+		uint32_t route_ttl_s;       /**< a learnt route not heard of again is dropped */
+		uint32_t hop_limit;         /**< of the overlay packets this node sends */
 	} dht;
 	struct {
 		bool enabled; /**< run the mix (needs dht) */

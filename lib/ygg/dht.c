@@ -34,7 +34,9 @@ defaults(struct vh_dht_config *c)
 	DEF(max_records_per_source, 64);
 	DEF(max_lookups, 32);
 	DEF(max_pending, 512);
-	DEF(max_fails, 2);
+	DEF(max_fails, 5);
+	DEF(max_tries, 3);
+	DEF(lookup_deadline_ms, 10 * 1000);
 	DEF(lan_interval_ms, 30 * 1000);
 #undef DEF
 }
@@ -52,6 +54,22 @@ uint64_t
 dht_jitter(struct vh_dht *d, uint32_t period)
 {
 	return period / 2 + dht_rand32(d) % (period + 1);
+}
+
+/*
+ * Wait before asking a contact that did not answer again: half the request
+ * timeout, doubling with every try up to the timeout, so a contact that is
+ * down is asked at most every two timeouts, and a lookup's target still
+ * gets five or six tries within a 10 s deadline.
+ */
+uint64_t
+dht_backoff(const struct vh_dht *d, unsigned tries)
+{
+	uint64_t t = d->cfg.rpc_timeout_ms / 2;
+
+	for (unsigned i = 1; i < tries && t < d->cfg.rpc_timeout_ms; i++)
+		t *= 2;
+	return t < d->cfg.rpc_timeout_ms ? t : d->cfg.rpc_timeout_ms;
 }
 
 static bool
@@ -253,14 +271,55 @@ dht_request(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *t
 	if (rc != 0)
 		return rc;
 	r = &d->rpc[d->nrpc++];
+	memset(r, 0, sizeof(*r));
 	r->txid = req.txid;
 	r->kind = (uint8_t)kind;
 	r->type = req.type;
 	r->has_id = has_id;
-	memcpy(r->id, to->id, VH_DHT_ID_LEN);
+	r->tries = 1;
+	r->to = *to;
 	r->lookup = lookup;
+	r->first = d->now;
 	r->deadline = d->now + d->cfg.rpc_timeout_ms;
 	return (int)r->txid;
+}
+
+/*
+ * Lookups and STOREs ask again through their lookup; pings and peer
+ * exchange requests wait here, without a txid, until they are sent again.
+ * A bootstrap ping is the way into the network: asked until the deadline.
+ */
+bool
+dht_rpc_retry(struct vh_dht *d, struct rpc *r)
+{
+	bool boot = r->kind == RPC_BOOT && d->now < r->first + d->cfg.lookup_deadline_ms;
+
+	if (r->kind == RPC_LOOKUP || r->kind == RPC_STORE ||
+		(r->tries >= d->cfg.max_tries && !boot))
+		return false;
+	r->waiting = true;
+	r->txid = 0;
+	r->deadline = d->now + dht_backoff(d, r->tries);
+	return true;
+}
+
+bool
+dht_rpc_resend(struct vh_dht *d, uint32_t i)
+{
+	struct rpc *r = &d->rpc[i];
+	struct vh_dht_msg m = {.type = r->type};
+
+	if (m.type == VH_DHT_FIND_NODE)
+		memcpy(m.target, d->self, VH_DHT_ID_LEN); /* peer exchange */
+	m.txid = new_txid(d);
+	r->tries++;
+	if (dht_send_msg(d, r->has_id ? r->to.id : NULL, &r->to, &m) != 0)
+		return dht_rpc_retry(d, r);
+	d->st.rpc_retries++;
+	r->waiting = false;
+	r->txid = m.txid;
+	r->deadline = d->now + d->cfg.rpc_timeout_ms;
+	return true;
 }
 
 int
@@ -438,7 +497,7 @@ response_to(uint8_t req)
 void
 dht_self_lookup(struct vh_dht *d)
 {
-	if (!d->booting && lookup_start(d, LK_NODE, d->self, 0, NULL, NULL) > 0)
+	if (!d->booting && lookup_start(d, LK_NODE, d->self, 0, NULL, NULL, NULL, 0) > 0)
 		d->booting = true;
 }
 
@@ -463,7 +522,8 @@ dispatch_response(
 {
 	switch (r->kind) {
 	case RPC_LOOKUP:
-		lookup_response(d, r->lookup, from, m);
+	case RPC_STORE:
+		lookup_response(d, r->lookup, r->kind == RPC_STORE, from, m);
 		break;
 	case RPC_EVICT:
 		dht_evict_done(d, from, false);
@@ -473,9 +533,6 @@ dispatch_response(
 		break;
 	case RPC_PEX:
 		on_pex(d, m);
-		break;
-	case RPC_STORE:
-		d->st.published += m->status == 0;
 		break;
 	default:
 		break;
@@ -488,9 +545,9 @@ on_response(struct vh_dht *d, const uint8_t *from, const struct vh_dht_msg *m)
 	for (uint32_t i = 0; i < d->nrpc; i++) {
 		struct rpc r = d->rpc[i];
 
-		if (r.txid != m->txid)
+		if (r.waiting || r.txid != m->txid)
 			continue;
-		if ((r.has_id && !id_eq(r.id, from)) || response_to(r.type) != m->type)
+		if ((r.has_id && !id_eq(r.to.id, from)) || response_to(r.type) != m->type)
 			break;
 		d->rpc[i] = d->rpc[--d->nrpc];
 		dispatch_response(d, &r, from, m);
@@ -555,7 +612,7 @@ vh_dht_find_node(struct vh_dht *d, const uint8_t target[VH_DHT_ID_LEN], unsigned
 {
 	if (now > d->now)
 		d->now = now;
-	return lookup_start(d, LK_NODE, target, flags, cb, arg);
+	return lookup_start(d, LK_NODE, target, flags, cb, arg, NULL, 0);
 }
 
 static bool
@@ -592,7 +649,7 @@ vh_dht_find_value(struct vh_dht *d, const uint8_t key[VH_DHT_ID_LEN], vh_dht_loo
 		d->now = now;
 	if (local_value(d, key, cb, arg))
 		return 0;
-	return lookup_start(d, LK_VALUE, key, 0, cb, arg);
+	return lookup_start(d, LK_VALUE, key, 0, cb, arg, NULL, 0);
 }
 
 int
@@ -608,7 +665,8 @@ dht_publish_now(struct vh_dht *d)
 	d->own_len = (uint16_t)len;
 	d->published = true;
 	d->next_republish = d->now + d->cfg.republish_ms;
-	return lookup_start(d, LK_PUBLISH, d->self, 0, NULL, NULL) > 0 ? 0 : -ENETUNREACH;
+	len = lookup_start(d, LK_PUBLISH, d->self, 0, NULL, NULL, d->own_bytes, d->own_len);
+	return len > 0 ? 0 : len == -EBUSY ? -EBUSY : -ENETUNREACH;
 }
 
 int
@@ -630,16 +688,6 @@ vh_dht_publish(struct vh_dht *d, const uint8_t *const *addrs, const size_t *addr
 		memcpy(d->own.addrs[i], addrs[i], addr_lens[i]);
 	}
 	return dht_publish_now(d);
-}
-
-/* Called by dht_lookup.c when a publish lookup has found the k closest. */
-void
-dht_store_to(struct vh_dht *d, const struct vh_dht_contact *to, size_t n)
-{
-	struct vh_dht_msg m = {.type = VH_DHT_STORE, .rec = d->own_bytes, .rec_len = d->own_len};
-
-	for (size_t i = 0; i < n; i++)
-		dht_request(d, RPC_STORE, &to[i], true, &m, 0);
 }
 
 int

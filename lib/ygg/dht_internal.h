@@ -129,17 +129,18 @@ int item_decode(const uint8_t *buf, size_t len, struct vh_dht_item *it);
 int item_verify_sig(const struct vh_dht_item *it, const uint8_t *buf, size_t len);
 int item_check_time(
 	const struct vh_dht_item *it, uint64_t now, uint64_t max_age_ms, uint64_t max_skew_ms);
-void dht_store_item_to(struct vh_dht *d, const struct vh_dht_contact *to, size_t n,
-	const uint8_t *item, size_t len);
 
 /* ---- lookups (dht_lookup.c) ---- */
 
-enum cand_state { CAND_NEW, CAND_INFLIGHT, CAND_DONE, CAND_FAILED };
+/* CAND_WAIT: did not answer (or could not be sent to), asked again at retry_at */
+enum cand_state { CAND_NEW, CAND_INFLIGHT, CAND_DONE, CAND_WAIT, CAND_FAILED };
 
 struct cand {
 	struct vh_dht_contact c;
 	uint8_t state;
 	uint8_t depth; /* 1 = from the own table */
+	uint8_t tries; /* requests sent to it */
+	uint64_t retry_at;
 };
 
 enum lookup_kind { LK_NODE, LK_VALUE, LK_PUBLISH, LK_PUT };
@@ -153,13 +154,20 @@ struct lookup {
 	void *arg;
 	struct cand c[CANDS_MAX];
 	unsigned nc;
-	unsigned inflight, requests, responses, timeouts;
+	unsigned inflight, requests, responses, timeouts, retries;
 	int hops; /* -1 until the target is learned */
 	bool found;
 	uint64_t started;
+	uint64_t deadline; /* of the search, then of the STOREs */
+	uint64_t wake;     /* vh_dht_tick() steps it then: a retry or the deadline */
 	struct vh_dht_record rec;
-	uint8_t item[VH_DHT_REC_MAX]; /* LK_VALUE: the item found; LK_PUT: the item to store */
+	/* LK_VALUE: the item found; LK_PUT, LK_PUBLISH: the item or record to store */
+	uint8_t item[VH_DHT_REC_MAX];
 	uint16_t item_len;
+	/* LK_PUBLISH, LK_PUT after the search: STOREs to the closest responders */
+	bool storing;
+	uint8_t nst;
+	struct cand st[VH_DHT_K];
 };
 
 /* ---- the instance (dht.c) ---- */
@@ -173,13 +181,20 @@ enum rpc_kind {
 	RPC_STORE,
 };
 
+/*
+ * A request in flight, or (waiting) one that timed out and goes out again at
+ * `deadline`. Lookups and STOREs retry through their lookup instead.
+ */
 struct rpc {
-	uint32_t txid;
+	uint32_t txid; /* 0 while waiting */
 	uint8_t kind;
 	uint8_t type; /* request type */
 	bool has_id;
-	uint8_t id[VH_DHT_ID_LEN];
-	uint32_t lookup; /* lookup id (RPC_LOOKUP) */
+	bool waiting;
+	uint8_t tries;
+	struct vh_dht_contact to;
+	uint32_t lookup; /* lookup id (RPC_LOOKUP, RPC_STORE) */
+	uint64_t first;  /* first sent */
 	uint64_t deadline;
 };
 
@@ -203,6 +218,7 @@ struct vh_dht {
 	uint64_t next_refresh, next_walk, next_pex, next_boot, next_beacon, next_expire;
 	uint64_t next_republish;
 	bool started, booting;
+	bool joined; /* a self lookup was answered: bootstrapping is over */
 	/* own record */
 	bool published;
 	struct vh_dht_record own;
@@ -215,7 +231,7 @@ struct vh_dht {
 int dht_request(struct vh_dht *d, enum rpc_kind kind, const struct vh_dht_contact *to, bool has_id,
 	const struct vh_dht_msg *m, uint32_t lookup);
 uint32_t dht_rand32(struct vh_dht *d);
-void dht_store_to(struct vh_dht *d, const struct vh_dht_contact *to, size_t n);
+uint64_t dht_backoff(const struct vh_dht *d, unsigned tries);
 
 /* dht.c helpers used by dht_timers.c */
 uint64_t dht_jitter(struct vh_dht *d, uint32_t period);
@@ -229,13 +245,21 @@ int dht_publish_now(struct vh_dht *d);
 
 /* dht_timers.c, used by vh_dht_bootstrap() */
 void dht_bootstrap_now(struct vh_dht *d);
+/* dht.c, used by dht_timers.c: a request timed out; true when it stays (waiting) */
+bool dht_rpc_retry(struct vh_dht *d, struct rpc *r);
+/* send waiting request i again; false when it is given up (remove it) */
+bool dht_rpc_resend(struct vh_dht *d, uint32_t i);
 
-/* dht_lookup.c */
+/* dht_lookup.c; item: what LK_PUT or LK_PUBLISH stores (else NULL) */
 int lookup_start(struct vh_dht *d, uint8_t kind, const uint8_t *target, unsigned flags,
-	vh_dht_lookup_cb cb, void *arg);
-void lookup_response(
-	struct vh_dht *d, uint32_t lookup, const uint8_t *from, const struct vh_dht_msg *m);
-void lookup_timeout(struct vh_dht *d, uint32_t lookup, const uint8_t *from);
+	vh_dht_lookup_cb cb, void *arg, const uint8_t *item, size_t item_len);
+/* an answer (NODES, VALUE; STORED when store) from `from` */
+void lookup_response(struct vh_dht *d, uint32_t lookup, bool store, const uint8_t *from,
+	const struct vh_dht_msg *m);
+void lookup_timeout(struct vh_dht *d, uint32_t lookup, bool store, const uint8_t *from);
 struct lookup *lookup_get(struct vh_dht *d, uint32_t id);
+/* step every lookup whose wake time has come (retries, deadlines) */
+void lookup_tick(struct vh_dht *d);
+uint64_t lookup_next_wake(const struct vh_dht *d);
 
 #endif /* VH_DHT_INTERNAL_H */

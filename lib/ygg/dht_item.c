@@ -133,7 +133,6 @@ int
 vh_dht_put_item(struct vh_dht *d, const uint8_t *buf, size_t len, uint64_t now)
 {
 	struct vh_dht_item it;
-	struct lookup *l;
 	int what = 0, rc, id;
 
 	if (d == NULL || buf == NULL)
@@ -147,23 +146,8 @@ vh_dht_put_item(struct vh_dht *d, const uint8_t *buf, size_t len, uint64_t now)
 	rc = store_put(&d->s, d->self, buf, len, d->now, &d->lim, &what);
 	if (rc != 0 && rc != 1 + VH_DHT_REJ_STALE_SEQ)
 		d->st.rec_rejected[rc - 1]++;
-	id = lookup_start(d, LK_PUT, it.key, 0, NULL, NULL);
+	id = lookup_start(d, LK_PUT, it.key, 0, NULL, NULL, buf, len);
 	if (id <= 0)
 		return id < 0 ? id : -ENETUNREACH;
-	l = lookup_get(d, (uint32_t)id);
-	if (l != NULL) {
-		memcpy(l->item, buf, len);
-		l->item_len = (uint16_t)len;
-	}
 	return 0;
-}
-
-void
-dht_store_item_to(struct vh_dht *d, const struct vh_dht_contact *to, size_t n, const uint8_t *item,
-	size_t len)
-{
-	struct vh_dht_msg m = {.type = VH_DHT_STORE, .rec = item, .rec_len = (uint16_t)len};
-
-	for (size_t i = 0; i < n; i++)
-		dht_request(d, RPC_STORE, &to[i], true, &m, 0);
 }

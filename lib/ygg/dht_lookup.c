@@ -5,8 +5,16 @@
  * closest ones not yet asked, among the k closest that have not failed. It
  * ends when those k have all answered (converged), when the target answers
  * (VH_DHT_LOOKUP_STOP_AT_TARGET), when a valid record arrives (FIND_VALUE),
- * or when nobody is left to ask. Requests time out in dht.c, which reports
- * here; nothing in a lookup waits on its own.
+ * when nobody is left to ask, or at its deadline. Requests time out in dht.c,
+ * which reports here; nothing in a lookup waits on its own.
+ *
+ * A candidate that does not answer is not given up at once: on a lossy path
+ * one lost datagram would otherwise end a lookup (seen at 10 % loss, where a
+ * third of the lookups failed). It waits with backoff while the lookup asks
+ * other candidates, and is asked again while it is among the k closest not
+ * given up, up to max_tries times; the target itself until the deadline.
+ * A publication (LK_PUBLISH, LK_PUT) then STOREs to the k closest
+ * responders the same way, with a deadline of its own.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -84,6 +92,8 @@ add_cand(struct lookup *l, const struct vh_dht_contact *c, unsigned depth)
 	l->c[i].c = *c;
 	l->c[i].state = CAND_NEW;
 	l->c[i].depth = (uint8_t)(depth > DEPTH_MAX ? DEPTH_MAX : depth);
+	l->c[i].tries = 0;
+	l->c[i].retry_at = 0;
 	l->nc++;
 }
 
@@ -98,13 +108,40 @@ closest_done(const struct lookup *l, struct vh_dht_contact *out)
 	return n;
 }
 
+static void step(struct vh_dht *d, struct lookup *l);
+
+/* The search of a publication is over: STORE to the closest responders. */
+static bool
+start_storing(struct vh_dht *d, struct lookup *l)
+{
+	struct vh_dht_contact closest[VH_DHT_K];
+	size_t n = closest_done(l, closest);
+
+	if (n == 0 || l->item_len == 0)
+		return false;
+	l->storing = true;
+	l->inflight = 0; /* answers to the search are ignored from now on */
+	l->deadline = d->now + d->cfg.lookup_deadline_ms;
+	l->nst = (uint8_t)n;
+	memset(l->st, 0, sizeof(l->st));
+	for (size_t i = 0; i < n; i++)
+		l->st[i].c = closest[i];
+	step(d, l);
+	return true;
+}
+
 static void
 finish(struct vh_dht *d, struct lookup *l)
 {
 	struct vh_dht_contact closest[VH_DHT_K];
 	struct vh_dht_lookup_result res = {.target = l->target};
-	struct lookup copy = *l;
+	struct lookup copy;
 
+	if (!l->found && d->now >= l->deadline)
+		d->st.lookups_deadline++;
+	if ((l->kind == LK_PUBLISH || l->kind == LK_PUT) && !l->storing && start_storing(d, l))
+		return;
+	copy = *l;
 	lookup_free(d, l); /* before the callback, which may start a lookup */
 	res.target = copy.target;
 	res.nclosest = closest_done(&copy, closest);
@@ -116,6 +153,7 @@ finish(struct vh_dht *d, struct lookup *l)
 	res.requests = copy.requests;
 	res.responses = copy.responses;
 	res.timeouts = copy.timeouts;
+	res.retries = copy.retries;
 	res.elapsed_ms = d->now - copy.started;
 	res.record = copy.kind == LK_VALUE && copy.found && copy.item_len == 0 ? &copy.rec : NULL;
 	res.item = copy.kind == LK_VALUE && copy.found && copy.item_len > 0 ? copy.item : NULL;
@@ -124,56 +162,158 @@ finish(struct vh_dht *d, struct lookup *l)
 		d->st.lookups_found++;
 	else
 		d->st.lookups_not_found++;
-	if (copy.kind == LK_NODE && id_eq(copy.target, d->self))
+	if (copy.kind == LK_NODE && id_eq(copy.target, d->self)) {
 		d->booting = false;
-	if (copy.kind == LK_PUBLISH)
-		dht_store_to(d, closest, res.nclosest);
-	if (copy.kind == LK_PUT && copy.item_len > 0)
-		dht_store_item_to(d, closest, res.nclosest, copy.item, copy.item_len);
+		d->joined |= copy.responses > 0;
+	}
 	if (copy.cb != NULL)
 		copy.cb(copy.arg, &res);
+}
+
+/* No answer from c, or no way to send to it: ask again later or give up. */
+static void
+no_answer(struct vh_dht *d, struct lookup *l, struct cand *c)
+{
+	/*
+	 * The target is what a node lookup is about, and a lookup nobody has
+	 * answered yet (a join through one bootstrap node) has nothing else:
+	 * those are asked until the deadline.
+	 */
+	if (c->tries >= d->cfg.max_tries &&
+		(l->storing || (!id_eq(c->c.id, l->target) && l->responses > 0))) {
+		c->state = CAND_FAILED;
+		return;
+	}
+	c->state = CAND_WAIT;
+	c->retry_at = d->now + dht_backoff(d, c->tries);
 }
 
 static void
 send_one(struct vh_dht *d, struct lookup *l, struct cand *c)
 {
 	struct vh_dht_msg m = {.type = l->kind == LK_VALUE ? VH_DHT_FIND_VALUE : VH_DHT_FIND_NODE};
+	enum rpc_kind kind = RPC_LOOKUP;
 
+	if (l->storing) {
+		m.type = VH_DHT_STORE;
+		m.rec = l->item;
+		m.rec_len = l->item_len;
+		kind = RPC_STORE;
+	}
 	memcpy(m.target, l->target, VH_DHT_ID_LEN);
-	if (dht_request(d, RPC_LOOKUP, &c->c, true, &m, l->id) > 0) {
+	if (dht_request(d, kind, &c->c, true, &m, l->id) > 0) {
+		if (c->tries > 0) {
+			l->retries++;
+			d->st.rpc_retries++;
+		}
+		c->tries++;
 		c->state = CAND_INFLIGHT;
 		l->inflight++;
 		l->requests++;
 	} else {
-		c->state = CAND_FAILED;
+		c->tries++;
+		no_answer(d, l, c);
 	}
+}
+
+/*
+ * Ask again the waiting candidates among the first `window` of cs[0..n)
+ * (not counting given-up ones) whose time has come, while fewer than `max`
+ * requests are in flight. Returns whether one still waits; *wake is lowered
+ * to its time.
+ */
+static bool
+retry_due(struct vh_dht *d, struct lookup *l, struct cand *cs, unsigned n, unsigned window,
+	unsigned max)
+{
+	bool waiting = false;
+
+	for (unsigned i = 0; i < n && window > 0; i++) {
+		struct cand *c = &cs[i];
+
+		if (c->state == CAND_FAILED)
+			continue;
+		window--;
+		if (c->state != CAND_WAIT)
+			continue;
+		if (c->retry_at <= d->now && l->inflight < max)
+			send_one(d, l, c);
+		if (c->state == CAND_WAIT) {
+			waiting = true;
+			if (c->retry_at > d->now && c->retry_at < l->wake)
+				l->wake = c->retry_at;
+		}
+	}
+	return waiting;
+}
+
+/*
+ * Is asking again those that did not answer the way to a result? Yes for a
+ * value, which any of the closest may hold, and for a lookup nobody has
+ * answered; a search for the k closest converges on those that answer.
+ */
+static bool
+retries_help(const struct lookup *l)
+{
+	return l->kind == LK_VALUE || l->responses == 0;
+}
+
+static void
+step_storing(struct vh_dht *d, struct lookup *l)
+{
+	bool waiting;
+
+	/* all STOREs at once, as many as there are closest responders */
+	for (unsigned i = 0; i < l->nst; i++)
+		if (l->st[i].state == CAND_NEW)
+			send_one(d, l, &l->st[i]);
+	waiting = retry_due(d, l, l->st, l->nst, VH_DHT_K, VH_DHT_K);
+	if (l->inflight == 0 && !waiting)
+		finish(d, l);
 }
 
 static void
 step(struct vh_dht *d, struct lookup *l)
 {
 	unsigned window = 0;
+	bool waiting = false, fresh = false;
 
-	if (l->found) {
+	l->wake = l->deadline;
+	if (l->found || d->now >= l->deadline) {
 		finish(d, l);
 		return;
 	}
+	if (l->storing) {
+		step_storing(d, l);
+		return;
+	}
+	/* the target first: nobody else can answer for it */
+	if (l->nc > 0 && l->c[0].state == CAND_WAIT && id_eq(l->c[0].c.id, l->target))
+		waiting = retry_due(d, l, l->c, 1, 1, d->cfg.alpha);
+	/* then those not asked yet: one waiting for a retry leaves room in the window */
 	for (unsigned i = 0; i < l->nc && window < VH_DHT_K; i++) {
 		struct cand *c = &l->c[i];
 
-		if (c->state == CAND_FAILED)
+		if (c->state == CAND_FAILED || c->state == CAND_WAIT)
 			continue;
 		window++;
-		if (c->state == CAND_NEW && l->inflight < d->cfg.alpha)
+		if (c->state != CAND_NEW)
+			continue;
+		if (l->inflight < d->cfg.alpha)
 			send_one(d, l, c);
+		/* asked now, or to be asked (one whose send failed waits as if lost) */
+		fresh |= c->state != CAND_WAIT;
 	}
-	if (l->inflight == 0)
+	/* then, with nobody new left, retries among the k closest not given up */
+	if (!fresh && retries_help(l))
+		waiting |= retry_due(d, l, l->c, l->nc, VH_DHT_K, d->cfg.alpha);
+	if (l->inflight == 0 && !waiting && !fresh)
 		finish(d, l);
 }
 
 int
 lookup_start(struct vh_dht *d, uint8_t kind, const uint8_t *target, unsigned flags,
-	vh_dht_lookup_cb cb, void *arg)
+	vh_dht_lookup_cb cb, void *arg, const uint8_t *item, size_t item_len)
 {
 	struct vh_dht_contact seeds[VH_DHT_K];
 	size_t n = table_closest(&d->t, target, seeds, VH_DHT_K, NULL);
@@ -183,6 +323,8 @@ lookup_start(struct vh_dht *d, uint8_t kind, const uint8_t *target, unsigned fla
 
 	if (n == 0)
 		return -ENETUNREACH;
+	if (item_len > sizeof(l->item))
+		return -EINVAL;
 	l = lookup_alloc(d);
 	if (l == NULL) {
 		d->st.lookups_refused++;
@@ -200,6 +342,11 @@ lookup_start(struct vh_dht *d, uint8_t kind, const uint8_t *target, unsigned fla
 	l->arg = arg;
 	l->hops = -1;
 	l->started = d->now;
+	l->deadline = d->now + d->cfg.lookup_deadline_ms;
+	if (item != NULL && item_len > 0) {
+		memcpy(l->item, item, item_len);
+		l->item_len = (uint16_t)item_len;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (id_eq(seeds[i].id, target))
 			l->hops = 0;
@@ -258,23 +405,33 @@ value_ok(struct vh_dht *d, struct lookup *l, const struct vh_dht_msg *m)
 	return rc == 0;
 }
 
-void
-lookup_response(struct vh_dht *d, uint32_t lookup, const uint8_t *from, const struct vh_dht_msg *m)
+/* The candidate of an answer or a timeout, if the lookup is still waiting for it. */
+static struct cand *
+awaited(struct vh_dht *d, uint32_t lookup, bool store, const uint8_t *from, struct lookup **lp)
 {
 	struct lookup *l = lookup_get(d, lookup);
-	struct cand *c;
-	unsigned depth;
+	struct cand *c = NULL;
 
-	if (l == NULL)
-		return;
-	c = find_cand(l, from);
+	if (l == NULL || l->storing != store)
+		return NULL;
+	for (unsigned i = 0; store && i < l->nst && c == NULL; i++)
+		if (id_eq(l->st[i].c.id, from))
+			c = &l->st[i];
+	if (!store)
+		c = find_cand(l, from);
 	if (c == NULL || c->state != CAND_INFLIGHT)
-		return;
-	c->state = CAND_DONE;
+		return NULL;
+	*lp = l;
 	l->inflight--;
-	l->responses++;
-	depth = c->depth;
-	if ((l->flags & VH_DHT_LOOKUP_STOP_AT_TARGET) && id_eq(from, l->target))
+	return c;
+}
+
+static void
+search_response(struct vh_dht *d, struct lookup *l, struct cand *c, const struct vh_dht_msg *m)
+{
+	unsigned depth = c->depth;
+
+	if ((l->flags & VH_DHT_LOOKUP_STOP_AT_TARGET) && id_eq(c->c.id, l->target))
 		l->found = true;
 	if (l->kind == LK_VALUE && m->rec != NULL && value_ok(d, l, m)) {
 		l->found = true;
@@ -289,22 +446,55 @@ lookup_response(struct vh_dht *d, uint32_t lookup, const uint8_t *from, const st
 			l->hops = (int)depth;
 		add_cand(l, n, depth + 1);
 	}
+}
+
+void
+lookup_response(struct vh_dht *d, uint32_t lookup, bool store, const uint8_t *from,
+	const struct vh_dht_msg *m)
+{
+	struct lookup *l = NULL;
+	struct cand *c = awaited(d, lookup, store, from, &l);
+
+	if (c == NULL)
+		return;
+	c->state = CAND_DONE;
+	l->responses++;
+	if (store)
+		d->st.published += m->status == 0;
+	else
+		search_response(d, l, c, m);
 	step(d, l);
 }
 
 void
-lookup_timeout(struct vh_dht *d, uint32_t lookup, const uint8_t *from)
+lookup_timeout(struct vh_dht *d, uint32_t lookup, bool store, const uint8_t *from)
 {
-	struct lookup *l = lookup_get(d, lookup);
-	struct cand *c;
+	struct lookup *l = NULL;
+	struct cand *c = awaited(d, lookup, store, from, &l);
 
-	if (l == NULL)
+	if (c == NULL)
 		return;
-	c = find_cand(l, from);
-	if (c == NULL || c->state != CAND_INFLIGHT)
-		return;
-	c->state = CAND_FAILED;
-	l->inflight--;
 	l->timeouts++;
+	no_answer(d, l, c);
 	step(d, l);
+}
+
+void
+lookup_tick(struct vh_dht *d)
+{
+	/* a lookup started by a callback here has its wake in the future */
+	for (uint32_t i = 0; i < d->cfg.max_lookups; i++)
+		if (d->lk[i] != NULL && d->lk[i]->wake <= d->now)
+			step(d, d->lk[i]);
+}
+
+uint64_t
+lookup_next_wake(const struct vh_dht *d)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (uint32_t i = 0; i < d->cfg.max_lookups; i++)
+		if (d->lk[i] != NULL && d->lk[i]->wake < t)
+			t = d->lk[i]->wake;
+	return t;
 }

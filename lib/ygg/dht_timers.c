@@ -16,21 +16,29 @@ static const uint8_t zero_id[VH_DHT_ID_LEN];
 
 /* ---- timers ---- */
 
+/* A request got no answer in time (it may still be asked again). */
 static void
-on_timeout(struct vh_dht *d, const struct rpc *r)
+timed_out(struct vh_dht *d, const struct rpc *r)
 {
 	d->st.rpc_timeouts++;
+	/* an eviction ping decides the contact's fate when it is given up */
+	if (r->has_id && r->kind != RPC_EVICT)
+		dht_failed(d, r->to.id);
+}
+
+/* A request is given up (a lookup decides whether to ask again). */
+static void
+given_up(struct vh_dht *d, const struct rpc *r)
+{
 	switch (r->kind) {
 	case RPC_LOOKUP:
-		dht_failed(d, r->id);
-		lookup_timeout(d, r->lookup, r->id);
+	case RPC_STORE:
+		lookup_timeout(d, r->lookup, r->kind == RPC_STORE, r->to.id);
 		break;
 	case RPC_EVICT:
-		dht_evict_done(d, r->id, true);
+		dht_evict_done(d, r->to.id, true);
 		break;
 	default:
-		if (r->has_id)
-			dht_failed(d, r->id);
 		break;
 	}
 }
@@ -45,8 +53,20 @@ expire_rpcs(struct vh_dht *d)
 			i++;
 			continue;
 		}
+		if (r.waiting) {
+			if (dht_rpc_resend(d, i)) {
+				i++;
+				continue;
+			}
+		} else {
+			timed_out(d, &r);
+			if (dht_rpc_retry(d, &d->rpc[i])) {
+				i++;
+				continue;
+			}
+		}
 		d->rpc[i] = d->rpc[--d->nrpc];
-		on_timeout(d, &r);
+		given_up(d, &r);
 	}
 }
 
@@ -76,7 +96,7 @@ refresh(struct vh_dht *d)
 		if (bk->n == 0 || bk->last_lookup + d->cfg.refresh_ms > d->now)
 			continue;
 		random_in_bucket(d, b, target);
-		if (lookup_start(d, LK_NODE, target, 0, NULL, NULL) > 0)
+		if (lookup_start(d, LK_NODE, target, 0, NULL, NULL, NULL, 0) > 0)
 			started++;
 	}
 }
@@ -128,7 +148,7 @@ walk(struct vh_dht *d)
 
 	d->next_walk = d->now + dht_jitter(d, d->cfg.walk_ms);
 	d->cfg.rand(d->cfg.ctx, target, sizeof(target));
-	lookup_start(d, LK_NODE, target, 0, NULL, NULL);
+	lookup_start(d, LK_NODE, target, 0, NULL, NULL, NULL, 0);
 }
 
 void
@@ -137,7 +157,9 @@ vh_dht_tick(struct vh_dht *d, uint64_t now)
 	if (now > d->now)
 		d->now = now;
 	expire_rpcs(d);
-	if (!d->started || (d->t.size == 0 && d->now >= d->next_boot)) {
+	lookup_tick(d);
+	/* until a self lookup is answered, not just until someone pinged us */
+	if (!d->started || ((d->t.size == 0 || !d->joined) && d->now >= d->next_boot)) {
 		d->started = true;
 		dht_bootstrap_now(d);
 	}
@@ -174,7 +196,8 @@ vh_dht_next_deadline(const struct vh_dht *d)
 		return d->now;
 	for (uint32_t i = 0; i < d->nrpc; i++)
 		t = min64(t, d->rpc[i].deadline);
-	if (d->t.size == 0)
+	t = min64(t, lookup_next_wake(d));
+	if (d->t.size == 0 || !d->joined)
 		t = min64(t, d->next_boot);
 	if (d->cfg.lan_discovery)
 		t = min64(t, d->next_beacon);

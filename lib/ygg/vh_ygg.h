@@ -12,7 +12,8 @@
  * - Routing table of 256 buckets of k = 20, least recently seen first, with a
  *   replacement cache and ping-before-evict.
  * - Iterative lookups with alpha = 3 requests in flight, asynchronous, with
- *   completion callbacks.
+ *   completion callbacks; a contact that does not answer is asked again with
+ *   backoff (other candidates first) until the lookup's deadline.
  * - Signed location records (NodeID, PathAddrs, sequence, timestamp, Ed25519
  *   signature by the NodeID's key) in a store bounded in total and per source.
  * - Messages: PING, PONG, FIND_NODE, NODES, FIND_VALUE, VALUE, STORE, STORED
@@ -127,6 +128,7 @@ struct vh_dht_stats {
 	uint64_t rx_no_sender;         /**< non-beacon message without a NodeID */
 	uint64_t tx_failed;            /**< send callback returned an error */
 	uint64_t rpc_timeouts;
+	uint64_t rpc_retries;  /**< requests sent again after a timeout or a failed send */
 	uint64_t pending_full; /**< request not sent: pending table full */
 	uint64_t rec_rejected[VH_DHT_REJ_MAX];
 	uint64_t rec_stored;    /**< new key stored */
@@ -136,7 +138,8 @@ struct vh_dht_stats {
 	uint64_t lookups_started;
 	uint64_t lookups_found;
 	uint64_t lookups_not_found;
-	uint64_t lookups_refused; /**< too many lookups running */
+	uint64_t lookups_refused;  /**< too many lookups running */
+	uint64_t lookups_deadline; /**< lookups (or their STOREs) cut off by the deadline */
 	uint64_t table_inserted;
 	uint64_t table_evicted;  /**< dead contact removed */
 	uint64_t table_replaced; /**< replacement promoted into a bucket */
@@ -185,9 +188,17 @@ struct vh_dht_config {
 	uint32_t max_records_per_source; /**< records one sender may hold [64] */
 	uint32_t max_lookups;            /**< lookups at once [32] */
 	uint32_t max_pending;            /**< requests in flight [512] */
-	uint32_t max_fails;              /**< timeouts before a contact is dropped [2] */
-	bool lan_discovery;              /**< send and hear LAN beacons */
-	const uint8_t *lan_addr;         /**< beacon destination (multicast), opaque */
+	uint32_t max_fails;              /**< timeouts in a row before a contact is dropped [5] */
+	/**
+	 * Requests to one contact (a first one and retries after timeouts, with
+	 * backoff) before it is given up [3]; a lookup asks its target itself
+	 * until the deadline.
+	 */
+	uint32_t max_tries;
+	/** A lookup ends by this time; a publication's STOREs get as long again [10 s]. */
+	uint32_t lookup_deadline_ms;
+	bool lan_discovery;      /**< send and hear LAN beacons */
+	const uint8_t *lan_addr; /**< beacon destination (multicast), opaque */
 	size_t lan_addr_len;
 	uint32_t lan_interval_ms; /**< [30 s] */
 };
@@ -203,9 +214,10 @@ struct vh_dht_lookup_result {
 	const uint8_t *target;
 	bool found;    /**< FIND_NODE: target answered; FIND_VALUE: valid record */
 	unsigned hops; /**< depth where the target (or value) was first learned; 0 = own table */
-	unsigned requests; /**< requests sent */
+	unsigned requests; /**< requests sent, retries included */
 	unsigned responses;
 	unsigned timeouts;
+	unsigned retries; /**< requests that asked again a contact that had not answered */
 	uint64_t elapsed_ms;
 	size_t nclosest; /**< responders, closest first, at most k */
 	const struct vh_dht_contact *closest;
@@ -308,7 +320,10 @@ void vh_dht_tick(struct vh_dht *dht, uint64_t now);
 uint64_t vh_dht_next_deadline(const struct vh_dht *dht);
 
 /**
- * Iterative node lookup for @p target (FIND_NODE).
+ * Iterative node lookup for @p target (FIND_NODE). Contacts that do not
+ * answer are asked again with backoff; the target itself, when known, until
+ * the deadline (config lookup_deadline_ms), when the callback runs at the
+ * latest.
  * @param flags  enum vh_dht_lookup_flags
  * @return a lookup id (> 0), or -EBUSY (max_lookups running), -ENETUNREACH
  *         (empty routing table); the callback is called only on success
@@ -326,7 +341,8 @@ int vh_dht_find_value(struct vh_dht *dht, const uint8_t key[VH_DHT_ID_LEN], vh_d
 
 /**
  * Publish (and keep republishing) this node's location record with these
- * addresses: sequence max(previous + 1, now), stored on the k closest nodes.
+ * addresses: sequence max(previous + 1, now), stored on the k closest nodes
+ * (a lookup, then STOREs asked again with backoff up to max_tries times).
  * @return 0, or -EPERM (no secret key), -EINVAL, -EBUSY, -ENETUNREACH
  */
 int vh_dht_publish(struct vh_dht *dht, const uint8_t *const *addrs, const size_t *addr_lens,

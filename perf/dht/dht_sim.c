@@ -10,7 +10,8 @@
  * nodes; the network settles; then random alive nodes look up random
  * existing NodeIDs (FIND_NODE, stop when the target answers), optionally
  * while a fraction of the nodes is replaced (departed nodes stop answering,
- * new ones join by bootstrap). Reports success, hops and messages per lookup.
+ * new ones join by bootstrap), and optionally with every message lost at
+ * random (--loss). Reports success, hops and messages per lookup.
  * See docs/dht.md for the figures and the exact command lines.
  */
 #include <errno.h>
@@ -29,6 +30,7 @@
 struct opts {
 	unsigned nodes, lookups, boot, alpha;
 	double churn;
+	double loss; /* percent of messages lost */
 	unsigned lat_min, lat_max;
 	unsigned join_gap_ms, settle_s, window_s;
 	uint64_t seed;
@@ -70,6 +72,7 @@ struct lookup_rec {
 struct sim {
 	struct opts o;
 	uint64_t rng;
+	uint64_t lrng; /* losses: apart from the DHTs' randomness */
 	uint64_t now, seq;
 	struct event *heap;
 	size_t nheap, capheap;
@@ -79,17 +82,23 @@ struct sim {
 	uint32_t nalive;
 	struct lookup_rec *lk;
 	unsigned nlk, outstanding;
-	uint64_t msgs, events;
+	uint64_t msgs, events, lost;
 };
 
 static uint64_t
-rnd(struct sim *s)
+splitmix(uint64_t *state)
 {
-	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ULL);
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
 
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+static uint64_t
+rnd(struct sim *s)
+{
+	return splitmix(&s->rng);
 }
 
 static void
@@ -194,6 +203,11 @@ send_cb(void *ctx, const uint8_t *to_id, const uint8_t *to_addr, size_t addr_len
 		return -EHOSTUNREACH;
 	if (to_id != NULL && memcmp(s->nodes[to]->id, to_id, VH_DHT_ID_LEN) != 0)
 		return 0; /* the address now belongs to someone else: lost */
+	s->msgs++;
+	if (s->o.loss > 0 && (double)(splitmix(&s->lrng) >> 11) * 0x1p-53 * 100 < s->o.loss) {
+		s->lost++;
+		return 0; /* lost on the way: the sender cannot tell */
+	}
 	e.to = (uint32_t)to;
 	e.t = s->now + latency(s, n->idx, e.to);
 	e.buf = malloc(len);
@@ -201,7 +215,6 @@ send_cb(void *ctx, const uint8_t *to_id, const uint8_t *to_addr, size_t addr_len
 		return -ENOMEM;
 	memcpy(e.buf, msg, len);
 	push(s, e);
-	s->msgs++;
 	return 0;
 }
 
@@ -512,9 +525,9 @@ report(struct sim *s, double wall)
 	sm.hops_med = pct(hops, sm.ok, 0.5);
 	sm.req_mean = sm.counted ? (double)req_sum / sm.counted : 0;
 	printf("nodes %u (+%u joined, %u alive at end), churn %.0f%%, alpha %u, latency %u-%u ms, "
-	       "seed %" PRIu64 "\n",
+	       "loss %.1f%%, seed %" PRIu64 "\n",
 		s->o.nodes, s->nnodes - s->o.nodes, s->nalive, s->o.churn * 100, s->o.alpha,
-		s->o.lat_min, s->o.lat_max, s->o.seed);
+		s->o.lat_min, s->o.lat_max, s->o.loss, s->o.seed);
 	printf("lookups %u counted (%u excluded: source or target left during the lookup)\n",
 		sm.counted, sm.excluded);
 	printf("success %.2f%% (%u/%u)\n", sm.success, sm.ok, sm.counted);
@@ -525,8 +538,9 @@ report(struct sim *s, double wall)
 		sm.counted ? (double)to_sum / sm.counted : 0);
 	printf("lookup time median %u ms p99 %u ms\n", pct(ms, sm.counted, 0.5),
 		pct(ms, sm.counted, 0.99));
-	printf("simulated %.0f s, %" PRIu64 " events, %" PRIu64 " messages, wall %.1f s\n",
-		(double)(s->now - EPOCH_MS) / 1000, s->events, s->msgs, wall);
+	printf("simulated %.0f s, %" PRIu64 " events, %" PRIu64 " messages (%" PRIu64
+	       " lost), wall %.1f s\n",
+		(double)(s->now - EPOCH_MS) / 1000, s->events, s->msgs, s->lost, wall);
 	free(hops);
 	free(req);
 	free(ms);
@@ -554,7 +568,7 @@ usage(void)
 	fprintf(stderr,
 		"usage: vh-dht-sim [--nodes N] [--lookups N] [--churn FRACTION] [--boot N]\n"
 		"                  [--alpha N] [--latency MIN-MAX] [--join-gap MS] [--settle S]\n"
-		"                  [--window S] [--seed N] [--expect-success PCT]\n"
+		"                  [--window S] [--loss PCT] [--seed N] [--expect-success PCT]\n"
 		"                  [--expect-hops-median N]\n");
 }
 
@@ -564,8 +578,9 @@ parse(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {{"nodes", 1, 0, 'n'}, {"lookups", 1, 0, 'l'},
 		{"churn", 1, 0, 'c'}, {"boot", 1, 0, 'b'}, {"alpha", 1, 0, 'a'},
 		{"latency", 1, 0, 'L'}, {"join-gap", 1, 0, 'j'}, {"settle", 1, 0, 's'},
-		{"window", 1, 0, 'w'}, {"seed", 1, 0, 'S'}, {"expect-success", 1, 0, 'e'},
-		{"expect-hops-median", 1, 0, 'H'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+		{"window", 1, 0, 'w'}, {"loss", 1, 0, 'x'}, {"seed", 1, 0, 'S'},
+		{"expect-success", 1, 0, 'e'}, {"expect-hops-median", 1, 0, 'H'},
+		{"help", 0, 0, 'h'}, {0, 0, 0, 0}};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
@@ -598,6 +613,9 @@ parse(int argc, char **argv, struct opts *o)
 		case 'w':
 			o->window_s = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'x':
+			o->loss = strtod(optarg, NULL);
+			break;
 		case 'S':
 			o->seed = strtoull(optarg, NULL, 10);
 			break;
@@ -612,7 +630,8 @@ parse(int argc, char **argv, struct opts *o)
 		}
 	}
 	if (o->nodes < 2 || o->lookups == 0 || o->lat_min == 0 || o->lat_max < o->lat_min ||
-		o->churn < 0 || o->churn > 1 || o->boot == 0 || o->window_s == 0)
+		o->churn < 0 || o->churn > 1 || o->loss < 0 || o->loss >= 100 || o->boot == 0 ||
+		o->window_s == 0)
 		return -1;
 	return 0;
 }
@@ -641,6 +660,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	s.rng = s.o.seed;
+	s.lrng = s.o.seed ^ 0x6c6f7373; /* "loss" */
 	s.lk = calloc(s.o.lookups, sizeof(*s.lk));
 	if (s.lk == NULL)
 		return 2;

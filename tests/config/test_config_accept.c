@@ -384,6 +384,22 @@ test_peers(void **state)
 	assert_int_equal(c.veil.reject_after_s, 180);
 }
 
+/* The DHT's lookup deadline: 10 s unless set, 1..600. */
+static void
+test_dht_deadline(void **state)
+{
+	struct vh_config c;
+
+	(void)state;
+	load_ok(WHOLE, "{'node':{'name':'n1'},'ports':[" OK_PORT "]}", &c);
+	assert_int_equal(c.dht.lookup_deadline_s, 10);
+	load_ok(EXTRA, "'dht':{'lookup_deadline_s':1}", &c);
+	assert_int_equal(c.dht.lookup_deadline_s, 1);
+	load_ok(EXTRA, "'dht':{'lookup_deadline_s':600,'rpc_timeout_ms':200}", &c);
+	assert_int_equal(c.dht.lookup_deadline_s, 600);
+	assert_int_equal(c.dht.rpc_timeout_ms, 200);
+}
+
 static void
 test_reference(void **state)
 {
@@ -427,6 +443,7 @@ main(void)
 		cmocka_unit_test(test_to_json_values),
 		cmocka_unit_test(test_reference),
 		cmocka_unit_test(test_peers),
+		cmocka_unit_test(test_dht_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -269,6 +269,13 @@ static const struct bad bad[] = {
 	{EXTRA, "'veil':{'rekey_after_s':200}", "$.veil.reject_after_s",
 		"must be more than rekey_after_s (200)"},
 	{EXTRA, "'veil':{'keepalive_s':0}", "$.veil.keepalive_s", "out of range 1..3600: 0"},
+	/* dht */
+	{EXTRA, "'dht':{'lookup_deadline_s':0}", "$.dht.lookup_deadline_s",
+		"out of range 1..600: 0"},
+	{EXTRA, "'dht':{'lookup_deadline_s':601}", "$.dht.lookup_deadline_s",
+		"out of range 1..600: 601"},
+	{EXTRA, "'dht':{'lookup_deadline_s':'10'}", "$.dht.lookup_deadline_s",
+		"expected an integer, got string '10'"},
 };
 
 /* ' in an expected text stands for ", \' for a real '. */

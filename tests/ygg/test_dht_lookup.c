@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The lookup state machine against a scripted universe of nodes that answer
- * from a global view (or stay silent), with a fake clock: never more than
- * alpha requests in flight, timeouts, convergence to the k closest
- * responsive nodes (checked by brute force), early stop at the target,
- * FIND_VALUE with a forged and a genuine record, and the refusals.
+ * from a global view (or stay silent, or ignore their first requests), with
+ * a fake clock: never more than alpha requests in flight, timeouts,
+ * convergence to the k closest responsive nodes (checked by brute force),
+ * early stop at the target, FIND_VALUE with a forged and a genuine record,
+ * the refusals, and retries: the target and a value holder asked again with
+ * backoff, a lookup nobody answers kept going until its deadline.
  */
 #include "dht_test.h"
 
@@ -15,6 +17,12 @@ struct uni {
 	uint8_t self[32];
 	uint8_t ids[UNIV][32];
 	bool silent[UNIV];
+	unsigned deaf[UNIV];       /* ignores this many requests, then answers */
+	unsigned deaf_store[UNIV]; /* ignores this many STOREs */
+	unsigned stored[UNIV];     /* STOREs answered */
+	unsigned max_ninf;         /* requests allowed in flight: alpha */
+	unsigned asked[UNIV];
+	uint64_t last_asked[UNIV], min_gap[UNIV];
 	bool known[UNIV]; /* in the seed table or named in an answer */
 	int holder;       /* answers FIND_VALUE with rec, -1 none */
 	int forger;       /* answers FIND_VALUE with a forged record */
@@ -89,8 +97,13 @@ answer(struct uni *u, int who, const struct vh_dht_msg *req)
 	int idx[VH_DHT_K], len;
 	unsigned n;
 
-	m.type = req->type == VH_DHT_FIND_VALUE ? VH_DHT_VALUE : VH_DHT_NODES;
-	n = true_closest(u, req->target, who, false, idx, VH_DHT_K);
+	if (req->type == VH_DHT_STORE) {
+		m.type = VH_DHT_STORED;
+		u->stored[who]++;
+	} else {
+		m.type = req->type == VH_DHT_FIND_VALUE ? VH_DHT_VALUE : VH_DHT_NODES;
+	}
+	n = m.type == VH_DHT_STORED ? 0 : true_closest(u, req->target, who, false, idx, VH_DHT_K);
 	for (unsigned i = 0; i < n; i++) {
 		contact_of(&m.contacts[i], u->ids[idx[i]], (unsigned)idx[i]);
 		u->known[idx[i]] = true;
@@ -111,8 +124,13 @@ count_sent(struct uni *u, size_t from)
 {
 	for (size_t i = from; i < u->f.n; i++) {
 		struct vh_dht_msg m;
+		int to = index_of(u, u->f.q[i].to_id);
 
 		assert_int_equal(vh_dht_msg_decode(u->f.q[i].msg, u->f.q[i].len, &m), 0);
+		assert_true(to >= 0);
+		if (u->asked[to]++ > 0 && u->now - u->last_asked[to] < u->min_gap[to])
+			u->min_gap[to] = u->now - u->last_asked[to];
+		u->last_asked[to] = u->now;
 		u->inf_tx[u->ninf] = m.txid;
 		u->inf_at[u->ninf++] = u->now;
 	}
@@ -128,20 +146,24 @@ drop_inflight(struct uni *u, unsigned i)
 	u->inf_tx[i] = u->inf_tx[u->ninf];
 }
 
-/* Run the network until the lookup ends: answer in order, tick when idle. */
+/* Run the network until the lookup ends or `end`: answer in order, tick when idle. */
 static void
-run(struct uni *u)
+run_to(struct uni *u, uint64_t end)
 {
 	count_sent(u, 0);
-	while (!u->done) {
+	while (!u->done && u->now < end) {
 		struct sent s;
 		struct vh_dht_msg m;
 		int who;
 		size_t before;
 
-		assert_true(u->ninf <= VH_DHT_ALPHA);
+		assert_true(u->ninf <= u->max_ninf);
 		if (u->f.n == 0) {
 			u->now = vh_dht_next_deadline(u->d);
+			if (u->now >= end) {
+				u->now = end;
+				break;
+			}
 			vh_dht_tick(u->d, u->now);
 			/* Requests older than the timeout are no longer in flight. */
 			for (unsigned i = 0; i < u->ninf;)
@@ -158,6 +180,14 @@ run(struct uni *u)
 		assert_true(who >= 0);
 		if (u->silent[who])
 			continue;
+		if (u->deaf[who] > 0) {
+			u->deaf[who]--;
+			continue;
+		}
+		if (m.type == VH_DHT_STORE && u->deaf_store[who] > 0) {
+			u->deaf_store[who]--;
+			continue;
+		}
 		for (unsigned i = 0; i < u->ninf; i++) {
 			if (u->inf_tx[i] == m.txid) {
 				drop_inflight(u, i);
@@ -171,6 +201,12 @@ run(struct uni *u)
 	}
 }
 
+static void
+run(struct uni *u)
+{
+	run_to(u, UINT64_MAX);
+}
+
 static struct uni *
 make(uint64_t seed, unsigned silent_pct, unsigned seeds)
 {
@@ -181,10 +217,12 @@ make(uint64_t seed, unsigned silent_pct, unsigned seeds)
 	u->f.rng = seed + 1;
 	u->now = T0;
 	u->holder = u->forger = -1;
+	u->max_ninf = VH_DHT_ALPHA;
 	fill_rand(&u->rng, u->self, 32);
 	for (int i = 0; i < UNIV; i++) {
 		fill_rand(&u->rng, u->ids[i], 32);
 		u->silent[i] = mix64(&u->rng) % 100 < silent_pct;
+		u->min_gap[i] = UINT64_MAX;
 	}
 	cfg = fake_config(&u->f, u->self);
 	u->d = vh_dht_create(&cfg, T0);
@@ -323,12 +361,14 @@ test_stop_at_target(void **state)
 	destroy(u);
 }
 
+/* Nobody answers: everyone is asked again with backoff until the deadline. */
 static void
 test_all_silent(void **state)
 {
 	struct uni *u = make(4, 100, 30);
 	uint8_t target[32];
 	struct vh_dht_stats st;
+	unsigned asked = 0;
 
 	(void)state;
 	fill_rand(&u->rng, target, 32);
@@ -336,12 +376,48 @@ test_all_silent(void **state)
 	run(u);
 	assert_false(u->res.found);
 	assert_int_equal(u->res.nclosest, 0);
-	assert_int_equal(u->res.requests, VH_DHT_K);
-	assert_int_equal(u->res.timeouts, VH_DHT_K);
-	assert_true(u->now - T0 >= 1000 * (VH_DHT_K / VH_DHT_ALPHA));
+	assert_int_equal(u->res.elapsed_ms, 10000); /* the default deadline */
+	assert_int_equal(u->now, T0 + 10000);
+	assert_int_equal(u->res.responses, 0);
+	/* alpha in flight all along, each one timing out after 1 s */
+	assert_int_equal(u->res.requests, VH_DHT_ALPHA * 10);
+	assert_true(u->res.requests - u->res.timeouts <= VH_DHT_ALPHA); /* cut off in flight */
+	assert_int_equal(u->res.retries, u->res.requests - VH_DHT_K);
+	for (int i = 0; i < UNIV; i++) {
+		asked += u->asked[i] > 0;
+		/* a timeout (1 s) and at least half of it in backoff between two tries */
+		assert_true(u->asked[i] < 2 || u->min_gap[i] >= 1500);
+	}
+	assert_int_equal(asked, VH_DHT_K); /* the k closest of the 30 known */
 	vh_dht_get_stats(u->d, &st);
 	assert_int_equal(st.lookups_not_found, 1);
-	assert_int_equal(st.rpc_timeouts, VH_DHT_K);
+	assert_int_equal(st.lookups_deadline, 1);
+	assert_int_equal(st.rpc_timeouts, u->res.requests);
+	assert_int_equal(st.rpc_retries, u->res.retries);
+	destroy(u);
+}
+
+/* The target ignores its first two requests: it is asked again first, and found. */
+static void
+test_target_retried(void **state)
+{
+	struct uni *u = make(8, 0, 40);
+	int t = 5; /* in the table: asked first */
+
+	(void)state;
+	u->deaf[t] = 2;
+	assert_true(vh_dht_find_node(
+			    u->d, u->ids[t], VH_DHT_LOOKUP_STOP_AT_TARGET, on_done, u, T0) > 0);
+	run(u);
+	assert_true(u->res.found);
+	assert_int_equal(u->res.hops, 0);
+	assert_int_equal(u->asked[t], 3);
+	assert_int_equal(u->res.timeouts, 2);
+	assert_int_equal(u->res.retries, 2);
+	/* backoff: 0.5 s after the first timeout, 1 s after the second */
+	assert_true(u->min_gap[t] >= 1500);
+	assert_true(u->res.elapsed_ms >= 1000 + 500 + 1000 + 1000);
+	assert_true(u->res.elapsed_ms < 1000 + 500 + 1000 + 1000 + 100);
 	destroy(u);
 }
 
@@ -419,6 +495,101 @@ test_find_value(void **state)
 	destroy(u);
 }
 
+/*
+ * Nothing can be sent at first (the node has no route yet): the lookup
+ * waits and asks again with backoff instead of ending at once.
+ */
+static void
+test_send_fails_then_works(void **state)
+{
+	struct uni *u = make(13, 0, 40);
+	int t = 7;
+
+	(void)state;
+	u->f.fail_send = 1;
+	assert_true(vh_dht_find_node(
+			    u->d, u->ids[t], VH_DHT_LOOKUP_STOP_AT_TARGET, on_done, u, T0) > 0);
+	assert_false(u->done);
+	assert_int_equal(u->f.n, 0);
+	/* the first retries (0.5 s later) fail too; then the route is there */
+	u->now = vh_dht_next_deadline(u->d);
+	assert_int_equal(u->now, T0 + 500);
+	vh_dht_tick(u->d, u->now);
+	assert_false(u->done);
+	u->f.fail_send = 0;
+	run(u);
+	assert_true(u->res.found);
+	assert_int_equal(u->res.timeouts, 0);
+	assert_true(u->res.retries >= 1);
+	assert_int_equal(u->res.elapsed_ms, 1500 + 20); /* backoff 0.5 s, then 1 s; one answer */
+	destroy(u);
+}
+
+/* The only holder of a record ignores its first request: asked again, found. */
+static void
+test_value_holder_retried(void **state)
+{
+	struct uni *u = make(9, 0, 60);
+	struct key k;
+	int idx[VH_DHT_K];
+
+	(void)state;
+	key_from(&k, 44);
+	memcpy(u->ids[351], k.id, 32);
+	u->silent[351] = true; /* the owner is offline */
+	true_closest(u, k.id, 351, false, idx, VH_DHT_K);
+	u->rec_len = make_record(&k, 3, T0, "/udp/198.51.100.8:22088", u->rec);
+	u->holder = idx[0];
+	u->deaf[idx[0]] = 1;
+	lookup_value(u, k.id);
+	assert_true(u->res.found);
+	assert_true(u->has_record);
+	assert_int_equal(u->asked[idx[0]], 2);
+	assert_true(u->res.retries >= 1);
+	assert_int_equal(u->record.seq, 3);
+	destroy(u);
+}
+
+/*
+ * A signed item is put: the search, then STOREs to the k closest; three of
+ * them ignore the first STORE and are asked again, so all k hold it.
+ */
+static void
+test_put_stores_retried(void **state)
+{
+	struct uni *u = make(12, 0, 60);
+	struct vh_dht_item it = {.seq = 1, .timestamp_ms = T0, .value_len = 4, .salt_len = 2};
+	uint8_t item[VH_DHT_REC_MAX];
+	int idx[VH_DHT_K], len;
+	unsigned holders = 0;
+	struct vh_dht_stats st;
+	struct key k;
+
+	(void)state;
+	key_from(&k, 45);
+	it.value = (const uint8_t *)"desc";
+	memcpy(it.salt, "mx", 2);
+	len = vh_dht_item_sign(&it, k.sk, item, sizeof(item));
+	assert_true(len > 0);
+	true_closest(u, it.key, -1, false, idx, VH_DHT_K);
+	for (int i = 0; i < 3; i++)
+		u->deaf_store[idx[i]] = 1;
+	u->max_ninf = VH_DHT_ALPHA + VH_DHT_K; /* the STOREs go out at once */
+	assert_int_equal(vh_dht_put_item(u->d, item, (size_t)len, T0), 0);
+	run_to(u, T0 + 20000);
+	for (int i = 0; i < VH_DHT_K; i++) {
+		holders += u->stored[idx[i]] == 1;
+		assert_int_equal(u->asked[idx[i]], 1 + 1 + (i < 3)); /* search, STORE, retry */
+	}
+	assert_int_equal(holders, VH_DHT_K);
+	vh_dht_get_stats(u->d, &st);
+	assert_int_equal(st.published, VH_DHT_K);
+	assert_int_equal(st.rpc_retries, 3);
+	assert_int_equal(st.rpc_timeouts, 3);
+	assert_int_equal(st.lookups_deadline, 0);
+	destroy(u);
+}
+
 int
 main(void)
 {
@@ -427,8 +598,12 @@ main(void)
 		cmocka_unit_test(test_converges_with_silent_nodes),
 		cmocka_unit_test(test_stop_at_target),
 		cmocka_unit_test(test_all_silent),
+		cmocka_unit_test(test_target_retried),
+		cmocka_unit_test(test_send_fails_then_works),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_find_value),
+		cmocka_unit_test(test_value_holder_retried),
+		cmocka_unit_test(test_put_stores_retried),
 	};
 
 	if (sodium_init() < 0)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Routing table through the DHT's own input path: insert, a full bucket
- * pings its oldest contact, which is evicted if silent (the newest
- * replacement takes its place) or kept if it answers; replacement cache
- * bounds; closest-contact order against brute force; contacts that stop
- * answering lookups drop out.
+ * pings its oldest contact (again, with backoff, when a ping goes
+ * unanswered), which is evicted if it never answers (the newest
+ * replacement takes its place) or kept if it answers one of the pings;
+ * replacement cache bounds; closest-contact order against brute force.
  */
 #include "dht_test.h"
 
@@ -25,6 +25,8 @@ setup(void **state)
 	c->rng = 99;
 	fill_rand(&c->rng, c->self, 32);
 	cfg = fake_config(&c->f, c->self);
+	/* no self lookup (the table fills without one): only the table's own traffic */
+	cfg.rebootstrap_ms = 24 * 3600 * 1000;
 	c->d = vh_dht_create(&cfg, T0);
 	assert_non_null(c->d);
 	vh_dht_tick(c->d, T0); /* start: empty bootstrap list, nothing sent */
@@ -66,6 +68,14 @@ in_table(struct ctx *c, const uint8_t *id)
 	struct vh_dht_contact got;
 
 	return vh_dht_closest(c->d, id, &got, 1) == 1 && memcmp(got.id, id, 32) == 0;
+}
+
+/* Run the DHT's timers up to `until`, as the control loop does. */
+static void
+advance(struct ctx *c, uint64_t until)
+{
+	while (vh_dht_next_deadline(c->d) <= until)
+		vh_dht_tick(c->d, vh_dht_next_deadline(c->d));
 }
 
 static struct vh_dht_stats
@@ -139,6 +149,21 @@ full_bucket_pings_oldest(struct ctx *c, uint8_t ids[][32], uint8_t *newcomer, ui
 	return m.txid;
 }
 
+/* The eviction ping sent last (the only message queued), as a decoded message. */
+static struct vh_dht_msg
+last_ping(struct ctx *c, const uint8_t *to)
+{
+	struct vh_dht_msg m;
+	struct sent s;
+
+	assert_int_equal(c->f.n, 1);
+	fake_take(&c->f, 0, &s);
+	assert_int_equal(vh_dht_msg_decode(s.msg, s.len, &m), 0);
+	assert_int_equal(m.type, VH_DHT_PING);
+	assert_memory_equal(s.to_id, to, 32);
+	return m;
+}
+
 static void
 test_full_bucket_evicts_silent_oldest(void **state)
 {
@@ -147,17 +172,60 @@ test_full_bucket_evicts_silent_oldest(void **state)
 	uint64_t now = T0 + 60000;
 
 	full_bucket_pings_oldest(c, ids, newcomer, now);
-	/* No answer: at the deadline the oldest goes, the newcomer comes in. */
+	c->f.n = 0;
+	/* No answer: asked again 0.5 s after the timeout, then 1 s after the next. */
 	vh_dht_tick(c->d, now + 999);
-	assert_true(in_table(c, ids[0]));
+	assert_int_equal(c->f.n, 0);
 	assert_true(vh_dht_next_deadline(c->d) <= now + 1000);
-	vh_dht_tick(c->d, now + 1000);
+	advance(c, now + 1499);
+	assert_int_equal(c->f.n, 0);
+	advance(c, now + 1500);
+	last_ping(c, ids[0]);
+	advance(c, now + 3499);
+	assert_int_equal(c->f.n, 0);
+	assert_true(in_table(c, ids[0]));
+	advance(c, now + 3500);
+	last_ping(c, ids[0]);
+	/* The third try unanswered: the oldest goes, the newcomer comes in. */
+	advance(c, now + 4499);
+	assert_true(in_table(c, ids[0]));
+	advance(c, now + 4500);
 	assert_false(in_table(c, ids[0]));
 	assert_true(in_table(c, newcomer));
+	assert_int_equal(c->f.n, 0);
 	assert_int_equal(stats(c).table_size, VH_DHT_K);
 	assert_int_equal(stats(c).table_evicted, 1);
 	assert_int_equal(stats(c).table_replaced, 1);
+	assert_int_equal(stats(c).rpc_timeouts, 3);
+	assert_int_equal(stats(c).rpc_retries, 2);
+}
+
+/* One lost ping does not cost a contact its place: it answers the retry. */
+static void
+test_full_bucket_oldest_answers_retry(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t ids[VH_DHT_K][32], newcomer[32];
+	uint64_t now = T0 + 60000;
+	uint32_t first = full_bucket_pings_oldest(c, ids, newcomer, now);
+	struct vh_dht_msg m;
+
+	c->f.n = 0;
+	advance(c, now + 1500);
+	m = last_ping(c, ids[0]);
+	assert_int_not_equal(m.txid, first);
+	/* a late answer to the first ping matches nothing now */
+	from_peer(c, ids[0], 0, VH_DHT_PONG, first, now + 1510);
+	assert_int_equal(stats(c).rx_unsolicited, 1);
+	assert_int_equal(stats(c).table_kept, 0);
+	from_peer(c, ids[0], 0, VH_DHT_PONG, m.txid, now + 1520);
+	assert_int_equal(stats(c).table_kept, 1);
+	advance(c, now + 10000);
+	assert_true(in_table(c, ids[0]));
+	assert_false(in_table(c, newcomer));
+	assert_int_equal(stats(c).table_evicted, 0);
 	assert_int_equal(stats(c).rpc_timeouts, 1);
+	assert_int_equal(c->f.n, 0);
 }
 
 static void
@@ -208,8 +276,8 @@ test_replacement_cache_bounded(void **state)
 	 */
 	for (unsigned round = 0; round < 8; round++) {
 		from_peer(c, extra[39 - round], 139 - round, VH_DHT_PING, 2, now);
-		now += 2000;
-		vh_dht_tick(c->d, now);
+		now += 5000; /* three unanswered pings */
+		advance(c, now);
 		assert_int_equal(stats(c).table_replaced, round + 1);
 		assert_true(in_table(c, extra[39 - round]));
 		assert_false(in_table(c, ids[round]));
@@ -269,6 +337,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_insert_and_pong, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_full_bucket_evicts_silent_oldest, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_full_bucket_oldest_answers_retry, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_full_bucket_keeps_answering_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replacement_cache_bounded, setup, teardown),
