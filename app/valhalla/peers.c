@@ -333,6 +333,19 @@ mirror_counter(struct link_peer *lp, uint32_t idx, uint64_t next)
 	}
 }
 
+/* Where the workers send a session's frames: the peer's endpoint via port and next hop. */
+static void
+endpoint_conf(struct vh_dp_session_conf *c, const struct vh_veil_endpoint *ep, uint16_t port,
+	const uint8_t *mac)
+{
+	c->has_endpoint = true;
+	c->port_idx = port;
+	c->ip_ver = ep->family;
+	memcpy(c->dst_ip, ep->addr, sizeof(c->dst_ip));
+	c->dst_port = ep->port;
+	memcpy(c->dst_mac, mac, sizeof(c->dst_mac));
+}
+
 static int
 dp_install(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t send_counter)
 {
@@ -347,14 +360,8 @@ dp_install(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t s
 	c.remote_index = vh_veil_keypair_remote_index(d->kp);
 	vh_veil_keypair_keys(d->kp, c.send_key, c.recv_key);
 	c.send_counter = send_counter;
-	if (has_ep) {
-		c.has_endpoint = true;
-		c.port_idx = port;
-		c.ip_ver = ep->family;
-		memcpy(c.dst_ip, ep->addr, sizeof(c.dst_ip));
-		c.dst_port = ep->port;
-		memcpy(c.dst_mac, mac, sizeof(c.dst_mac));
-	}
+	if (has_ep)
+		endpoint_conf(&c, ep, port, mac);
 	rc = vh_dp_session_install(n->dp, &c);
 	sodium_memzero(&c, sizeof(c));
 	if (rc != 0)
@@ -450,12 +457,7 @@ dp_refresh(struct node *n, struct link_peer *lp, struct link_dpkp *d, uint64_t n
 		return;
 	dp_poll(n, lp, d, true, now);
 	c.local_index = d->local_index;
-	c.has_endpoint = true;
-	c.port_idx = port;
-	c.ip_ver = ep->family;
-	memcpy(c.dst_ip, ep->addr, sizeof(c.dst_ip));
-	c.dst_port = ep->port;
-	memcpy(c.dst_mac, mac, sizeof(c.dst_mac));
+	endpoint_conf(&c, ep, port, mac);
 	if (vh_dp_session_set_endpoint(n->dp, &c) != 0)
 		return;
 	d->has_ep = true;
