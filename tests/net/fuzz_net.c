@@ -89,6 +89,26 @@ do_echo(const uint8_t *f, const struct vh_net_if *ifc, const struct vh_net_pkt *
 	free(out);
 }
 
+/* Does this ND frame come from, or advertise, one of peer's own addresses? */
+static bool
+is_peer_addr(const struct vh_net_if *peer, const uint8_t *a)
+{
+	if (memcmp(a, peer->ll6, 16) == 0)
+		return true;
+	for (unsigned int i = 0; i < peer->n_ip6; i++)
+		if (memcmp(a, peer->ip6[i], 16) == 0)
+			return true;
+	return false;
+}
+
+static bool
+claims_ours(const struct vh_net_if *peer, const uint8_t *nd)
+{
+	const uint8_t *ip = nd + 14, *icmp = ip + 40;
+
+	return is_peer_addr(peer, ip + 8) || (icmp[0] == 136 && is_peer_addr(peer, icmp + 8));
+}
+
 static void
 do_ns(const struct vh_net_if *ifc, const struct vh_net_pkt *p)
 {
@@ -101,13 +121,23 @@ do_ns(const struct vh_net_if *ifc, const struct vh_net_pkt *p)
 	CHECK(vh_net_nd_na(ifc, p, out, sizeof(out)) == VH_NET_ND_LEN);
 	CHECK(t_l4_csum_ok6(out));
 	peer_of(p, p->has_lladdr ? p->lladdr : p->src_mac, &peer);
+	if (claims_ours(&peer, out)) {
+		/* a sender that gave our MAC has our link-local address: at that
+		 * "peer" our answer comes from (or names) its own address */
+		CHECK(cls(out, sizeof(out), &peer, &q) == VH_DROP_NEIGH_OWN_ADDR);
+		return;
+	}
 	CHECK(cls(out, sizeof(out), &peer, &q) == VH_DROP_NONE);
 	CHECK(q.kind == VH_NET_ND_NA && memcmp(q.target, p->target, 16) == 0);
 	/* and our own question to the sender */
 	if (!ip6_is_zero_t(p->src)) {
 		CHECK(vh_net_nd_ns(ifc, p->src, NULL, out, sizeof(out)) == VH_NET_ND_LEN);
 		CHECK(t_l4_csum_ok6(out));
-		CHECK(cls(out, sizeof(out), &peer, &q) == VH_DROP_NONE && q.kind == VH_NET_ND_NS);
+		if (claims_ours(&peer, out))
+			CHECK(cls(out, sizeof(out), &peer, &q) == VH_DROP_NEIGH_OWN_ADDR);
+		else
+			CHECK(cls(out, sizeof(out), &peer, &q) == VH_DROP_NONE &&
+			      q.kind == VH_NET_ND_NS);
 	}
 }
 

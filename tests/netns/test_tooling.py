@@ -78,21 +78,35 @@ with nc.testbed(build, 'pair', 'test_tooling') as b:
               'cannot attach; the capture check runs only when hugepages are reserved '
               '(scripts/setup reserves them)')
     else:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, 'cap.pcapng')
+        def capture(tmp, attempt):
+            out = os.path.join(tmp, 'cap%d.pcapng' % attempt)
             # a fixed duration: the pings start once dumpcap has attached
             cap = subprocess.Popen(['dpdk-dumpcap', '--file-prefix=' + prefix, '-i', '0',
                                     '-a', 'duration:8', '-w', out], stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT, text=True)
-            nc.wait_for(lambda: os.path.exists(out), timeout=10)
-            time.sleep(1)
-            b.in_host(['ping', '-c', '6', '-i', '0.2', '-W', '2', ip4], timeout=30)
+            nc.wait_for(lambda: os.path.exists(out) or cap.poll() is not None, timeout=10)
+            if cap.poll() is None:
+                time.sleep(1)
+                b.in_host(['ping', '-c', '6', '-i', '0.2', '-W', '2', ip4], timeout=30)
             try:
                 text, _ = cap.communicate(timeout=30)
             except subprocess.TimeoutExpired:
                 cap.kill()
                 text, _ = cap.communicate()
-            c.check(cap.returncode == 0, 'dpdk-dumpcap exits 0', text[-500:])
+            return cap.returncode, text, out
+
+        with tempfile.TemporaryDirectory() as tmp:
+            # A secondary process must map the primary's memory at the same
+            # addresses; when its own layout (ASLR, and ASan's shadow in the
+            # sanitizer build) already uses one, EAL says "Cannot get a virtual
+            # area" and a fresh process usually fits: up to three tries.
+            for attempt in range(3):
+                rc, text, out = capture(tmp, attempt)
+                if rc == 0 or 'Cannot get a virtual area' not in text:
+                    break
+                print('dpdk-dumpcap could not map the node\'s memory (try %d): %s'
+                      % (attempt + 1, text.strip().splitlines()[-1:]))
+            c.check(rc == 0, 'dpdk-dumpcap exits 0', text[-500:])
             r = subprocess.run(['tshark', '-r', out], capture_output=True, text=True,
                                timeout=30)
             echoes = [ln for ln in r.stdout.splitlines() if 'Echo (ping)' in ln]
