@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* libFuzzer's optional set-up hook: called once, as libFuzzer does. */
+int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 
 static int
 replay_file(const char *path)
@@ -40,6 +42,8 @@ main(int argc, char **argv)
 {
 	unsigned int count = 0;
 
+	if (LLVMFuzzerInitialize != NULL)
+		LLVMFuzzerInitialize(&argc, &argv);
 	for (int i = 1; i < argc; i++) {
 		DIR *d = opendir(argv[i]);
 		struct dirent *e;
