@@ -164,10 +164,10 @@ def hops(plan, src, dst):
     """[(link, sending end index)] of a shortest path src -> dst over the bed's links
     (breadth first, links in file order), or None when dst is unreachable."""
     prev = {src: None}
-    todo = [src]
-    while todo and dst not in prev:
+    frontier = [src]
+    while frontier and dst not in prev:
         nxt = []
-        for x in todo:
+        for x in frontier:
             for link in plan.links:
                 if x in link.ends:
                     j = link.end_of(x)
@@ -175,7 +175,7 @@ def hops(plan, src, dst):
                     if y not in prev:
                         prev[y] = (x, link, j)
                         nxt.append(y)
-        todo = nxt
+        frontier = nxt
     if dst not in prev:
         return None
     path, x = [], dst
