@@ -215,20 +215,6 @@ peer_do(struct node *n, struct link_peer *lp, unsigned int act, uint64_t now)
 	}
 }
 
-/*
- * ZERO_KEYS also reports one keypair expiring by age while a newer one is
- * in use (the previous keypair, 60 s after a rekey with the defaults): only
- * a peer with no keypair left is keyless.
- */
-static bool
-keyless(const struct link_peer *lp)
-{
-	for (unsigned int s = VH_VEIL_SLOT_PREVIOUS; s <= VH_VEIL_SLOT_NEXT; s++)
-		if (vh_veil_peer_keypair(lp->vp, (enum vh_veil_slot)s) != NULL)
-			return false;
-	return true;
-}
-
 static void
 pending_drop(struct link_pending *pd)
 {
@@ -256,7 +242,8 @@ link_tick(struct node *n, uint64_t now_ms)
 		if (lp->n_staged > 0)
 			flush_staged(n, lp, now_ms);
 		/* an inbound peer that went quiet and lost its keys is forgotten */
-		if ((act & VH_VEIL_ACT_ZERO_KEYS) && !lp->configured && keyless(lp))
+		if ((act & VH_VEIL_ACT_ZERO_KEYS) && !lp->configured &&
+			!vh_veil_peer_has_keys(lp->vp))
 			peer_free(n, lp);
 	}
 	for (unsigned int i = 0; i < LINK_MAX_PENDING; i++)

@@ -532,11 +532,11 @@ keepalive(struct vh_veil_peer *p, uint64_t now)
 	return 0;
 }
 
-static bool
-has_keys(const struct vh_veil_peer *p)
+bool
+vh_veil_peer_has_keys(const struct vh_veil_peer *p)
 {
-	return p->slot[0] != NULL || p->slot[1] != NULL || p->slot[2] != NULL ||
-	       p->hs.local_index != 0;
+	return p != NULL && (p->slot[0] != NULL || p->slot[1] != NULL || p->slot[2] != NULL ||
+	       p->hs.local_index != 0);
 }
 
 unsigned int
@@ -547,7 +547,7 @@ vh_veil_peer_tick(struct vh_veil_peer *p, uint64_t now)
 	if (p == NULL)
 		return 0;
 	if (p->t_zero != LINK_NEVER && now >= p->t_zero) {
-		if (has_keys(p))
+		if (vh_veil_peer_has_keys(p))
 			act |= VH_VEIL_ACT_ZERO_KEYS;
 		vh_veil_peer_clear(p);
 	}

@@ -933,6 +933,14 @@ struct vh_veil_keypair *vh_veil_peer_keypair(const struct vh_veil_peer *p, enum 
 /** @return the keypair whose local index is idx, or NULL. */
 struct vh_veil_keypair *vh_veil_peer_keypair_by_index(const struct vh_veil_peer *p, uint32_t idx);
 
+/**
+ * @return true while the peer holds any keypair or a handshake of its own
+ * in progress. VH_VEIL_ACT_ZERO_KEYS also reports one old keypair expiring
+ * while a newer one is in use, so a caller that forgets keyless peers asks
+ * this.
+ */
+bool vh_veil_peer_has_keys(const struct vh_veil_peer *p);
+
 /** Drop every keypair and handshake (wiped, indices released). */
 void vh_veil_peer_clear(struct vh_veil_peer *p);
 
