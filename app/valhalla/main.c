@@ -19,26 +19,21 @@
 #include <rte_pdump.h>
 #include <rte_version.h>
 
-#include "node.h"
+#include "vh_host.h"
+#include "vh_link.h"
+#include "vh_mesh.h"
+#include "vh_mixnode.h"
+#include "vh_node.h"
 
-RTE_LOG_REGISTER(vh_node_logtype, valhalla.node, INFO);
+/* The services of the node, started in this order and stopped in reverse. */
+static const struct vh_node_service *const services[] = {
+	&vh_host_service,
+	&vh_link_service,
+	&vh_mesh_service,
+	&vh_mixnode_service,
+};
 
-static struct node the_node;
-
-uint64_t
-node_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t
-node_now_ms(void)
-{
-	return node_now_ns() / 1000000ull;
-}
+static struct vh_node *the_node;
 
 static void
 usage(FILE *f, const char *prog)
@@ -119,20 +114,21 @@ load_config(const char *file, struct vh_config *cfg)
 
 /* The identity is created on first start; a bad key file stops the node. */
 static int
-load_identity(struct node *n)
+load_identity(const struct vh_config *cfg, struct vh_identity *id)
 {
+	char text[VH_IDENTITY_NODEID_TEXT_MAX + 1];
 	char err[256] = "";
 	bool created = false;
 	int rc;
 
-	rc = vh_identity_load_or_create(n->cfg.node.key_file, &n->id, &created, err, sizeof(err));
+	rc = vh_identity_load_or_create(cfg->node.key_file, id, &created, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "valhalla: identity: %s\n", err[0] ? err : strerror(-rc));
 		return -1;
 	}
-	vh_identity_nodeid_format(n->id.nodeid, n->node_id, sizeof(n->node_id));
+	vh_identity_nodeid_format(id->nodeid, text, sizeof(text));
 	fprintf(stderr, "valhalla: %s identity %s (%s)\n", created ? "created" : "loaded",
-		n->node_id, n->cfg.node.key_file);
+		text, cfg->node.key_file);
 	return 0;
 }
 
@@ -140,9 +136,8 @@ load_identity(struct node *n)
 static void
 on_signal(int sig)
 {
-	if (the_node.stop)
+	if (the_node != NULL && vh_node_request_stop(the_node))
 		_exit(128 + sig);
-	the_node.stop = true;
 }
 
 static void
@@ -157,12 +152,31 @@ set_log_levels(const struct vh_config *cfg)
 	}
 }
 
-int node_start(struct node *n);
-void node_shutdown(struct node *n, unsigned int *in_use);
+/* The node with its services: NULL (logged) when it cannot be made. */
+static struct vh_node *
+make_node(const struct vh_config *cfg, struct vh_identity *id)
+{
+	struct vh_node *n = vh_node_create(cfg, id);
+
+	vh_identity_wipe(id); /* the node holds its own copy */
+	if (n == NULL) {
+		fprintf(stderr, "valhalla: %s\n", rte_strerror(rte_errno));
+		return NULL;
+	}
+	for (unsigned int i = 0; i < RTE_DIM(services); i++)
+		if (vh_node_service_add(n, services[i]) != 0) {
+			fprintf(stderr, "valhalla: service %s not added\n", services[i]->name);
+			vh_node_destroy(n, &(unsigned int){0});
+			return NULL;
+		}
+	return n;
+}
 
 int
 main(int argc, char **argv)
 {
+	static struct vh_config cfg;
+	struct vh_identity id;
 	const char *config = NULL;
 	unsigned int in_use = 0;
 	int sep, rc;
@@ -182,7 +196,7 @@ main(int argc, char **argv)
 		usage(stderr, argv[0]);
 		return 2;
 	}
-	if (load_config(config, &the_node.cfg) != 0 || load_identity(&the_node) != 0)
+	if (load_config(config, &cfg) != 0 || load_identity(&cfg, &id) != 0)
 		return 1;
 	rc = rte_eal_init(sep, argv);
 	if (rc < 0) {
@@ -190,15 +204,16 @@ main(int argc, char **argv)
 			rte_strerror(rte_errno));
 		return 1;
 	}
-	set_log_levels(&the_node.cfg);
+	set_log_levels(&cfg);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	rc = node_start(&the_node);
+	the_node = make_node(&cfg, &id);
+	rc = the_node != NULL ? vh_node_start(the_node) : -1;
 	if (rc == 0)
-		node_control_run(&the_node);
-	node_shutdown(&the_node, &in_use);
-	vh_identity_wipe(&the_node.id);
+		vh_node_run(the_node);
+	vh_node_destroy(the_node, &in_use);
+	the_node = NULL;
 	rte_eal_cleanup();
 	if (rc != 0)
 		return 1;

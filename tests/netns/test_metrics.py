@@ -48,11 +48,19 @@ with nc.testbed(build, plan, 'test_metrics') as b:
     c.check(status == 200, 'GET /metrics answers 200', status)
     c.check(lines and lines[0].startswith('text/plain'), 'text/plain content type', lines[:1])
     c.check(sample(lines, 'valhalla_up', 'node="n1"') == 1, 'valhalla_up{node="n1"} 1')
-    echoes = sample(lines, 'valhalla_control_events_total', 'event="icmp_echo_replies"')
+    echoes = sample(lines, 'valhalla_control_events_total',
+                    'layer="host",event="icmp_echo_replies"')
     v = b.vhctl('n1', 'stats')
     c.check(echoes is not None and echoes >= 4, 'icmp_echo_replies counted (%s)' % echoes)
     c.check(echoes == v['control']['icmp_echo_replies'], 'metrics agree with vhctl (%s, %s)' %
             (echoes, v['control']['icmp_echo_replies']))
+    # one counter registry: every layer's block reaches /metrics and `stats`
+    for layer, event in (('node', 'punt_rx'), ('link', 'link_hs_rx'), ('mesh', 'mesh_rx'),
+                         ('ping', 'ping_sent'), ('mix', 'mix_unwrapped')):
+        got = sample(lines, 'valhalla_control_events_total',
+                     'layer="%s",event="%s"' % (layer, event))
+        c.check(got is not None, '%s counters exported (%s)' % (layer, event))
+        c.check(event in v['control'], '%s counters in vhctl stats (%s)' % (layer, event))
     c.check(sample(lines, 'valhalla_drops_total', 'reason="bifrost-bad-magic"') == 0,
             'every drop reason is exported')
     types = [ln for ln in lines if ln.startswith('# TYPE ')]

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The mesh service's life and registrations: the opened-packet punt, the
+ * DATA, CONTROL and ECHO_REPLY frames, link events, the overlay sender,
+ * its counter blocks (mesh, ping) and its commands.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vh_bifrost.h"
+
+#include "mesh_priv.h"
+
+#define MESH_NAME(c) "mesh_" #c,
+static const char *const mesh_names[] = {MESH_COUNTERS(MESH_NAME)};
+static const char *const ping_names[] = {PING_COUNTERS(VH_NODE_COUNTER_NAME)};
+
+struct vh_mesh *
+vh_mesh_get(const struct vh_node *n)
+{
+	return vh_node_service(n, "mesh");
+}
+
+struct vh_dht *
+vh_mesh_dht(struct vh_mesh *m)
+{
+	return m != NULL && m->on ? m->dht : NULL;
+}
+
+static void
+on_opened(void *ctx, struct rte_mbuf *mb)
+{
+	mesh_opened_input(ctx, mb);
+}
+
+/* DATA inside a link session: an overlay packet from that neighbour. */
+static void
+on_data(void *ctx, const struct vh_node_frame *f)
+{
+	struct vh_mesh *m = ctx;
+
+	if (f->peer != NULL && m->on)
+		mesh_datagram(m, f->peer, f->payload, f->len);
+}
+
+/* CONTROL outside any session: a LAN discovery beacon. */
+static void
+on_control(void *ctx, const struct vh_node_frame *f)
+{
+	if (f->pkt != NULL && f->peer == NULL)
+		mesh_lan_input(ctx, f->payload, f->len, f->pkt->dst, f->pkt->ip_ver);
+}
+
+static void
+on_echo_reply(void *ctx, const struct vh_node_frame *f)
+{
+	ping_echo_reply(ctx, f->payload, f->len);
+}
+
+static void
+on_link_event(void *ctx, const uint8_t *nodeid, bool up)
+{
+	mesh_link_event(ctx, nodeid, up);
+}
+
+static int
+send_packet(void *ctx, const uint8_t *dst, uint8_t type, const uint8_t *pl, size_t len)
+{
+	struct vh_mesh *m = ctx;
+
+	if (!m->on)
+		return -ENOTCONN;
+	return mesh_send(m, dst, type, 0, (uint8_t)m->cfg->dht.hop_limit, pl, len);
+}
+
+static int
+registrations(struct vh_node *n, struct vh_mesh *m)
+{
+	int rc = 0;
+
+	rc |= vh_node_on_punt(n, VH_NODE_PUNT_OPENED, on_opened, m);
+	rc |= vh_node_on_frame(n, VH_BIFROST_DATA, on_data, m);
+	rc |= vh_node_on_frame(n, VH_BIFROST_CONTROL, on_control, m);
+	rc |= vh_node_on_frame(n, VH_BIFROST_ECHO_REPLY, on_echo_reply, m);
+	rc |= vh_link_on_event(m->link, on_link_event, m);
+	rc |= vh_node_set_overlay_sender(n, send_packet, m);
+	rc |= vh_node_counters_add(
+		n, "mesh", mesh_names, (const uint64_t *)&m->cnt, RTE_DIM(mesh_names));
+	rc |= vh_node_counters_add(
+		n, "ping", ping_names, (const uint64_t *)&m->pcnt, RTE_DIM(ping_names));
+	rc |= mesh_cmds_register(m);
+	rc |= ping_register(m);
+	return rc != 0 ? -EINVAL : 0;
+}
+
+static void
+timers(struct vh_mesh *m)
+{
+	uint64_t ka = (uint64_t)m->cfg->veil.keepalive_s * 1000;
+
+	m->hello_ms = RTE_MAX(ka / 4, 100);
+	m->dead_ms = RTE_MAX(ka, 3 * m->hello_ms);
+	m->ttl_ms = (uint64_t)m->cfg->dht.route_ttl_s * 1000;
+	m->refresh_ms = (uint64_t)m->cfg->dht.refresh_s * 1000;
+}
+
+static int
+svc_init(struct vh_node *n, void **ctx)
+{
+	struct vh_mesh *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return -ENOMEM;
+	*ctx = m;
+	m->node = n;
+	m->cfg = vh_node_config(n);
+	m->id = vh_node_identity(n);
+	m->dp = vh_node_dp(n);
+	m->host = vh_host_get(n);
+	m->link = vh_link_get(n);
+	if (m->host == NULL || m->link == NULL)
+		return -ENOENT; /* "host" and "link" must be listed before "mesh" */
+	if (m->cfg->dht.enabled && !m->cfg->veil.enabled) {
+		VH_NODE_LOG(ERR, "dht.enabled needs the link layer (veil.enabled)");
+		return -EINVAL;
+	}
+	m->on = m->cfg->dht.enabled;
+	timers(m);
+	return registrations(n, m);
+}
+
+static int
+svc_start(void *ctx)
+{
+	struct vh_mesh *m = ctx;
+
+	if (!m->on)
+		return 0;
+	vh_dp_set_node_id(m->dp, m->id->nodeid);
+	for (unsigned int i = 0; i < m->cfg->dht.n_bootstrap; i++)
+		if (vh_link_connect(m->link, m->cfg->dht.bootstrap[i]) < 0)
+			VH_NODE_LOG(WARNING, "bootstrap %s: not a usable address",
+				m->cfg->dht.bootstrap[i]);
+	if (mesh_dht_start(m) != 0)
+		return -EIO;
+	VH_NODE_LOG(NOTICE, "mesh: DHT on, %u bootstrap address(es)", m->cfg->dht.n_bootstrap);
+	return 0;
+}
+
+static void
+svc_tick(void *ctx, uint64_t now_ms)
+{
+	ping_tick(ctx, now_ms);
+	mesh_tick(ctx, now_ms);
+}
+
+/* Open requests (pings, traces, lookups) are answered before the socket goes. */
+static void
+svc_stop(void *ctx)
+{
+	struct vh_mesh *m = ctx;
+
+	ping_free_all(m);
+	mesh_cmds_stop(m);
+	mesh_dht_stop(m);
+}
+
+const struct vh_node_service vh_mesh_service = {
+	.name = "mesh",
+	.init = svc_init,
+	.start = svc_start,
+	.tick = svc_tick,
+	.stop = svc_stop,
+	.free = free,
+};
