@@ -9,7 +9,7 @@
 #include "vh_bifrost.h"
 
 #include "hsguard.h"
-#include "link_priv.h"
+#include "link_svc.h"
 
 /*
  * Under load, a handshake without MAC2 gets a cookie instead of DH work,

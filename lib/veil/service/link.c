@@ -17,7 +17,7 @@
 
 #include "vh_bifrost.h"
 
-#include "link_priv.h"
+#include "link_svc.h"
 
 #define LINK_BUF (VH_BIFROST_HDR_LEN + VH_VEIL_RESP_HDR_LEN + 512 + VH_IDENTITY_PAYLOAD_MAX)
 #define LINK_VERSION 1

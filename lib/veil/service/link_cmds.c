@@ -7,7 +7,7 @@
 
 #include "vh_bifrost.h"
 
-#include "link_priv.h"
+#include "link_svc.h"
 
 
 static const char *

@@ -13,7 +13,7 @@
 
 #include "vh_bifrost.h"
 
-#include "link_priv.h"
+#include "link_svc.h"
 
 static const uint8_t versions[] = {LINK_VERSION};
 static const char *const link_names[] = {LINK_COUNTERS(VH_NODE_COUNTER_NAME)};

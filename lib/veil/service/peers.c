@@ -12,7 +12,7 @@
 
 #include "vh_bifrost.h"
 
-#include "link_priv.h"
+#include "link_svc.h"
 
 bool
 peer_endpoint_parse(const char *text, struct vh_veil_endpoint *ep)

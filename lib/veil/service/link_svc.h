@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The link service's own state: internal to lib/veil/service. */
-#ifndef VH_LINK_PRIV_H
-#define VH_LINK_PRIV_H
+#ifndef VH_LINK_SVC_H
+#define VH_LINK_SVC_H
 
 #include "vh_host.h"
 #include "vh_identity.h"
@@ -237,4 +237,4 @@ int hsguard_check(struct vh_link *lk, uint8_t type, const uint8_t *p, uint32_t l
 /* link_cmds.c */
 int link_cmds_register(struct vh_link *lk);
 
-#endif /* VH_LINK_PRIV_H */
+#endif /* VH_LINK_SVC_H */
