@@ -219,6 +219,7 @@ struct vh_dp {
 	struct rte_rcu_qsbr *qs;
 	struct rte_hash *fwd;
 	unsigned int fwd_routes;
+	struct dp_mix *mix; /* the mixnode, NULL when off (mix_keys.c) */
 	uint8_t self_id[VH_DP_NODE_ID_LEN];
 	bool has_self;
 	struct dp_neigh *neigh; /* greedy step; replaced whole, RCU */

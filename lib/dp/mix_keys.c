@@ -14,18 +14,11 @@
 
 #include "dp_priv.h"
 
-/*
- * struct vh_dp has no slot for the mixnode and is not this file's, so the
- * one mixnode of the process lives here, tagged with its data plane.
- */
-static struct dp_mix *mix_active;
-
+/* The data plane's mixnode, or NULL: published whole with a release store. */
 struct dp_mix *
 dp_mix_get(const struct vh_dp *dp)
 {
-	struct dp_mix *m = __atomic_load_n(&mix_active, __ATOMIC_ACQUIRE);
-
-	return m != NULL && m->dp == dp ? m : NULL;
+	return __atomic_load_n(&dp->mix, __ATOMIC_ACQUIRE);
 }
 
 struct dp_mix_lcore *
@@ -100,7 +93,7 @@ vh_dp_mix_enable(struct vh_dp *dp, const struct vh_dp_mix_conf *c)
 
 	if (dp == NULL || c == NULL || c->wheel_entries == 0 || c->hop_limit == 0)
 		return -EINVAL;
-	if (mix_active != NULL)
+	if (dp_mix_get(dp) != NULL)
 		return -EEXIST;
 	if (vh_mix_replay_plan(c->replay_capacity, c->replay_fp_rate, &plan) != 0)
 		return -EINVAL;
@@ -115,7 +108,7 @@ vh_dp_mix_enable(struct vh_dp *dp, const struct vh_dp_mix_conf *c)
 	m->conf = *c;
 	/* the control lcore unwraps with the same filters (vh_dp_mix_unwrap) */
 	m->mt = dp->n_lcores > 1 || !vh_dp_is_single(dp);
-	__atomic_store_n(&mix_active, m, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp->mix, m, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -182,7 +175,7 @@ vh_dp_mix_disable(struct vh_dp *dp)
 
 	if (m == NULL)
 		return;
-	__atomic_store_n(&mix_active, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&dp->mix, NULL, __ATOMIC_RELEASE);
 	retire(m, m->keys);
 	m->keys = NULL;
 	reclaim(m, true);
