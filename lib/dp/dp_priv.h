@@ -18,6 +18,7 @@
 
 #include "vh_aead.h"
 #include "vh_dp.h"
+#include "vh_overlay.h"
 #include "vh_veil.h"
 
 #define DP_LOG(level, fmt, ...) \

@@ -13,6 +13,7 @@
 #include <rte_byteorder.h>
 
 #include "vh_bifrost.h"
+#include "vh_overlay.h"
 #include "vh_ygg.h"
 
 #include "dp_priv.h"

@@ -14,6 +14,7 @@
 #include <rte_udp.h>
 
 #include "vh_bifrost.h"
+#include "vh_overlay.h"
 
 #include "dp_priv.h"
 

@@ -21,6 +21,7 @@
 #include <rte_malloc.h>
 
 #include "vh_bifrost.h"
+#include "vh_overlay.h"
 #include "vh_ygg.h"
 
 #include "dp_priv.h"

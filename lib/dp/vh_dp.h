@@ -15,6 +15,7 @@
 
 #include "vh_core.h"
 #include "vh_net.h"
+#include "vh_overlay.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vh_mix.h"
+#include "vh_sphinx.h"
 
 /* Katzenpost's BlockSphinxPlaintext header: flags + reserved. */
 #define PLAINTEXT_HEADER_LEN 2

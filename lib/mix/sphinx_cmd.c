@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "vh_mix.h"
+#include "vh_sphinx.h"
 
 size_t
 vh_sphinx_cmd_len(enum vh_sphinx_cmd_type type)

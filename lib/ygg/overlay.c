@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "vh_core.h"
-#include "vh_ygg.h"
+#include "vh_overlay.h"
 
 int
 vh_overlay_encode(const struct vh_overlay_hdr *h, uint8_t *out, size_t cap)
@@ -24,8 +24,8 @@ vh_overlay_encode(const struct vh_overlay_hdr *h, uint8_t *out, size_t cap)
 	out[2] = h->payload_type;
 	out[3] = 0;
 	vh_put_be32(out + 4, h->flow_label);
-	memcpy(out + 8, h->dst, VH_DHT_ID_LEN);
-	memcpy(out + 8 + VH_DHT_ID_LEN, h->src, VH_DHT_ID_LEN);
+	memcpy(out + 8, h->dst, VH_OVERLAY_ID_LEN);
+	memcpy(out + 8 + VH_OVERLAY_ID_LEN, h->src, VH_OVERLAY_ID_LEN);
 	return VH_OVERLAY_HDR_LEN;
 }
 
@@ -47,8 +47,8 @@ vh_overlay_decode(const uint8_t *buf, size_t len, struct vh_overlay_hdr *h)
 	h->flags = buf[1];
 	h->payload_type = buf[2];
 	h->flow_label = flow;
-	memcpy(h->dst, buf + 8, VH_DHT_ID_LEN);
-	memcpy(h->src, buf + 8 + VH_DHT_ID_LEN, VH_DHT_ID_LEN);
+	memcpy(h->dst, buf + 8, VH_OVERLAY_ID_LEN);
+	memcpy(h->src, buf + 8 + VH_OVERLAY_ID_LEN, VH_OVERLAY_ID_LEN);
 	return VH_OVERLAY_HDR_LEN;
 }
 

@@ -31,6 +31,7 @@
 #include "vh_aead.h"
 #include "vh_bifrost.h"
 #include "vh_dp.h"
+#include "vh_overlay.h"
 #include "vh_veil.h"
 #include "vh_ygg.h"
 

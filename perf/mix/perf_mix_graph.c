@@ -35,6 +35,7 @@
 #include "vh_bifrost.h"
 #include "vh_dp.h"
 #include "vh_mix.h"
+#include "vh_overlay.h"
 #include "vh_veil.h"
 #include "vh_ygg.h"
 

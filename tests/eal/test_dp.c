@@ -27,6 +27,7 @@
 #include "vh_bifrost.h"
 #include "dp_priv.h" /* white box: the workers' bulk lookup */
 #include "vh_dp.h"
+#include "vh_overlay.h"
 #include "vh_veil.h"
 #include "vh_ygg.h"
 

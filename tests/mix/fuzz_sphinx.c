@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vh_mix.h"
+#include "vh_sphinx.h"
 
 static const uint8_t node_key[VH_SPHINX_KEY_LEN] = {
 	0x98,

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vh_mix.h"
+#include "vh_sphinx.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

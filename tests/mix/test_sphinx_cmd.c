@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "mix_test_util.h"
-#include "vh_mix.h"
+#include "vh_sphinx.h"
 
 static const char *vectors_path;
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vh_overlay.h"
 #include "vh_ygg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

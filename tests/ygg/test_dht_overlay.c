@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The overlay header: byte layout, every check, every truncation, hops. */
+#include "vh_overlay.h"
+
 #include "dht_test.h"
 
 static void

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+
 #include "mix_priv.h"
 
 static void
@@ -100,19 +101,18 @@ send_one(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t le
 	return 0;
 }
 
-/* A random mixnode of the directory (drop cover ends there), or NULL. */
-static const uint8_t *
-random_exit(struct vh_mixnode *m)
+/* A random mixnode of the directory into id (drop cover ends there): 0 or -ENOENT. */
+static int
+random_exit(struct vh_mixnode *m, uint8_t *id)
 {
 	struct vh_mix_path_hop path[VH_SPHINX_MAX_HOPS];
-	static uint8_t id[MIX_ID_LEN];
 	int hops = mix_dir_path(m, path, RTE_DIM(path));
 
 	if (hops <= 0)
-		return NULL;
+		return -ENOENT;
 	/* the last hop is uniform over the exit layer: it delivers to itself */
 	memcpy(id, path[hops - 1].node_id, MIX_ID_LEN);
-	return id;
+	return 0;
 }
 
 static void
@@ -132,9 +132,15 @@ send_real(struct vh_mixnode *m)
 static void
 send_cover(struct vh_mixnode *m, enum vh_mix_event ev)
 {
-	const uint8_t *dst = ev == VH_MIX_EV_LOOP ? m->id->nodeid : random_exit(m);
+	uint8_t exit_id[MIX_ID_LEN];
+	const uint8_t *dst = m->id->nodeid;
 
-	if (dst == NULL || send_one(m, dst, NULL, 0, false, false) != 0)
+	if (ev != VH_MIX_EV_LOOP) {
+		if (random_exit(m, exit_id) != 0)
+			return;
+		dst = exit_id;
+	}
+	if (send_one(m, dst, NULL, 0, false, false) != 0)
 		return;
 	if (ev == VH_MIX_EV_LOOP)
 		m->cnt.sent_loop++;

@@ -8,6 +8,7 @@
 #include <rte_timer.h>
 
 #include "vh_mix.h"
+#include "vh_overlay.h"
 #include "vh_ygg.h"
 
 #include "vh_mesh.h"

@@ -5,6 +5,7 @@
 
 #include "vh_host.h"
 #include "vh_mesh.h"
+#include "vh_overlay.h"
 #include "vh_ygg.h"
 
 
