@@ -127,8 +127,8 @@ load_identity(const struct vh_config *cfg, struct vh_identity *id)
 		return -1;
 	}
 	vh_identity_nodeid_format(id->nodeid, text, sizeof(text));
-	fprintf(stderr, "valhalla: %s identity %s (%s)\n", created ? "created" : "loaded",
-		text, cfg->node.key_file);
+	fprintf(stderr, "valhalla: %s identity %s (%s)\n", created ? "created" : "loaded", text,
+		cfg->node.key_file);
 	return 0;
 }
 

@@ -99,8 +99,8 @@ vh_node_frame_input(struct vh_node *n, const struct vh_node_frame *f)
 }
 
 unsigned int
-vh_node_datagram_input(struct vh_node *n, uint8_t *dgram, size_t len,
-	const struct vh_net_pkt *pkt, unsigned int port, const uint8_t *peer)
+vh_node_datagram_input(struct vh_node *n, uint8_t *dgram, size_t len, const struct vh_net_pkt *pkt,
+	unsigned int port, const uint8_t *peer)
 {
 	struct vh_node_frame nf = {.pkt = pkt, .port = port, .peer = peer};
 	struct vh_bifrost_frame f;
@@ -119,8 +119,7 @@ vh_node_datagram_input(struct vh_node *n, uint8_t *dgram, size_t len,
 }
 
 int
-vh_node_overlay_input(struct vh_node *n, uint8_t type, const uint8_t *src, uint8_t *p,
-	size_t len)
+vh_node_overlay_input(struct vh_node *n, uint8_t type, const uint8_t *src, uint8_t *p, size_t len)
 {
 	const struct node_handler *h = &n->overlay[type];
 

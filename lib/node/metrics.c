@@ -76,8 +76,8 @@ object_family(FILE *f, const json_t *obj, const char *name, const char *label, c
 static void
 event_sample(void *arg, const char *block, const char *name, uint64_t v)
 {
-	fprintf(arg, "valhalla_control_events_total{layer=\"%s\",event=\"%s\"} %llu\n", block,
-		name, (unsigned long long)v);
+	fprintf(arg, "valhalla_control_events_total{layer=\"%s\",event=\"%s\"} %llu\n", block, name,
+		(unsigned long long)v);
 }
 
 static char *

@@ -64,8 +64,7 @@ vh_node_create(const struct vh_config *cfg, const struct vh_identity *id)
 		return NULL;
 	}
 	vh_identity_nodeid_format(n->id.nodeid, n->node_id, sizeof(n->node_id));
-	vh_node_counters_add(n, "node", node_names, (const uint64_t *)&n->cnt,
-		RTE_DIM(node_names));
+	vh_node_counters_add(n, "node", node_names, (const uint64_t *)&n->cnt, RTE_DIM(node_names));
 	return n;
 }
 
@@ -238,8 +237,8 @@ start_services(struct vh_node *n)
 
 		rc = s->ops.start != NULL ? s->ops.start(s->ctx) : 0;
 		if (rc != 0) {
-			VH_NODE_LOG(ERR, "service %s did not start: %s", s->ops.name,
-				strerror(-rc));
+			VH_NODE_LOG(
+				ERR, "service %s did not start: %s", s->ops.name, strerror(-rc));
 			return rc;
 		}
 		s->started = true;
@@ -280,9 +279,8 @@ vh_node_start(struct vh_node *n)
 	n->timer_on = true;
 	if (vh_dp_launch(n->dp) != 0)
 		return -EIO;
-	VH_NODE_LOG(NOTICE, "node %s up: %u port(s), %s mode, control socket %s",
-		n->cfg.node.name, vh_dp_port_count(n->dp),
-		vh_dp_is_single(n->dp) ? "single-lcore" : "multi-lcore",
+	VH_NODE_LOG(NOTICE, "node %s up: %u port(s), %s mode, control socket %s", n->cfg.node.name,
+		vh_dp_port_count(n->dp), vh_dp_is_single(n->dp) ? "single-lcore" : "multi-lcore",
 		n->cfg.node.control_socket);
 	return 0;
 }

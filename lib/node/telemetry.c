@@ -130,8 +130,8 @@ node_telemetry_register(struct vh_node *n)
 		"Packets dropped, by reason, summed over lcores. No parameters");
 	rc |= rte_telemetry_register_cmd(
 		"/valhalla/lcores", tel_lcores, "Per-lcore data-plane counters. No parameters");
-	rc |= rte_telemetry_register_cmd(
-		"/valhalla/control", tel_control, "Every layer's control-lcore counters. No parameters");
+	rc |= rte_telemetry_register_cmd("/valhalla/control", tel_control,
+		"Every layer's control-lcore counters. No parameters");
 	return rc;
 }
 

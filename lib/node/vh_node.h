@@ -179,8 +179,8 @@ unsigned int vh_node_datagram_input(struct vh_node *n, uint8_t *dgram, size_t le
 	const struct vh_net_pkt *pkt, unsigned int port, const uint8_t *peer);
 
 /** An overlay payload for us to its type's handler. @return 0 or -ENOENT. */
-int vh_node_overlay_input(struct vh_node *n, uint8_t type, const uint8_t *src, uint8_t *p,
-	size_t len);
+int vh_node_overlay_input(
+	struct vh_node *n, uint8_t type, const uint8_t *src, uint8_t *p, size_t len);
 
 /**
  * Send an overlay payload to a NodeID through the registered sender.
@@ -217,8 +217,7 @@ int vh_node_counters_add(struct vh_node *n, const char *block, const char *const
 	const uint64_t *vals, unsigned int count);
 
 /** Called once per counter by vh_node_counters_walk(). */
-typedef void (*vh_node_counter_fn)(
-	void *arg, const char *block, const char *name, uint64_t value);
+typedef void (*vh_node_counter_fn)(void *arg, const char *block, const char *name, uint64_t value);
 
 /** Every registered counter, block by block, in registration order. */
 void vh_node_counters_walk(const struct vh_node *n, vh_node_counter_fn fn, void *arg);

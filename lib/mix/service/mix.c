@@ -13,7 +13,6 @@
 #include <rte_cycles.h>
 #include <sodium.h>
 
-
 #include "mix_priv.h"
 
 #define MIX_NAME(c) "mix_" #c,

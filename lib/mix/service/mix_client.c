@@ -14,7 +14,6 @@
 
 #include <sodium.h>
 
-
 #include "mix_priv.h"
 
 static void
@@ -30,7 +29,8 @@ sphinx_send(struct vh_mixnode *m, const uint8_t *first, const uint8_t *pkt, bool
 		mix_path_input(m, first, buf, 1 + m->geo.packet_len);
 		rc = 0;
 	} else {
-		rc = vh_node_overlay_send(m->node, first, VH_OVERLAY_T_MIX, buf, 1 + m->geo.packet_len);
+		rc = vh_node_overlay_send(
+			m->node, first, VH_OVERLAY_T_MIX, buf, 1 + m->geo.packet_len);
 	}
 	if (rc != 0)
 		m->cnt.send_failed++;
@@ -58,7 +58,8 @@ surb_slot(struct vh_mixnode *m)
 
 /* Build and send one packet to dst (a message, or cover with len 0). */
 static int
-send_one(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len, bool surb, bool twice)
+send_one(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len, bool surb,
+	bool twice)
 {
 	struct vh_mix_path_hop path[VH_SPHINX_MAX_HOPS], rpath[VH_SPHINX_MAX_HOPS];
 	const struct vh_config *c = m->cfg;
@@ -151,8 +152,8 @@ send_cover(struct vh_mixnode *m, enum vh_mix_event ev)
 }
 
 int
-mix_client_queue(
-	struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len, bool surb, bool twice)
+mix_client_queue(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len,
+	bool surb, bool twice)
 {
 	struct mix_out *o;
 

@@ -158,8 +158,8 @@ cmd_status(void *arg, const json_t *args, struct vh_ctl_req *req)
 	vh_ctl_reply(
 		req, json_pack("{s:s,s:i,s:i,s:I,s:I,s:I,s:i,s:o,s:o,s:o,s:o,s:{s:i,s:i},s:o,s:I}",
 			     "role", roles[m->cfg->mix.role], "layer", (int)m->cfg->mix.layer,
-			     "layers", (int)m->cfg->mix.layers, "epoch", (json_int_t)e,
-			     "epoch_ms", (json_int_t)m->ec.epoch_ms, "packet_len",
+			     "layers", (int)m->cfg->mix.layers, "epoch", (json_int_t)e, "epoch_ms",
+			     (json_int_t)m->ec.epoch_ms, "packet_len",
 			     (json_int_t)m->geo.packet_len, "hops", (int)m->geo.nr_hops, "keys",
 			     keys_json(m), "totals", totals_json(m, &ds), "control", cnt, "workers",
 			     dp, "wheel", "held", (int)vh_mix_wheel_count(m->wheel), "capacity",
@@ -311,9 +311,8 @@ cmd_delays(void *arg, const json_t *args, struct vh_ctl_req *req)
 	if (m->dp_on) {
 		float *a = calloc(MIX_DELAYS_MAX, sizeof(float)),
 		      *b = calloc(MIX_DELAYS_MAX, sizeof(float));
-		unsigned int k = a != NULL && b != NULL
-					 ? vh_dp_mix_delays(m->dp, a, b, MIX_DELAYS_MAX)
-					 : 0;
+		unsigned int k =
+			a != NULL && b != NULL ? vh_dp_mix_delays(m->dp, a, b, MIX_DELAYS_MAX) : 0;
 
 		for (unsigned int i = 0; i < k; i++) {
 			json_array_append_new(r, json_real(a[i]));

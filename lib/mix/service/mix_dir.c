@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "mix_priv.h"
 
 /* Ask again this often while a descriptor is missing. */

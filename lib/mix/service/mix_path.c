@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "mix_priv.h"
 
 /* Forward a held packet: held time is recorded for `vhctl mix delays`. */

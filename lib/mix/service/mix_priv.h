@@ -177,8 +177,8 @@ int mix_dir_sign(struct vh_mixnode *m, uint64_t epoch);
 int mix_dir_path(struct vh_mixnode *m, struct vh_mix_path_hop *path, size_t cap);
 
 /* mix_client.c: sending, SURBs, cover traffic, the receive queue */
-int mix_client_queue(
-	struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len, bool surb, bool twice);
+int mix_client_queue(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len,
+	bool surb, bool twice);
 void mix_client_tick(struct vh_mixnode *m, uint64_t now_ms);
 void mix_client_deliver(
 	struct vh_mixnode *m, const uint8_t *msg, size_t len, const uint8_t *surb, size_t surb_len);

@@ -47,8 +47,8 @@ new_frame(struct vh_host *h, uint8_t **buf, size_t *cap)
 
 /* ARP request or neighbour solicitation; dst_mac NULL = broadcast/multicast. */
 static void
-send_request(
-	struct vh_host *h, unsigned int port, int ip_ver, const uint8_t *addr, const uint8_t *dst_mac)
+send_request(struct vh_host *h, unsigned int port, int ip_ver, const uint8_t *addr,
+	const uint8_t *dst_mac)
 {
 	const struct vh_net_if *ifc = port_if(h, port);
 	struct rte_mbuf *m;
@@ -145,7 +145,8 @@ host_heard(struct vh_host *h, struct rte_mbuf *m)
 	/* ARP, and ND with a link-layer address, are learnt instead */
 	if (pkt->kind == VH_NET_ARP || pkt->has_lladdr)
 		return;
-	if (vh_net_neigh_heard(h->neigh[meta->port_idx], pkt->ip_ver, pkt->src, vh_node_now_ms()) == 1)
+	if (vh_net_neigh_heard(h->neigh[meta->port_idx], pkt->ip_ver, pkt->src, vh_node_now_ms()) ==
+		1)
 		send_request(h, meta->port_idx, pkt->ip_ver, pkt->src, NULL);
 }
 
@@ -242,7 +243,8 @@ vh_host_route(struct vh_host *h, int ip_ver, const uint8_t *dst, unsigned int *p
 }
 
 static int
-queue_pending(struct vh_host *h, struct rte_mbuf *m, unsigned int port, int ip_ver, const uint8_t *nh)
+queue_pending(
+	struct vh_host *h, struct rte_mbuf *m, unsigned int port, int ip_ver, const uint8_t *nh)
 {
 	for (unsigned int i = 0; i < HOST_PENDING_MAX; i++) {
 		struct host_pending *p = &h->pending[i];

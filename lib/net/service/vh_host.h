@@ -49,12 +49,12 @@ int vh_host_reply_udp(struct vh_host *h, const struct vh_host_l2 *l2, int ip_ver
  * The port and next hop for dst: on-link by prefix, else a gateway.
  * @return 0 or -ENETUNREACH.
  */
-int vh_host_route(struct vh_host *h, int ip_ver, const uint8_t *dst, unsigned int *port,
-	uint8_t *nh);
+int vh_host_route(
+	struct vh_host *h, int ip_ver, const uint8_t *dst, unsigned int *port, uint8_t *nh);
 
 /** A UDP datagram to ff02::1 (all nodes) on one port, hop limit 1. @return 0 or -errno. */
-int vh_host_send_all_nodes(struct vh_host *h, unsigned int port, uint16_t dport,
-	const uint8_t *payload, uint16_t len);
+int vh_host_send_all_nodes(
+	struct vh_host *h, unsigned int port, uint16_t dport, const uint8_t *payload, uint16_t len);
 
 /** @return the neighbour cache of a port (config index), or NULL. */
 struct vh_net_neigh *vh_host_neigh(struct vh_host *h, unsigned int port);

@@ -16,8 +16,8 @@
  * sent back where the frame came from: its source address is unproven.
  */
 static void
-cookie_reply(
-	struct vh_link *lk, const struct hsguard_frame *f, const struct vh_host_l2 *l2, uint64_t now)
+cookie_reply(struct vh_link *lk, const struct hsguard_frame *f, const struct vh_host_l2 *l2,
+	uint64_t now)
 {
 	uint8_t buf[VH_BIFROST_HDR_LEN + VH_VEIL_COOKIE_REPLY_LEN];
 
@@ -72,8 +72,7 @@ hsguard_check(struct vh_link *lk, uint8_t type, const uint8_t *p, uint32_t len,
 	struct hsguard_out out;
 	enum hsguard_verdict v;
 
-	v = hsguard_judge(
-		lk->guard, &lk->ck, &f, vh_dp_punt_load(lk->dp), rte_rdtsc(), now, &out);
+	v = hsguard_judge(lk->guard, &lk->ck, &f, vh_dp_punt_load(lk->dp), rte_rdtsc(), now, &out);
 	lk->cnt.hs_mac2_ok += out.mac2_ok;
 	lk->cnt.hs_sources_evicted += out.evicted;
 	count(lk, v, &f, l2, now);

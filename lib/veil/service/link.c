@@ -25,8 +25,8 @@
 static const uint8_t link_versions[] = {LINK_VERSION};
 
 int
-link_send_frame(
-	struct vh_link *lk, const struct vh_veil_endpoint *ep, uint8_t type, uint8_t *buf, size_t plen)
+link_send_frame(struct vh_link *lk, const struct vh_veil_endpoint *ep, uint8_t type, uint8_t *buf,
+	size_t plen)
 {
 	if (ep == NULL || ep->family == 0)
 		return -EDESTADDRREQ;
@@ -36,13 +36,13 @@ link_send_frame(
 		lk->cnt.link_data_tx++;
 	else
 		lk->cnt.link_hs_tx++;
-	return vh_host_send_udp(
-		lk->host, ep->family, ep->addr, ep->port, buf, (uint16_t)(VH_BIFROST_HDR_LEN + plen));
+	return vh_host_send_udp(lk->host, ep->family, ep->addr, ep->port, buf,
+		(uint16_t)(VH_BIFROST_HDR_LEN + plen));
 }
 
 int
-link_reply_frame(struct vh_link *lk, const struct vh_veil_endpoint *src, const struct vh_host_l2 *l2,
-	uint8_t type, uint8_t *buf, size_t plen)
+link_reply_frame(struct vh_link *lk, const struct vh_veil_endpoint *src,
+	const struct vh_host_l2 *l2, uint8_t type, uint8_t *buf, size_t plen)
 {
 	if (vh_bifrost_encode_header(buf, VH_BIFROST_HDR_LEN + plen, type, (uint32_t)plen) < 0)
 		return -EINVAL;
@@ -102,8 +102,8 @@ seal_now(struct vh_link *lk, struct link_peer *lp, const uint8_t *pt, size_t ple
 	if (d != NULL && d->installed)
 		rc = seal_dp(lk, lp, kp, d, pt, plen, buf + VH_BIFROST_HDR_LEN, &len);
 	else
-		rc = vh_veil_peer_encrypt(lp->vp, pt, plen, vh_node_now_ms(), buf + VH_BIFROST_HDR_LEN,
-			sizeof(buf) - VH_BIFROST_HDR_LEN, &len);
+		rc = vh_veil_peer_encrypt(lp->vp, pt, plen, vh_node_now_ms(),
+			buf + VH_BIFROST_HDR_LEN, sizeof(buf) - VH_BIFROST_HDR_LEN, &len);
 	if (rc != 0)
 		return rc;
 	lp->tx_packets++;
@@ -186,13 +186,12 @@ seal_send(struct vh_link *lk, struct link_peer *lp, const uint8_t *pt, size_t pl
 static void
 send_init(struct vh_link *lk, struct link_peer *lp, uint64_t now)
 {
-	struct vh_link *l = lk;
 	uint8_t buf[LINK_BUF];
 	uint8_t *out = buf + VH_BIFROST_HDR_LEN;
 	size_t cap = sizeof(buf) - VH_BIFROST_HDR_LEN, len;
 	int rc;
 
-	rc = vh_veil_peer_write_init(lp->vp, l->idpl, l->idpl_len, now, out, cap, &len);
+	rc = vh_veil_peer_write_init(lp->vp, lk->idpl, lk->idpl_len, now, out, cap, &len);
 	if (rc != 0) {
 		VH_NODE_LOG(WARNING, "handshake to %s not written: %s", lp->address, strerror(-rc));
 		return;
@@ -225,12 +224,10 @@ link_pending_drop(struct link_pending *pd)
 void
 link_tick(struct vh_link *lk, uint64_t now_ms)
 {
-	struct vh_link *l = lk;
-
-	if (!link_on(l))
+	if (!link_on(lk))
 		return;
 	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++) {
-		struct link_peer *lp = l->peers[i];
+		struct link_peer *lp = lk->peers[i];
 		unsigned int act;
 
 		if (lp == NULL)
@@ -247,8 +244,8 @@ link_tick(struct vh_link *lk, uint64_t now_ms)
 			peer_free(lk, lp);
 	}
 	for (unsigned int i = 0; i < LINK_MAX_PENDING; i++)
-		if (l->pend[i].used && now_ms - l->pend[i].created_ms > l->timing.rekey_timeout)
-			link_pending_drop(&l->pend[i]);
+		if (lk->pend[i].used && now_ms - lk->pend[i].created_ms > lk->timing.rekey_timeout)
+			link_pending_drop(&lk->pend[i]);
 }
 
 /* Decode and verify an identity payload against the static key Noise proved. */
@@ -345,7 +342,6 @@ static void
 input_init(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
 	const struct vh_host_l2 *l2, uint64_t now)
 {
-	struct vh_link *l = lk;
 	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], buf[LINK_BUF], e[VH_NOISE_KEY_LEN];
 	struct link_pending *pd;
 	struct link_peer *lp = NULL;
@@ -353,8 +349,8 @@ input_init(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh_v
 
 	if (hsguard_check(lk, VH_BIFROST_HANDSHAKE_INIT, p, len, src, l2, now, e) != 0)
 		return;
-	pd = pending_slot(l);
-	if (vh_veil_hs_read_init(&pd->hs, &l->hsc, p, len, now, pl, sizeof(pl), &plen) != 0) {
+	pd = pending_slot(lk);
+	if (vh_veil_hs_read_init(&pd->hs, &lk->hsc, p, len, now, pl, sizeof(pl), &plen) != 0) {
 		LINK_DROP(lk, link_drop_auth, VEIL_AUTH);
 		vh_veil_hs_wipe(&pd->hs);
 		return;
@@ -367,7 +363,7 @@ input_init(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh_v
 		link_pending_drop(pd);
 		return;
 	}
-	if (vh_veil_hs_write_resp(&pd->hs, l->idpl, l->idpl_len, buf + VH_BIFROST_HDR_LEN,
+	if (vh_veil_hs_write_resp(&pd->hs, lk->idpl, lk->idpl_len, buf + VH_BIFROST_HDR_LEN,
 		    sizeof(buf) - VH_BIFROST_HDR_LEN, &olen) != 0) {
 		lk->cnt.link_hs_failed++;
 		link_pending_drop(pd);
@@ -377,7 +373,7 @@ input_init(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh_v
 	link_reply_frame(lk, src, l2, VH_BIFROST_HANDSHAKE_RESP, buf, olen);
 	if (lp != NULL) {
 		/* IK proved the initiator's static key: this initiation is spent */
-		hsguard_remember(l->guard, e);
+		hsguard_remember(lk->guard, e);
 		completed(lk, lp, &pd->hs, src, false, now);
 		link_pending_drop(pd);
 	}
@@ -387,7 +383,6 @@ static void
 input_resp(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
 	const struct vh_host_l2 *l2, uint64_t now)
 {
-	struct vh_link *l = lk;
 	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], buf[LINK_BUF], rs[VH_NOISE_KEY_LEN];
 	uint8_t nodeid[VH_IDENTITY_NODEID_LEN];
 	struct link_peer *lp;
@@ -413,7 +408,7 @@ input_resp(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh_v
 		return;
 	}
 	if (!vh_veil_hs_is_complete(vh_veil_peer_handshake(lp->vp))) {
-		if (vh_veil_peer_write_finish(lp->vp, l->idpl, l->idpl_len, now,
+		if (vh_veil_peer_write_finish(lp->vp, lk->idpl, lk->idpl_len, now,
 			    buf + VH_BIFROST_HDR_LEN, sizeof(buf) - VH_BIFROST_HDR_LEN,
 			    &olen) != 0) {
 			lk->cnt.link_hs_failed++;
@@ -437,7 +432,6 @@ static void
 input_finish(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh_veil_endpoint *src,
 	const struct vh_host_l2 *l2, uint64_t now)
 {
-	struct vh_link *l = lk;
 	uint8_t pl[VH_IDENTITY_PAYLOAD_MAX], rs[VH_NOISE_KEY_LEN];
 	uint8_t nodeid[VH_IDENTITY_NODEID_LEN];
 	struct link_pending *pd;
@@ -446,7 +440,7 @@ input_finish(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh
 	size_t plen;
 
 	if (vh_veil_frame_receiver(VH_VEIL_HANDSHAKE_FINISH, p, len, &idx) != 0 ||
-		(pd = pending_by_index(l, idx)) == NULL) {
+		(pd = pending_by_index(lk, idx)) == NULL) {
 		LINK_DROP(lk, link_drop_no_session, VEIL_NO_SESSION);
 		return;
 	}
@@ -459,7 +453,7 @@ input_finish(struct vh_link *lk, const uint8_t *p, uint32_t len, const struct vh
 	if (vh_veil_hs_remote_static(&pd->hs, rs) == 0 &&
 		identity_check(lk, pl, plen, rs, nodeid) == 0 &&
 		(lp = peer_match(lk, nodeid, src)) != NULL) {
-		hsguard_remember(l->guard, pd->e);
+		hsguard_remember(lk->guard, pd->e);
 		completed(lk, lp, &pd->hs, src, true, now);
 	}
 	link_pending_drop(pd);
@@ -694,4 +688,3 @@ vh_link_has_session(struct vh_link *lk, const uint8_t *nodeid)
 
 	return lp != NULL && vh_veil_peer_is_up(lp->vp);
 }
-

@@ -9,7 +9,6 @@
 
 #include "link_svc.h"
 
-
 static const char *
 peer_state(const struct link_peer *lp)
 {
@@ -91,9 +90,8 @@ guard_json(struct vh_link *lk, uint64_t now)
 
 	return json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "under_load",
 		hsguard_under_load(lk->guard, load, now), "punt_load", load, "sources",
-		hsguard_sources(lk->guard, now), "cookies_sent",
-		(json_int_t)lk->cnt.hs_cookie_sent, "cookie_budget",
-		(json_int_t)lk->cnt.hs_cookie_budget, "ratelimited",
+		hsguard_sources(lk->guard, now), "cookies_sent", (json_int_t)lk->cnt.hs_cookie_sent,
+		"cookie_budget", (json_int_t)lk->cnt.hs_cookie_budget, "ratelimited",
 		(json_int_t)lk->cnt.hs_ratelimited, "replayed", (json_int_t)lk->cnt.hs_replayed,
 		"low_order", (json_int_t)lk->cnt.hs_low_order, "dh_budget",
 		(json_int_t)lk->cnt.hs_dh_budget, "mac1_bad", (json_int_t)lk->cnt.link_drop_mac,
@@ -111,9 +109,9 @@ cmd_peers(void *arg, const json_t *args, struct vh_ctl_req *req)
 	for (unsigned int i = 0; link_on(lk) && i < LINK_MAX_PEERS; i++)
 		if (lk->peers[i] != NULL)
 			json_array_append_new(a, peer_json(lk, lk->peers[i], now));
-	vh_ctl_reply(req,
-		json_pack("{s:b, s:o, s:o}", "enabled", link_on(lk), "peers", a,
-			"handshake_defence", link_on(lk) ? guard_json(lk, now) : json_null()));
+	vh_ctl_reply(
+		req, json_pack("{s:b, s:o, s:o}", "enabled", link_on(lk), "peers", a,
+			     "handshake_defence", link_on(lk) ? guard_json(lk, now) : json_null()));
 }
 
 static bool
@@ -126,8 +124,8 @@ disabled(struct vh_link *lk, struct vh_ctl_req *req)
 }
 
 static json_t *
-keypair_json(
-	struct vh_link *lk, struct link_peer *lp, const struct vh_veil_keypair *kp, const char *slot)
+keypair_json(struct vh_link *lk, struct link_peer *lp, const struct vh_veil_keypair *kp,
+	const char *slot)
 {
 	struct link_dpkp *d = peer_dp_find(lp, kp);
 	struct vh_dp_session_stats st;

@@ -142,14 +142,14 @@ struct vh_link {
  * drop reason operators see in `stats.drops` (the same names the workers use).
  */
 #define LINK_DROP(lk, counter, reason)                        \
-	do {                                                 \
+	do {                                                  \
 		(lk)->cnt.counter++;                          \
 		vh_dp_count_drop((lk)->dp, VH_DROP_##reason); \
 	} while (0)
 
 /* link.c: send a link frame (payload at buf + VH_BIFROST_HDR_LEN, plen bytes) to ep. */
-int link_send_frame(
-	struct vh_link *lk, const struct vh_veil_endpoint *ep, uint8_t type, uint8_t *buf, size_t plen);
+int link_send_frame(struct vh_link *lk, const struct vh_veil_endpoint *ep, uint8_t type,
+	uint8_t *buf, size_t plen);
 /*
  * link.c: answer a handshake frame from src that came in as l2 says (its
  * source MAC and port): a sender that has not proven its address is never
@@ -232,8 +232,7 @@ void link_event(struct vh_link *lk, const uint8_t *nodeid, bool up);
  * hsguard_remember() once the handshake is accepted); NULL otherwise.
  */
 int hsguard_check(struct vh_link *lk, uint8_t type, const uint8_t *p, uint32_t len,
-	const struct vh_veil_endpoint *src, const struct vh_host_l2 *l2, uint64_t now,
-	uint8_t *e);
+	const struct vh_veil_endpoint *src, const struct vh_host_l2 *l2, uint64_t now, uint8_t *e);
 /* link_cmds.c */
 int link_cmds_register(struct vh_link *lk);
 

@@ -33,12 +33,11 @@ struct link_peer *
 peer_new(struct vh_link *lk, const char *address, const char *name, const uint8_t *nodeid,
 	const struct vh_veil_endpoint *ep)
 {
-	struct vh_link *l = lk;
 	struct vh_veil_peer_conf pc = {0};
 	struct link_peer *lp;
 	unsigned int slot;
 
-	for (slot = 0; slot < LINK_MAX_PEERS && l->peers[slot] != NULL; slot++)
+	for (slot = 0; slot < LINK_MAX_PEERS && lk->peers[slot] != NULL; slot++)
 		;
 	if (slot == LINK_MAX_PEERS)
 		return NULL;
@@ -55,8 +54,8 @@ peer_new(struct vh_link *lk, const char *address, const char *name, const uint8_
 		memcpy(lp->nodeid, nodeid, sizeof(lp->nodeid));
 		lp->has_nodeid = true;
 	}
-	pc.timing = l->timing;
-	pc.hs = &l->hsc;
+	pc.timing = lk->timing;
+	pc.hs = &lk->hsc;
 	pc.endpoint = lp->configured ? &lp->ep_cfg : ep;
 	pc.keep_link = lp->configured;
 	lp->vp = vh_veil_peer_new(&pc);
@@ -64,18 +63,16 @@ peer_new(struct vh_link *lk, const char *address, const char *name, const uint8_
 		free(lp);
 		return NULL;
 	}
-	l->peers[slot] = lp;
+	lk->peers[slot] = lp;
 	return lp;
 }
 
 void
 peer_free(struct vh_link *lk, struct link_peer *lp)
 {
-	struct vh_link *l = lk;
-
 	for (unsigned int i = 0; i < LINK_MAX_PEERS; i++)
-		if (l->peers[i] == lp)
-			l->peers[i] = NULL;
+		if (lk->peers[i] == lp)
+			lk->peers[i] = NULL;
 	if (lp->has_nodeid)
 		link_event(lk, lp->nodeid, false);
 	peer_dp_remove_all(lk, lp);
@@ -290,7 +287,8 @@ resolve(struct vh_link *lk, const struct vh_veil_endpoint *ep, uint16_t *port, u
 	if (ep->family == 0 || vh_host_route(lk->host, ep->family, ep->addr, &p, nh) != 0)
 		return false;
 	*port = (uint16_t)p;
-	return vh_net_neigh_lookup(vh_host_neigh(lk->host, *port), ep->family, nh, mac, vh_node_now_ms()) == 0;
+	return vh_net_neigh_lookup(
+		       vh_host_neigh(lk->host, *port), ep->family, nh, mac, vh_node_now_ms()) == 0;
 }
 
 struct link_dpkp *

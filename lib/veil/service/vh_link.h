@@ -38,8 +38,8 @@ int vh_link_on_event(struct vh_link *lk, vh_link_event_fn fn, void *ctx);
  * (staged for a few seconds while it has no usable key).
  * @return 0, -ENOENT (no such peer, or link sessions off), or -errno.
  */
-int vh_link_send_datagram(struct vh_link *lk, const uint8_t *nodeid, const uint8_t *dgram,
-	size_t len);
+int vh_link_send_datagram(
+	struct vh_link *lk, const uint8_t *nodeid, const uint8_t *dgram, size_t len);
 
 /** @return true when there is an established session with this NodeID. */
 bool vh_link_has_session(struct vh_link *lk, const uint8_t *nodeid);

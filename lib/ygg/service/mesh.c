@@ -58,7 +58,8 @@ mesh_route_find(struct vh_mesh *m, const uint8_t *id)
  * through us, and sharing flows with it would loop them.
  */
 unsigned int
-mesh_route_metric(struct vh_mesh *m, const struct mesh_route *r, uint8_t (*nh)[32], unsigned int *n_nh)
+mesh_route_metric(
+	struct vh_mesh *m, const struct mesh_route *r, uint8_t (*nh)[32], unsigned int *n_nh)
 {
 	unsigned int best = 0, k = 0;
 	bool measured = false;
@@ -316,8 +317,8 @@ exceeded_input(struct vh_mesh *m, const struct vh_overlay_hdr *h, const uint8_t 
 }
 
 static void
-control_input(struct vh_mesh *m, const uint8_t *from, const struct vh_overlay_hdr *h, const uint8_t *p,
-	size_t len, unsigned int hops, uint64_t now)
+control_input(struct vh_mesh *m, const uint8_t *from, const struct vh_overlay_hdr *h,
+	const uint8_t *p, size_t len, unsigned int hops, uint64_t now)
 {
 	if (len < 1) {
 		m->cnt.rx_malformed++;
@@ -400,8 +401,7 @@ mesh_opened_input(struct vh_mesh *m, struct rte_mbuf *mb)
 		vh_veil_endpoint_ipv6(&src, pkt->src, pkt->sport);
 	if (!meta->hop_expired) {
 		vh_link_opened_input(m->link, meta->session_index, d, meta->inner_len, &src);
-	} else if (m->on &&
-		   vh_link_peer_nodeid_by_index(m->link, meta->session_index, from) == 0) {
+	} else if (m->on && vh_link_peer_nodeid_by_index(m->link, meta->session_index, from) == 0) {
 		neigh_heard(m, from, vh_node_now_ms());
 		hop_exceeded(m, d + VH_BIFROST_HDR_LEN, meta->inner_len - VH_BIFROST_HDR_LEN);
 	}
@@ -534,7 +534,8 @@ dp_sync(struct vh_mesh *m)
 			continue;
 		memcpy(nh[0], nb->id, MESH_ID_LEN);
 		dp_sync_route(m, nb->id, nh, nb->alive ? 1 : 0, &nb->in_dp);
-		if (nb->alive && nn < VH_DP_MAX_NEIGH && vh_link_dp_index(m->link, nb->id, &idx[nn]) == 0)
+		if (nb->alive && nn < VH_DP_MAX_NEIGH &&
+			vh_link_dp_index(m->link, nb->id, &idx[nn]) == 0)
 			memcpy(ids[nn++], nb->id, MESH_ID_LEN);
 	}
 	for (unsigned int i = 0; i < MESH_MAX_ROUTES; i++) {

@@ -99,7 +99,8 @@ lookup_reply(struct mesh_lookup *l, const struct vh_dht_record *rec)
 	o = json_pack("{s:o,s:b,s:i,s:i,s:i,s:i,s:I,s:o,s:b}", "node_id", id_json(l->target),
 		"found", l->found, "hops", (int)l->hops, "requests", (int)l->requests, "timeouts",
 		(int)l->timeouts, "retries", (int)l->retries, "elapsed_ms",
-		(json_int_t)(vh_node_now_ms() - l->started_ms), "addresses", a, "record", rec != NULL);
+		(json_int_t)(vh_node_now_ms() - l->started_ms), "addresses", a, "record",
+		rec != NULL);
 	/* "connect directly when it can": a session if it is on one of our links */
 	json_object_set_new(o, "direct",
 		json_boolean(l->found && mesh_connect_direct(m, l->target, ptr, k) == 0));
@@ -225,10 +226,10 @@ cmd_dht(void *arg, const json_t *args, struct vh_ctl_req *req)
 		return;
 	vh_dht_get_stats(m->dht, &st);
 	o = json_pack("{s:o,s:s,s:i,s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "node_id",
-		id_json(m->id->nodeid), "address", m->self_addr, "table_size",
-		(int)st.table_size, "records", (int)st.records, "lookups_started",
-		(json_int_t)st.lookups_started, "lookups_found", (json_int_t)st.lookups_found,
-		"lookups_not_found", (json_int_t)st.lookups_not_found, "lookups_deadline",
+		id_json(m->id->nodeid), "address", m->self_addr, "table_size", (int)st.table_size,
+		"records", (int)st.records, "lookups_started", (json_int_t)st.lookups_started,
+		"lookups_found", (json_int_t)st.lookups_found, "lookups_not_found",
+		(json_int_t)st.lookups_not_found, "lookups_deadline",
 		(json_int_t)st.lookups_deadline, "rpc_timeouts", (json_int_t)st.rpc_timeouts,
 		"rpc_retries", (json_int_t)st.rpc_retries, "rx_malformed",
 		(json_int_t)st.rx_malformed, "published", (json_int_t)st.published, "rec_stored",

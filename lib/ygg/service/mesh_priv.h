@@ -8,7 +8,6 @@
 #include "vh_overlay.h"
 #include "vh_ygg.h"
 
-
 #define MESH_ID_LEN 32
 #define MESH_MAX_ROUTES 1024
 #define MESH_MAX_NH 4 /* next hops remembered per destination */
@@ -56,9 +55,9 @@ struct mesh_counters {
 };
 
 /* ping's counters (block "ping") */
-#define PING_COUNTERS(X) \
-	X(ping_sent)     \
-	X(ping_received) \
+#define PING_COUNTERS(X)  \
+	X(ping_sent)      \
+	X(ping_received)  \
 	X(ping_unmatched) \
 	X(ping_timeouts)
 

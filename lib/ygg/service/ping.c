@@ -67,8 +67,8 @@ ping_send(struct vh_mesh *m, struct ping *p, uint64_t now_ms)
 	else if (p->via_link)
 		vh_link_send_datagram(m->link, p->nodeid, buf, (size_t)len);
 	else
-		vh_host_send_udp(
-			m->host, p->target.family, p->target.addr, p->target.port, buf, (uint16_t)len);
+		vh_host_send_udp(m->host, p->target.family, p->target.addr, p->target.port, buf,
+			(uint16_t)len);
 }
 
 static void
