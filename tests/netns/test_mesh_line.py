@@ -66,6 +66,11 @@ with nc.testbed(build, 'line5', 'test_mesh_line') as b:
     n5_addr = b.plan.pathaddr('n5', 'n4')
     c.check(n5_addr in (res.get('addresses') or []),
             'n5\'s address %s is among the addresses found' % n5_addr, res.get('addresses'))
+    # the DHT core's counters reach `stats` through the counter registry
+    st = b.vhctl('n1', 'stats')['control']
+    c.check(st.get('dht_lookups_started', 0) >= 1 and st.get('dht_tx_find_node', 0) >= 1 and
+            st.get('mesh_dht_tx', 0) >= 1, 'the DHT counters are in stats',
+            {k: v for k, v in st.items() if k.startswith(('dht_lookups', 'dht_tx_find'))})
 
     # 3. ping and traceroute through three relays, under capture
     cap = pcap.Capture(b.plan.veth_ends(), b.run_dir, 'mesh')

@@ -56,7 +56,7 @@ with nc.testbed(build, plan, 'test_metrics') as b:
             (echoes, v['control']['icmp_echo_replies']))
     # one counter registry: every layer's block reaches /metrics and `stats`
     for layer, event in (('node', 'punt_rx'), ('link', 'link_hs_rx'), ('mesh', 'mesh_rx'),
-                         ('ping', 'ping_sent'), ('mix', 'mix_unwrapped')):
+                         ('ping', 'ping_sent'), ('dht', 'dht_rx_ping'), ('mix', 'mix_unwrapped')):
         got = sample(lines, 'valhalla_control_events_total',
                      'layer="%s",event="%s"' % (layer, event))
         c.check(got is not None, '%s counters exported (%s)' % (layer, event))

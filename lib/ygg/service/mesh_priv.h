@@ -66,6 +66,7 @@ struct ping_counters {
 };
 
 #define MESH_PINGS_MAX 16
+#define MESH_DHT_COUNTERS 52
 struct ping;
 
 /* One way to a destination: through this neighbour, so many hops. */
@@ -128,6 +129,7 @@ struct vh_mesh {
 	struct ping *pings[MESH_PINGS_MAX];
 	uint32_t ping_ident;
 	struct ping_counters pcnt;
+	uint64_t dht_cnt[MESH_DHT_COUNTERS]; /* the DHT's, copied each tick (block "dht") */
 	struct vh_dht *dht;
 	char self_addr[VH_DHT_ADDR_MAX + 1];
 	struct mesh_route routes[MESH_MAX_ROUTES];

@@ -5,6 +5,7 @@
  * its counter blocks (mesh, ping) and its commands.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,61 @@
 #define MESH_NAME(c) "mesh_" #c,
 static const char *const mesh_names[] = {MESH_COUNTERS(MESH_NAME)};
 static const char *const ping_names[] = {PING_COUNTERS(VH_NODE_COUNTER_NAME)};
+
+/* The DHT core's counters (vh_dht_stats), flattened in this order each tick. */
+static const char *const dht_names[] = {
+	"dht_rx_ping", "dht_rx_pong", "dht_rx_find_node", "dht_rx_nodes",
+	"dht_rx_find_value", "dht_rx_value", "dht_rx_store", "dht_rx_stored",
+	"dht_rx_beacon", "dht_tx_ping", "dht_tx_pong", "dht_tx_find_node",
+	"dht_tx_nodes", "dht_tx_find_value", "dht_tx_value", "dht_tx_store",
+	"dht_tx_stored", "dht_tx_beacon", "dht_rx_malformed", "dht_rx_unsolicited",
+	"dht_rx_no_sender", "dht_tx_failed", "dht_rpc_timeouts", "dht_rpc_retries",
+	"dht_pending_full", "dht_rejected_malformed", "dht_rejected_oversized",
+	"dht_rejected_nodeid_key_mismatch", "dht_rejected_bad_signature",
+	"dht_rejected_stale_sequence", "dht_rejected_expired",
+	"dht_rejected_future_timestamp", "dht_rejected_store_full",
+	"dht_rejected_source_limit", "dht_rejected_wrong_key", "dht_rec_stored",
+	"dht_rec_updated", "dht_rec_refreshed", "dht_rec_expired", "dht_lookups_started",
+	"dht_lookups_found", "dht_lookups_not_found", "dht_lookups_refused",
+	"dht_lookups_deadline", "dht_table_inserted", "dht_table_evicted",
+	"dht_table_replaced", "dht_table_kept", "dht_beacons_heard", "dht_published",
+	"dht_table_size", "dht_records",
+};
+
+/* Copy the DHT's counters where the registry reads them. */
+static void
+dht_snapshot(struct vh_mesh *m)
+{
+	struct vh_dht_stats st;
+	uint64_t *o = m->dht_cnt;
+
+	RTE_BUILD_BUG_ON(RTE_DIM(dht_names) != MESH_DHT_COUNTERS);
+	RTE_BUILD_BUG_ON(VH_DHT_REJ_MAX != 10 || VH_DHT_MSG_TYPES != 10);
+	RTE_BUILD_BUG_ON(offsetof(struct vh_dht_stats, table_size) -
+				 offsetof(struct vh_dht_stats, rec_stored) !=
+			 15 * sizeof(uint64_t));
+	if (m->dht == NULL)
+		return;
+	vh_dht_get_stats(m->dht, &st);
+	for (unsigned int t = 1; t < VH_DHT_MSG_TYPES; t++)
+		*o++ = st.rx[t];
+	for (unsigned int t = 1; t < VH_DHT_MSG_TYPES; t++)
+		*o++ = st.tx[t];
+	*o++ = st.rx_malformed;
+	*o++ = st.rx_unsolicited;
+	*o++ = st.rx_no_sender;
+	*o++ = st.tx_failed;
+	*o++ = st.rpc_timeouts;
+	*o++ = st.rpc_retries;
+	*o++ = st.pending_full;
+	for (unsigned int r = 0; r < VH_DHT_REJ_MAX; r++)
+		*o++ = st.rec_rejected[r];
+	memcpy(o, &st.rec_stored, (size_t)((const uint8_t *)&st.table_size -
+						   (const uint8_t *)&st.rec_stored));
+	o += 15;
+	*o++ = st.table_size;
+	*o = st.records;
+}
 
 struct vh_mesh *
 vh_mesh_get(const struct vh_node *n)
@@ -88,6 +144,8 @@ registrations(struct vh_node *n, struct vh_mesh *m)
 	rc |= vh_node_counters_add(
 		n, "mesh", mesh_names, (const uint64_t *)&m->cnt, RTE_DIM(mesh_names));
 	rc |= vh_node_counters_add(
+		n, "dht", dht_names, m->dht_cnt, RTE_DIM(dht_names));
+	rc |= vh_node_counters_add(
 		n, "ping", ping_names, (const uint64_t *)&m->pcnt, RTE_DIM(ping_names));
 	rc |= mesh_cmds_register(m);
 	rc |= ping_register(m);
@@ -153,6 +211,7 @@ svc_tick(void *ctx, uint64_t now_ms)
 {
 	ping_tick(ctx, now_ms);
 	mesh_tick(ctx, now_ms);
+	dht_snapshot(ctx);
 }
 
 /* Open requests (pings, traces, lookups) are answered before the socket goes. */
