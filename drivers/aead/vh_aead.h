@@ -32,16 +32,15 @@ extern "C" {
 #define VH_AEAD_NONCE_LEN 12 /**< nonce length in bytes */
 #define VH_AEAD_TAG_LEN 16   /**< tag length in bytes */
 
-/** One AEAD operation of a burst. */
+/** One AEAD operation of a burst: 64 bytes, pointers first (no padding). */
 struct vh_aead_op {
 	const uint8_t *key;               /**< 32-byte key */
-	uint8_t nonce[VH_AEAD_NONCE_LEN]; /**< 12-byte nonce */
 	const uint8_t *aad;               /**< additional data, may be NULL if aad_len is 0 */
-	uint32_t aad_len;                 /**< length of aad */
 	const uint8_t *src;               /**< input (plaintext or ciphertext) */
 	uint8_t *dst;                     /**< output; src == dst (in place) is allowed */
-	uint32_t len;                     /**< length of src and of dst */
 	uint8_t *tag;                     /**< 16 bytes: written on encrypt, checked on decrypt */
+	uint32_t aad_len;                 /**< length of aad */
+	uint32_t len;                     /**< length of src and of dst */
 	/**
 	 * Out: 0; -EBADMSG when decryption finds a bad tag (dst is then
 	 * zeroed, so no unauthenticated plaintext leaves the engine);
@@ -50,6 +49,7 @@ struct vh_aead_op {
 	 * vh_aead_max_aad()); -EIO when a device failed the op.
 	 */
 	int status;
+	uint8_t nonce[VH_AEAD_NONCE_LEN]; /**< 12-byte nonce */
 };
 
 /** Engine kinds. */

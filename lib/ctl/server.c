@@ -239,9 +239,11 @@ goodbye(struct vh_ctl *ctl, int fd, const char *code, const char *what)
 		"\"message\":\"%s (%u control connections)\",\"retry\":true}}\n",
 		code, what, ctl->conf.max_connections);
 
-	/* Short, and the callers' socket buffers are empty: no blocking, no short write. */
-	if (send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		n = 0;
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return; /* never send a cut line (our texts are far shorter) */
+	/* Short, and the callers' socket buffers are empty: no blocking, no short
+	 * write. Best effort: the connection is closed either way. */
+	(void)send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 static void

@@ -71,7 +71,7 @@ static uint16_t
 bifrost_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t cnt)
 {
 	const struct vh_dp *dp = node_lcore(node)->dp;
-	void *out[BIN_MAX][RTE_GRAPH_BURST_SIZE];
+	void *out[BIN_MAX][RTE_GRAPH_BURST_SIZE] DP_BATCH_INIT;
 	uint16_t n[BIN_MAX] = {0};
 
 	for (uint16_t i = 0; i < cnt; i++) {

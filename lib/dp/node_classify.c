@@ -50,7 +50,7 @@ static uint16_t
 classify_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t cnt)
 {
 	const struct vh_dp *dp = node_lcore(node)->dp;
-	void *out[CLS_MAX][RTE_GRAPH_BURST_SIZE];
+	void *out[CLS_MAX][RTE_GRAPH_BURST_SIZE] DP_BATCH_INIT;
 	uint16_t n[CLS_MAX] = {0};
 
 	/*

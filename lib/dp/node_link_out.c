@@ -183,7 +183,7 @@ link_out_process(struct rte_graph *graph, struct rte_node *node, void **objs, ui
 {
 	struct dp_lcore *lc = node_lcore(node);
 	struct vh_aead_op ops[RTE_GRAPH_BURST_SIZE];
-	void *out[LOUT_MAX][RTE_GRAPH_BURST_SIZE];
+	void *out[LOUT_MAX][RTE_GRAPH_BURST_SIZE] DP_BATCH_INIT;
 	uint16_t k[LOUT_MAX] = {0};
 
 	seal_all(objs, ops, cnt);

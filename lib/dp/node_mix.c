@@ -237,7 +237,7 @@ mix_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_
 	struct dp_mix_lcore *ml;
 	const struct dp_mix *mix = dp_mix_get(lc->dp);
 	struct dp_mix_keyset *ks = NULL;
-	void *out[MIX_MAX][RTE_GRAPH_BURST_SIZE];
+	void *out[MIX_MAX][RTE_GRAPH_BURST_SIZE] DP_BATCH_INIT;
 	uint16_t k[MIX_MAX + 1] = {0};
 
 	memcpy(&ml, node->ctx + sizeof(void *), sizeof(ml));

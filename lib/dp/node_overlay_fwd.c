@@ -87,7 +87,7 @@ fwd_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_
 	uint8_t kbuf[RTE_GRAPH_BURST_SIZE][VH_DP_NODE_ID_LEN] __rte_aligned(8);
 	const void *keys[RTE_GRAPH_BURST_SIZE];
 	uint64_t routes[RTE_GRAPH_BURST_SIZE];
-	void *out[FWD_MAX][RTE_GRAPH_BURST_SIZE];
+	void *out[FWD_MAX][RTE_GRAPH_BURST_SIZE] DP_BATCH_INIT;
 	uint16_t k[FWD_MAX] = {0};
 
 	/* copied out: the hash reads 32-bit words, the packet's key is unaligned */

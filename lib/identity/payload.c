@@ -50,11 +50,15 @@ vh_identity_payload_build(const struct vh_identity *id, const uint8_t *versions,
 	if (n_addrs > VH_IDENTITY_MAX_ADDRS || (n_addrs > 0 && addrs == NULL))
 		return -EINVAL;
 	for (size_t i = 0; i < n_addrs; i++) {
-		size_t n = addrs[i] != NULL ? strnlen(addrs[i], VH_IDENTITY_ADDR_MAX + 1) : 0;
+		const char *a = addrs[i];
+		size_t n;
 
-		if (!valid_addr(addrs[i], n))
+		if (a == NULL)
 			return -EINVAL;
-		memcpy(p->addrs[i], addrs[i], n);
+		n = strnlen(a, VH_IDENTITY_ADDR_MAX + 1);
+		if (!valid_addr(a, n))
+			return -EINVAL;
+		memcpy(p->addrs[i], a, n);
 	}
 	memcpy(p->ed_pub, id->ed_pub, sizeof(p->ed_pub));
 	memcpy(p->static_sig, id->noise_sig, sizeof(p->static_sig));

@@ -53,7 +53,9 @@ vh_mix_replay_fp_predict(uint64_t nr_blocks, unsigned int k, uint64_t n)
 	lo = floor(lambda - 14 * sd - 10);
 	hi = ceil(lambda + 14 * sd + 40);
 	miss = log1p(-1.0 / VH_MIX_REPLAY_BLOCK_BITS);
-	for (double i = lo < 0 ? 0 : lo; i <= hi; i++) {
+	/* An integer counter: a double one stops counting past 2^53. */
+	for (uint64_t j = lo < 0 ? 0 : (uint64_t)lo; j <= (uint64_t)hi; j++) {
+		double i = (double)j;
 		double p = exp(-lambda + i * log(lambda) - lgamma(i + 1));
 
 		sum += p * pow(-expm1(miss * k * i), k);

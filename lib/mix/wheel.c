@@ -144,11 +144,15 @@ next_event(const struct vh_mix_wheel *w)
 	return best;
 }
 
-/* cur has just become t: move down the level slots whose block starts at t. */
+/*
+ * cur has just become t: move down the level slots whose block starts at t,
+ * top level first. Counting k down from levels keeps it in 1..levels-1 (a
+ * "levels - 1; k >= 1" loop would wrap, and shift past 63, were levels 0).
+ */
 static void
 cascade(struct vh_mix_wheel *w, uint64_t t)
 {
-	for (unsigned int k = w->levels - 1; k >= 1; k--) {
+	for (unsigned int k = w->levels; k-- > 1;) {
 		unsigned int shift = SLOT_BITS * k;
 		uint32_t i, next;
 

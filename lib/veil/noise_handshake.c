@@ -360,7 +360,9 @@ vh_noise_read_message(struct vh_noise_hs *hs, const uint8_t *msg, size_t len, ui
 	if (hs->status != ST_ACTIVE || my_turn(hs))
 		return -EPROTO;
 	over = overhead(hs);
-	if (len > VH_NOISE_MAX_MSG || len < over) {
+	/* Every message carries a key or a tag (over > 0), so a NULL msg (len 0)
+	 * is too short; said outright, read_tokens() visibly never reads NULL. */
+	if (len > VH_NOISE_MAX_MSG || len < over || msg == NULL) {
 		fail(hs);
 		return -EBADMSG;
 	}

@@ -175,7 +175,9 @@ last_hop(struct vh_mixnode *m, const struct vh_mix_received *r)
 		buf[0] = VH_DP_MIX_DELIVER;
 		vh_put_be16(buf + 1 + MIX_ID_LEN, (uint16_t)sl);
 		vh_put_be16(buf + 3 + MIX_ID_LEN, (uint16_t)r->msg_len);
-		memcpy(buf + 5 + MIX_ID_LEN, r->surb, sl);
+		/* No SURB: surb is NULL, and memcpy from NULL is UB even for 0 bytes. */
+		if (sl > 0)
+			memcpy(buf + 5 + MIX_ID_LEN, r->surb, sl);
 		memcpy(buf + 5 + MIX_ID_LEN + sl, r->msg, r->msg_len);
 		len = 5 + MIX_ID_LEN + sl + r->msg_len;
 		deliver_in(m, self, buf, len);
