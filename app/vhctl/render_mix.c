@@ -22,7 +22,7 @@ static int
 bad(const char *what)
 {
 	fprintf(stderr,
-		"vhctl: %s\nusage: vhctl mix status | send <NodeID> <file|-> [--surb] | recv | "
+		"vhctl: %s\nusage: vhctl mix status | send <NodeID> <file|-> [--surb] [--twice] | recv | "
 		"reply <id> <file|-> | nodes [add <NodeID>...] | delays\n",
 		what);
 	return EXIT_USAGE;
