@@ -21,10 +21,10 @@ DOCS = os.path.join(REPO, 'docs')
 
 
 def doc_files():
-    """README.md and every docs/*.md (decisions included), repository-relative."""
+    """README.md and every docs/*.md, repository-relative. Not docs/decisions/:
+    a decision records what was true when it was taken, stale names included."""
     out = ['README.md']
-    for root, _, files in os.walk(DOCS):
-        out += [os.path.relpath(os.path.join(root, f), REPO) for f in files if f.endswith('.md')]
+    out += [os.path.join('docs', f) for f in os.listdir(DOCS) if f.endswith('.md')]
     return sorted(out)
 
 
@@ -52,7 +52,8 @@ def code(text):
         if lang is not None:
             out.append((no, lang, line))
             continue
-        if line.startswith('    ') and (prev_blank or in_indent) and not line.lstrip().startswith(('-', '*', '|')):
+        indented = line.startswith('    ') and not line.lstrip().startswith(('-', '*', '|'))
+        if indented and (prev_blank or in_indent):
             in_indent = True
             out.append((no, 'block', line))
             continue
