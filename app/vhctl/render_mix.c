@@ -22,8 +22,8 @@ static int
 bad(const char *what)
 {
 	fprintf(stderr,
-		"vhctl: %s\nusage: vhctl mix status | send <NodeID> <file|-> [--surb] | recv | "
-		"reply <id> <file|-> | nodes [add <NodeID>...] | delays\n",
+		"vhctl: %s\nusage: vhctl mix status | send <NodeID> <file|-> [--surb] [--twice] |\n"
+		"           recv | reply <id> <file|-> | nodes [add <NodeID>...] | delays\n",
 		what);
 	return EXIT_USAGE;
 }

@@ -36,32 +36,6 @@ struct cmd {
 	int (*render)(const json_t *r, const struct render_opts *o);
 };
 
-static void
-usage(FILE *f)
-{
-	fprintf(f, "usage: vhctl [-s|--socket PATH] [--json] [-t|--timeout SEC] COMMAND [ARGS]\n"
-		   "       vhctl --help | --version | COMMAND --help\n"
-		   "\n"
-		   "commands:\n"
-		   "  status                  node name, mode, lcores, uptime\n"
-		   "  ports                   ports, addresses, link state\n"
-		   "  stats [--all]           ports, lcores, graph nodes, drops, control, mempool\n"
-		   "  version                 node, protocol and DPDK versions\n"
-		   "  help                    the commands this node understands\n"
-		   "  ping <PathAddr> [-c COUNT] [-i INTERVAL_MS] [-W TIMEOUT_MS] [-s SIZE]\n"
-		   "  OTHER [key=value ...]   any other node command; the result prints as JSON\n"
-		   "\n"
-		   "options:\n"
-		   "  -s, --socket PATH   control socket (else $VALHALLA_SOCKET, else the only\n"
-		   "                      *.sock in $VALHALLA_RUN_DIR or " VHCTL_RUN_DIR ")\n"
-		   "  -j, --json          print the raw result object as JSON\n"
-		   "  -t, --timeout SEC   give up waiting after SEC seconds (default 5)\n"
-		   "  -a, --all           stats: also list drop reasons at zero\n"
-		   "\n"
-		   "exit codes: 0 ok, 1 error from the node, 2 usage, 3 node not running,\n"
-		   "            4 timeout, 5 cannot talk to the node\n");
-}
-
 static int
 usage_error(const char *fmt, const char *arg)
 {
@@ -334,6 +308,29 @@ static const struct cmd cmds[] = {
 		"SURB, the mixnodes asked for descriptors, per-hop delays held here.",
 		parse_mix, render_mix},
 };
+
+/* The commands vhctl renders, one line each from the table (docs/vhctl.md). */
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: vhctl [-s|--socket PATH] [--json] [-t|--timeout SEC] COMMAND [ARGS]\n"
+		   "       vhctl --help | --version | COMMAND --help\n"
+		   "\n"
+		   "commands (vhctl COMMAND --help for arguments):\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %s\n", cmds[i].usage + strlen("vhctl "));
+	fprintf(f, "  OTHER [key=value ...]   any other node command; the result prints as JSON\n"
+		   "\n"
+		   "options:\n"
+		   "  -s, --socket PATH   control socket (else $VALHALLA_SOCKET, else the only\n"
+		   "                      *.sock in $VALHALLA_RUN_DIR or " VHCTL_RUN_DIR ")\n"
+		   "  -j, --json          print the raw result object as JSON\n"
+		   "  -t, --timeout SEC   give up waiting after SEC seconds (default 5)\n"
+		   "  -a, --all           stats: also list drop reasons at zero\n"
+		   "\n"
+		   "exit codes: 0 ok, 1 error from the node, 2 usage, 3 node not running,\n"
+		   "            4 timeout, 5 cannot talk to the node\n");
+}
 
 static bool
 wants_help(int argc, char **argv)

@@ -234,22 +234,58 @@ row(FILE *out, const char *path, const struct field *f)
 	fputs("\n", out);
 }
 
-/* Rows for the members of an object whose path is prefix. */
-static void
-rows(FILE *out, const char *prefix, const struct field *obj)
+typedef void (*visit_fn)(const char *path, const struct field *f, void *arg);
+
+/*
+ * Every key below obj, parents before their members; one walk serves the
+ * reference and vh_config_keys(), so the two cannot list different keys.
+ */
+static unsigned int
+each_key(const char *prefix, const struct field *obj, visit_fn fn, void *arg)
 {
+	unsigned int n = 0;
 	char path[128];
 
 	for (const struct field *m = obj->sub; m->key != NULL; m++) {
 		snprintf(path, sizeof(path), "%s.%s", prefix, m->key);
-		row(out, path, m);
+		fn(path, m, arg);
+		n++;
 		if (m->kind == K_OBJECT) {
-			rows(out, path, m);
+			n += each_key(path, m, fn, arg);
 		} else if (m->kind == K_ARRAY && m->sub->kind == K_OBJECT) {
 			snprintf(path, sizeof(path), "%s.%s[]", prefix, m->key);
-			rows(out, path, m->sub);
+			n += each_key(path, m->sub, fn, arg);
 		}
 	}
+	return n;
+}
+
+static void
+visit_row(const char *path, const struct field *f, void *arg)
+{
+	row(arg, path, f);
+}
+
+struct key_visit {
+	vh_config_key_fn fn;
+	void *arg;
+};
+
+static void
+visit_key(const char *path, const struct field *f, void *arg)
+{
+	const struct key_visit *v = arg;
+
+	(void)f;
+	v->fn(path, v->arg);
+}
+
+unsigned int
+vh_config_keys(vh_config_key_fn fn, void *arg)
+{
+	struct key_visit v = {fn, arg};
+
+	return fn != NULL ? each_key("$", &vh_config_schema, visit_key, &v) : 0;
 }
 
 static const char intro[] =
@@ -297,7 +333,7 @@ void
 vh_config_print_reference(FILE *out)
 {
 	fputs(intro, out);
-	rows(out, "$", &vh_config_schema);
+	each_key("$", &vh_config_schema, visit_row, out);
 	fputs("\n## Rules across keys\n\n", out);
 	for (int i = 0; vh_config_rules[i] != NULL; i++)
 		fprintf(out, "- %s\n", vh_config_rules[i]);

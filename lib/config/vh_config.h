@@ -260,6 +260,19 @@ int vh_config_format_error(
  */
 void vh_config_print_reference(FILE *out);
 
+/** Receives one key's JSONPath, e.g. "$.mix.role" or "$.ports[].name". */
+typedef void (*vh_config_key_fn)(const char *path, void *arg);
+
+/**
+ * Walk every key of the schema, in the reference's order (an object before
+ * its members; members of array entries as "$.ports[].name"). The keys are
+ * exactly the rows of vh_config_print_reference(); tests compare them with
+ * the names the documentation uses.
+ *
+ * @return the number of keys (0 when fn is NULL)
+ */
+unsigned int vh_config_keys(vh_config_key_fn fn, void *arg);
+
 /**
  * The effective configuration, defaults included, as JSON that
  * vh_config_load_string() accepts and loads back to an equal struct.

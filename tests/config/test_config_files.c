@@ -173,6 +173,55 @@ test_reference_up_to_date(void **state)
 	assert_true(same);
 }
 
+struct keys_seen {
+	const char *reference;
+	unsigned int n, missing, mix_role, port_name;
+};
+
+static void
+check_key(const char *path, void *arg)
+{
+	struct keys_seen *k = arg;
+	char cell[160];
+
+	snprintf(cell, sizeof(cell), "| `%s` |", path);
+	if (strstr(k->reference, cell) == NULL) {
+		print_error("key %s has no row in the reference\n", path);
+		k->missing++;
+	}
+	k->mix_role += strcmp(path, "$.mix.role") == 0;
+	k->port_name += strcmp(path, "$.ports[].name") == 0;
+	k->n++;
+}
+
+/* vh_config_keys() lists exactly the reference's rows. */
+static void
+test_keys_match_reference(void **state)
+{
+	struct keys_seen k = {0};
+	size_t len = 0;
+	char *ref = NULL;
+	FILE *f = open_memstream(&ref, &len);
+	unsigned int rows = 0, n;
+
+	(void)state;
+	assert_non_null(f);
+	vh_config_print_reference(f);
+	assert_int_equal(fclose(f), 0);
+	k.reference = ref;
+	n = vh_config_keys(check_key, &k);
+	assert_int_equal(n, k.n);
+	for (const char *p = ref; (p = strstr(p, "\n| `$.")) != NULL; p++)
+		rows++;
+	print_message("%u keys\n", k.n);
+	free(ref);
+	assert_int_equal(k.missing, 0);
+	assert_int_equal(rows, k.n);
+	assert_int_equal(k.mix_role, 1);
+	assert_int_equal(k.port_name, 1);
+	assert_int_equal(vh_config_keys(NULL, NULL), 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -180,6 +229,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_examples_load),
 		cmocka_unit_test(test_examples_content),
 		cmocka_unit_test(test_reference_up_to_date),
+		cmocka_unit_test(test_keys_match_reference),
 	};
 
 	if (argc != 3) {
