@@ -253,7 +253,7 @@ with nc.testbed(build, 'mix8', 'test_mix') as b:
                     % len(busy))
             nc.check_workers(c, b, busy)
         for m in MIXNODES:
-            print('%s mix unwrapped by the workers: %d' % (
-                m, b.vhctl(m, 'mix', 'status')['totals']['unwrapped']))
+            print('%s: per worker (lcore, rx, tx) %s, mix totals unwrapped %d' % (
+                m, nc.worker_packets(b, m), b.vhctl(m, 'mix', 'status')['totals']['unwrapped']))
 
 c.finish()
