@@ -186,8 +186,9 @@ assign_queues(struct vh_dp *dp, unsigned int pi)
 		struct dp_lcore *lc = &dp->lcores[li];
 
 		if (lc->n_rxq == RTE_DIM(lc->rxq)) {
-			DP_LOG(ERR, "port %s: lcore %u would poll more than %u RX queues "
-				    "(fewer queues per port, or more workers)",
+			DP_LOG(ERR,
+				"port %s: lcore %u would poll more than %u RX queues "
+				"(fewer queues per port, or more workers)",
 				p->conf.name, lc->lcore_id, (unsigned int)RTE_DIM(lc->rxq));
 			return -ENOSPC;
 		}
