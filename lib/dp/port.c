@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Ports: probed from the config's devargs (any PMD, vdev or PCI), given one
- * RX queue per graph lcore when the device can spread flows with RSS, and
- * one TX queue per graph lcore when it has enough (else lcores share a
+ * RX queue per graph lcore when the device can spread flows with RSS (or
+ * every queue it has when it spreads them itself, as net_af_packet does),
+ * and one TX queue per graph lcore when it has enough (else lcores share a
  * queue under a lock).
  */
 #include <string.h>
@@ -43,6 +44,18 @@ probe(const char *devargs, uint16_t *port_id)
 	return -ENODEV;
 }
 
+/*
+ * net_af_packet opens one socket per queue pair (devargs qpairs=N) in a
+ * PACKET_FANOUT_HASH group: the kernel spreads flows over all of them
+ * whatever we configure, and reports no RSS. Every one must be polled, or
+ * the flows hashed to an unpolled one are lost.
+ */
+static bool
+spreads_itself(const struct rte_eth_dev_info *info)
+{
+	return info->driver_name != NULL && strcmp(info->driver_name, "net_af_packet") == 0;
+}
+
 static void
 port_queue_plan(struct vh_dp *dp, struct dp_port *p, const struct rte_eth_dev_info *info,
 	struct rte_eth_conf *ec)
@@ -52,7 +65,9 @@ port_queue_plan(struct vh_dp *dp, struct dp_port *p, const struct rte_eth_dev_in
 
 	memset(ec, 0, sizeof(*ec));
 	p->n_rxq = 1;
-	if (want > 1 && info->max_rx_queues >= want && rss != 0) {
+	if (spreads_itself(info) && info->max_rx_queues > 1) {
+		p->n_rxq = info->max_rx_queues;
+	} else if (want > 1 && info->max_rx_queues >= want && rss != 0) {
 		p->n_rxq = (uint16_t)want;
 		ec->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		ec->rx_adv_conf.rss_conf.rss_hf = rss;
@@ -155,17 +170,28 @@ port_setup(struct vh_dp *dp, struct dp_port *p)
 	return 0;
 }
 
-/* Give each graph lcore its RX queues and a TX queue on every port. */
-static void
+/*
+ * Give each graph lcore its RX queues and a TX queue on every port. Queue q
+ * of a multi-queue port goes to lcore q modulo the lcores (a port with more
+ * queues than lcores has some lcores poll two of them).
+ */
+static int
 assign_queues(struct vh_dp *dp, unsigned int pi)
 {
 	struct dp_port *p = &dp->ports[pi];
 
 	for (uint16_t q = 0; q < p->n_rxq; q++) {
 		/* single-queue ports are spread over lcores by port index */
-		unsigned int li = p->n_rxq == 1 ? pi % dp->n_lcores : q;
+		unsigned int li = (p->n_rxq == 1 ? pi : q) % dp->n_lcores;
 		struct dp_lcore *lc = &dp->lcores[li];
 
+		if (lc->n_rxq == RTE_DIM(lc->rxq)) {
+			DP_LOG(ERR,
+				"port %s: lcore %u would poll more than %u RX queues "
+				"(fewer queues per port, or more workers)",
+				p->conf.name, lc->lcore_id, (unsigned int)RTE_DIM(lc->rxq));
+			return -ENOSPC;
+		}
 		lc->rxq[lc->n_rxq].port_id = p->port_id;
 		lc->rxq[lc->n_rxq].queue = q;
 		lc->n_rxq++;
@@ -178,6 +204,7 @@ assign_queues(struct vh_dp *dp, unsigned int pi)
 		t->queue = (uint16_t)(li % p->n_txq);
 		t->lock = dp->n_lcores > p->n_txq ? &p->tx_lock[t->queue] : NULL;
 	}
+	return 0;
 }
 
 int
@@ -196,7 +223,9 @@ dp_ports_setup(struct vh_dp *dp)
 		if (rc != 0)
 			return rc;
 		dp->port_index[p->port_id] = (int16_t)i;
-		assign_queues(dp, i);
+		rc = assign_queues(dp, i);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }

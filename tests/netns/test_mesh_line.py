@@ -19,6 +19,10 @@
    same marker does show it, so the capture would have seen it.
 5. `routes` on n1: n2 a neighbour (metric 1), n5 reached through n2; `dht`
    counts the lookups.
+6. With worker lcores (VH_BED_WORKERS, the second meson entry
+   netns_mesh_line_2w): every relay's workers each received packets; with
+   several queues per port (VH_BED_QUEUES) 64 flows sent to each relay spread
+   over its workers and all arrive (docs/testbed.md, "Workers and queues").
 """
 import os
 
@@ -136,6 +140,12 @@ with nc.testbed(build, 'line5', 'test_mesh_line') as b:
     c.check(dht.get('lookups_found', 0) >= 1 and dht.get('table_size', 0) >= 1,
             'dht on n1 counts %s lookup(s) found, %s contacts'
             % (dht.get('lookups_found'), dht.get('table_size')))
+    # 6. workers
+    if nc.bed_workers() > 1:
+        if nc.bed_queues() > 1:
+            for k in (1, 2, 3):
+                nc.check_rss_spread(c, b, NAMES[k], NAMES[k - 1])
+        nc.check_workers(c, b, NAMES[1:4])
     for name in NAMES:
         c.check(b.procs[name].poll() is None and os.path.exists(b.sock(name)),
                 '%s still running at the end' % name, b.log_tail(name, 10))

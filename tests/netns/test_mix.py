@@ -24,6 +24,10 @@ layer x1 x2, exit z1 z2 and clients c1 c2 (docs/mix-node.md).
 6. Mixnode e1 sends loop cover of its own (Loopix lambda_M) and gets it
    back; the loops whose entry is e1 itself are unwrapped and delayed by the
    control lcore's Sphinx path (mix_path.c), the rest by the workers.
+7. With worker lcores (VH_BED_WORKERS, the second meson entry netns_mix_2w):
+   on every mixnode whose workers each own a port with a link session (one
+   queue per port: ports spread over the workers), each worker received
+   packets; with several queues per port, flows to e1 spread over its workers.
 """
 import math
 import os
@@ -237,5 +241,22 @@ with nc.testbed(build, 'mix8', 'test_mix') as b:
             '%d unwrapped, %d forwarded there' % (e1['unwrapped'], e1['forwarded']))
     for n in ['c1', 'e1', 'x1', 'z2']:
         print('%s: %r' % (n, b.vhctl(n, 'mix', 'status')['control']))
+
+    # 7. workers
+    if nc.bed_workers() > 1:
+        if nc.bed_queues() > 1:
+            # one flow per link: only flows the test sends are sure to spread
+            nc.check_rss_spread(c, b, 'e1', 'c1')
+            nc.check_workers(c, b, ['e1'])
+        else:
+            pairs = mesh.bootstrap_pairs(b)
+            busy = [m for m in MIXNODES if nc.workers_all_busy(b, m, pairs)]
+            print('mixnodes whose every worker owns a session port: %s' % ' '.join(busy))
+            c.check(len(busy) >= 2, '%d of the six mixnodes have a session port on each worker'
+                    % len(busy))
+            nc.check_workers(c, b, busy)
+        for m in MIXNODES:
+            print('%s: per worker (lcore, rx, tx) %s, mix totals unwrapped %d' % (
+                m, nc.worker_packets(b, m), b.vhctl(m, 'mix', 'status')['totals']['unwrapped']))
 
 c.finish()

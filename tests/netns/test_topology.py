@@ -62,6 +62,10 @@ class TopologyTest(unittest.TestCase):
             ({'nodes': ['n1', 'n1']}, 'nodes'),
             ({'nodes': [{'name': 'n1', 'idel': 'poll'}]}, 'nodes[0]'),
             ({'nodes': [{'name': 'n1', 'idle': 'spin'}]}, 'nodes[0].idle'),
+            ({'nodes': [{'name': 'n1', 'workers': 5}]}, 'nodes[0].workers'),
+            ({'nodes': [{'name': 'n1', 'workers': True}]}, 'nodes[0].workers'),
+            ({'nodes': [{'name': 'n1', 'queues': 0}]}, 'nodes[0].queues'),
+            ({'nodes': [{'name': 'n1', 'queues': '2'}]}, 'nodes[0].queues'),
             ({'nodes': ['n1'], 'links': [['n1', 'n9']]}, 'links[0]'),
             ({'nodes': ['n1'], 'links': [['n1', 'n1']]}, 'links[0]'),
             ({'nodes': ['n1'], 'host': 'n2'}, 'host'),
@@ -89,6 +93,28 @@ class TopologyTest(unittest.TestCase):
         self.assertEqual(cfg['ports'], [{'name': 'eth0', 'devargs': 'net_af_packet0,iface=vh0-host',
                                          'ipv4': '10.77.0.1/24', 'ipv6': ['fd77::1/64']}])
         json.dumps(cfg)
+
+    def test_workers_and_queues(self):
+        plan = topology.from_dict({'nodes': [{'name': 'n1', 'workers': 2, 'queues': 2}, 'n2'],
+                                   'links': [['n1', 'n2']]})
+        b = bed.Testbed(plan, build='/nonexistent')
+        self.assertEqual(b.lcores_of(plan.node('n1')), (2, 2))
+        self.assertEqual(b.lcores_of(plan.node('n2')), (0, 1))
+        c1, c2 = b.config_for(plan.node('n1')), b.config_for(plan.node('n2'))
+        self.assertEqual(c1['lcores'], {'idle': 'adaptive', 'workers': [1, 2]})
+        self.assertEqual(c1['ports'][0]['devargs'], 'net_af_packet0,iface=vh0-n2,qpairs=2')
+        self.assertEqual(c2['lcores'], {'idle': 'adaptive'})
+        self.assertEqual(c2['ports'][0]['devargs'], 'net_af_packet0,iface=vh0-n1')
+        # the bed's setting wins over every node's
+        b = bed.Testbed(plan, build='/nonexistent', workers=1, queues=1)
+        self.assertEqual(b.lcores_of(plan.node('n1')), (1, 1))
+        self.assertEqual(b.config_for(plan.node('n2'))['lcores']['workers'], [1])
+        self.assertEqual(b.config_for(plan.node('n1'))['ports'][0]['devargs'],
+                         'net_af_packet0,iface=vh0-n2')
+        with self.assertRaises(bed.BedError):
+            bed.Testbed(plan, build='/nonexistent', workers=9)
+        with self.assertRaises(bed.BedError):
+            bed.Testbed(plan, build='/nonexistent', queues=0)
 
 
 class MeshTopologyTest(unittest.TestCase):
@@ -309,6 +335,15 @@ class EalTest(unittest.TestCase):
         self.assertEqual(eal.eal_args('n2', 0, mode='huge'),
                          ['-l', '0', '--file-prefix', 'vh-n2', '--no-pci', '-m', '256'])
         self.assertNotIn('--in-memory', eal.eal_args('n1', 0, mode='nohuge'))
+
+    def test_workers_map_onto_the_cpus(self):
+        # control lcore 0 on the node's CPU, workers round-robin on the CPUs after it
+        self.assertEqual(eal.eal_args('n1', 1, mode='huge', workers=2, cpu_list=[0, 1]),
+                         ['--lcores', '0@1,1@0,2@1', '--file-prefix', 'vh-n1', '--no-pci',
+                          '-m', '256'])
+        self.assertEqual(eal.lcore_map(0, 2, [0, 1]), '0@0,1@1,2@0')
+        self.assertEqual(eal.lcore_map(0, 3, [0]), '0@0,1@0,2@0,3@0')
+        self.assertEqual(eal.lcore_map(2, 1, [0, 2, 4]), '0@2,1@4')
 
     def test_mode_follows_free_pages(self):
         with mock.patch.dict(os.environ, {'VH_EAL_MEM': 'auto'}), \

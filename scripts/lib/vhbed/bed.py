@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from . import REPO_ROOT, ctl, eal
+from . import REPO_ROOT, ctl, eal, topology
 from .topology import HOST
 
 STATE_ROOT = os.environ.get('VH_TESTBED_DIR', '/run/valhalla-testbed')
@@ -277,8 +277,15 @@ class Testbed:
     """One bed from a topology plan. Use as a context manager: teardown always runs."""
 
     def __init__(self, plan, build=None, standin=False, ready_timeout=30.0, keep_logs=None,
-                 mem_mode=None, hold=()):
+                 mem_mode=None, hold=(), workers=None, queues=None):
         self.plan = plan
+        # Bed-wide lcore layout over the topology's per-node one (None: keep the node's).
+        if workers is not None and not 0 <= workers <= topology.MAX_WORKERS:
+            raise BedError('workers must be 0..%d, not %r' % (topology.MAX_WORKERS, workers))
+        if queues is not None and not 1 <= queues <= topology.MAX_QUEUES:
+            raise BedError('queues must be 1..%d, not %r' % (topology.MAX_QUEUES, queues))
+        self.workers = workers
+        self.queues = queues
         self.build = os.path.abspath(build or os.path.join(REPO_ROOT, 'build'))
         self.valhalla = os.path.join(self.build, 'app', 'valhalla', 'valhalla')
         self.vhctl_path = os.path.join(self.build, 'app', 'vhctl', 'vhctl')
@@ -446,13 +453,26 @@ class Testbed:
     def _ns(self, end):
         return HOST_NS if end == HOST else NS_PREFIX + end
 
+    def lcores_of(self, node):
+        """(worker lcores, queue pairs per port) of a node: the bed's setting, else the
+        node's own (topology "workers", "queues")."""
+        return (node.workers if self.workers is None else self.workers,
+                node.queues if self.queues is None else self.queues)
+
     def config_for(self, node):
+        workers, queues = self.lcores_of(node)
+        # net_af_packet's qpairs sockets form a PACKET_FANOUT_HASH group: the
+        # kernel spreads flows over them (the RSS of this PMD)
+        qpairs = ',qpairs=%d' % queues if queues > 1 else ''
+        lcores = {'idle': node.idle}
+        if workers:
+            lcores['workers'] = list(range(1, workers + 1))   # eal.eal_args: lcores 1..N
         cfg = {'node': {'name': node.name, 'control_socket': self.sock(node.name),
                         'data_dir': os.path.join(self.run_dir, node.name + '.data')},
-               'lcores': {'idle': node.idle},
+               'lcores': lcores,
                'overlay': {'udp_port': node.udp_port},
-               'ports': [{'name': p['name'], 'devargs': p['devargs'], 'ipv4': p['ipv4'],
-                          'ipv6': p['ipv6']} for p in node.ports]}
+               'ports': [{'name': p['name'], 'devargs': p['devargs'] + qpairs,
+                          'ipv4': p['ipv4'], 'ipv6': p['ipv6']} for p in node.ports]}
         if self.plan.is_mesh:
             merge(cfg, copy.deepcopy(MESH_DEFAULTS))
             merge(cfg, copy.deepcopy(self.plan.mesh or {}))
@@ -465,7 +485,8 @@ class Testbed:
         with open(cfg_path, 'w') as f:
             json.dump(self.config_for(node), f, indent=1)
         os.makedirs(os.path.join(self.run_dir, node.name + '.data'), exist_ok=True)
-        args = eal.eal_args(node.name, cpu, mode=self.mem_mode)
+        workers, queues = self.lcores_of(node)
+        args = eal.eal_args(node.name, cpu, mode=self.mem_mode, workers=workers)
         prog = [sys.executable, STANDIN] if self.standin else [self.valhalla]
         cmd = ['ip', 'netns', 'exec', node.netns] + prog + args + ['--', '-c', cfg_path]
         logf = open(self.log_path(node.name), 'ab')
@@ -479,6 +500,7 @@ class Testbed:
         self.procs[node.name] = proc
         self.state['nodes'][node.name] = {'pid': proc.pid, 'starttime': proc_starttime(proc.pid),
                                           'netns': node.netns, 'cpu': cpu, 'eal': args,
+                                          'workers': workers, 'queues': queues,
                                           'socket': self.sock(node.name), 'config': cfg_path,
                                           'log': self.log_path(node.name)}
         save_state(self.state)

@@ -2,7 +2,10 @@
 """EAL arguments for one node of a test bed.
 
 Several nodes share one machine, so every node gets its own file prefix, no
-PCI scan and a single lcore (control loop and data plane interleaved). Memory
+PCI scan and a single lcore (control loop and data plane interleaved), or,
+with workers, a control lcore and that many worker lcores mapped onto the
+CPUs there are (--lcores: lcore 0, the control lcore, on the node's CPU,
+worker k on the k-th CPU after it, round-robin; idle workers back off). Memory
 comes from 2 MiB hugepages when enough are free and hugetlbfs is mounted,
 otherwise from ordinary memory with --no-huge. (--in-memory is never used:
 EAL refuses it together with --no-huge, and dpdk-dumpcap needs the shared
@@ -91,11 +94,22 @@ def memory_mode(mem_mb=NODE_MEM_MB):
     return 'nohuge'
 
 
-def eal_args(name, cpu, mem_mb=NODE_MEM_MB, mode=None):
-    """EAL arguments (a list) for node `name` pinned to `cpu`."""
+def lcore_map(cpu, workers, cpu_list=None):
+    """--lcores value: control lcore 0 on `cpu`, workers 1..N round-robin on the CPUs after it
+    (several lcores share a CPU when there are fewer CPUs than lcores)."""
+    cpu_list = cpu_list or cpus()
+    start = cpu_list.index(cpu) if cpu in cpu_list else 0
+    return ','.join(['0@%d' % int(cpu)] + ['%d@%d' % (k, cpu_list[(start + k) % len(cpu_list)])
+                                           for k in range(1, workers + 1)])
+
+
+def eal_args(name, cpu, mem_mb=NODE_MEM_MB, mode=None, workers=0, cpu_list=None):
+    """EAL arguments (a list) for node `name` pinned to `cpu`; with workers, lcores 1..workers
+    are the node's worker lcores (its config's lcores.workers)."""
     mode = mode or memory_mode(mem_mb)
-    args = ['-l', str(int(cpu)), '--file-prefix', 'vh-' + name, '--no-pci',
-            '-m', str(mem_mb)]
+    lcores = ['-l', str(int(cpu))] if not workers else \
+        ['--lcores', lcore_map(int(cpu), workers, cpu_list)]
+    args = lcores + ['--file-prefix', 'vh-' + name, '--no-pci', '-m', str(mem_mb)]
     if mode == 'nohuge':
         args.append('--no-huge')
     elif mode != 'huge':

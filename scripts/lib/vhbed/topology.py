@@ -24,7 +24,9 @@ from . import impair
 
 HOST = 'host'
 NAME_RE = re.compile(r'^[a-z][a-z0-9]{0,9}$')
-NODE_KEYS = {'name', 'idle', 'udp_port', 'config', 'bootstrap'}
+NODE_KEYS = {'name', 'idle', 'udp_port', 'config', 'bootstrap', 'workers', 'queues'}
+MAX_WORKERS = 4    # worker lcores per node in a bed (the machine has 2 CPUs)
+MAX_QUEUES = 4     # net_af_packet qpairs per port
 LINK_KEYS = {'ends', 'ipv4', 'ipv6', 'impair'}
 TOP_KEYS = {'nodes', 'links', 'host', 'comment', 'mesh', 'impair'}
 MAX_BOOTSTRAP = 8   # entries in the node's dht.bootstrap (docs/config-reference.md)
@@ -78,9 +80,11 @@ class Node:
     """A node and the ports (one per link end) it gets."""
 
     def __init__(self, name, idle='adaptive', udp_port=DEFAULT_UDP_PORT, config=None,
-                 bootstrap=None):
+                 bootstrap=None, workers=0, queues=1):
         self.name = name
         self.idle = idle
+        self.workers = workers             # worker lcores; 0: single-lcore mode
+        self.queues = queues               # RX/TX queue pairs per port (af_packet qpairs)
         self.udp_port = udp_port
         self.config = config or {}
         self.bootstrap = bootstrap or []   # as written: node names or PathAddrs
@@ -93,7 +97,8 @@ class Node:
 
     def to_dict(self):
         return {'name': self.name, 'idle': self.idle, 'udp_port': self.udp_port,
-                'netns': self.netns, 'ports': self.ports, 'bootstrap': self.bootstrap_addrs}
+                'workers': self.workers, 'queues': self.queues, 'netns': self.netns,
+                'ports': self.ports, 'bootstrap': self.bootstrap_addrs}
 
 
 class Topology:
@@ -191,7 +196,14 @@ def _parse_node(i, spec):
             len(boot) > MAX_BOOTSTRAP or len(set(boot)) != len(boot):
         _fail(where + '.bootstrap', 'must be a node name, a /udp/ PathAddr or a list of up to '
               '%d different ones' % MAX_BOOTSTRAP)
-    return Node(name, idle, port, config, boot)
+    workers = spec.get('workers', 0)
+    if not isinstance(workers, int) or isinstance(workers, bool) or \
+            not 0 <= workers <= MAX_WORKERS:
+        _fail(where + '.workers', 'must be an integer 0..%d' % MAX_WORKERS)
+    queues = spec.get('queues', 1)
+    if not isinstance(queues, int) or isinstance(queues, bool) or not 1 <= queues <= MAX_QUEUES:
+        _fail(where + '.queues', 'must be an integer 1..%d' % MAX_QUEUES)
+    return Node(name, idle, port, config, boot, workers, queues)
 
 
 def _resolve_bootstrap(plan):
