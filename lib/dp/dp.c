@@ -14,6 +14,7 @@
 #include <rte_malloc.h>
 
 #include "dp_priv.h"
+#include "dp_fwd.h"
 
 RTE_LOG_REGISTER(vh_dp_logtype, valhalla.dp, INFO);
 

@@ -12,6 +12,8 @@
 #include <rte_malloc.h>
 
 #include "dp_priv.h"
+#include "dp_fwd.h"
+#include "dp_session.h"
 
 #define SLOT_BITS 12
 

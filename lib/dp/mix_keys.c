@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "dp_priv.h"
+#include "dp_mix.h"
 
 /* The data plane's mixnode, or NULL: published whole with a release store. */
 struct dp_mix *

@@ -9,6 +9,7 @@
 #include "vh_bifrost.h"
 
 #include "dp_priv.h"
+#include "dp_session.h"
 
 enum { BIN_DROP, BIN_TX, BIN_PUNT, BIN_LINK, BIN_MAX };
 

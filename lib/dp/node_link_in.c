@@ -17,6 +17,8 @@
 #include "vh_ygg.h"
 
 #include "dp_priv.h"
+#include "dp_fwd.h"
+#include "dp_session.h"
 
 /* LIN_DONE is not an edge: a keepalive is consumed and freed here */
 enum { LIN_DROP, LIN_ENCRYPT, LIN_FWD, LIN_PUNT, LIN_MAX, LIN_DONE = LIN_MAX };

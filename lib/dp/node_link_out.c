@@ -17,6 +17,7 @@
 #include "vh_overlay.h"
 
 #include "dp_priv.h"
+#include "dp_session.h"
 
 enum { LOUT_DROP, LOUT_TX, LOUT_MAX };
 

@@ -25,6 +25,8 @@
 #include "vh_ygg.h"
 
 #include "dp_priv.h"
+#include "dp_mix.h"
+#include "dp_fwd.h"
 
 enum { MIX_DROP, MIX_PUNT, MIX_MAX, MIX_HELD = MIX_MAX };
 enum { MOUT_FWD, MOUT_MAX };

@@ -17,6 +17,9 @@
 #include "vh_ygg.h"
 
 #include "dp_priv.h"
+#include "dp_mix.h"
+#include "dp_fwd.h"
+#include "dp_session.h"
 
 enum { FWD_DROP, FWD_ENCRYPT, FWD_PUNT, FWD_MIX, FWD_MAX };
 

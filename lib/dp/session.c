@@ -12,6 +12,7 @@
 #include <rte_malloc.h>
 
 #include "dp_priv.h"
+#include "dp_session.h"
 
 static void
 session_wipe(struct dp_session *s)

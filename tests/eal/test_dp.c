@@ -25,6 +25,7 @@
 #include <rte_udp.h>
 
 #include "vh_bifrost.h"
+#include "dp_fwd.h"
 #include "dp_priv.h" /* white box: the workers' bulk lookup */
 #include "vh_dp.h"
 #include "vh_overlay.h"
