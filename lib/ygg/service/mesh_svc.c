@@ -5,7 +5,6 @@
  * its counter blocks (mesh, ping) and its commands.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,9 +45,6 @@ dht_snapshot(struct vh_mesh *m)
 
 	RTE_BUILD_BUG_ON(RTE_DIM(dht_names) != MESH_DHT_COUNTERS);
 	RTE_BUILD_BUG_ON(VH_DHT_REJ_MAX != 10 || VH_DHT_MSG_TYPES != 10);
-	RTE_BUILD_BUG_ON(offsetof(struct vh_dht_stats, table_size) -
-				 offsetof(struct vh_dht_stats, rec_stored) !=
-			 15 * sizeof(uint64_t));
 	if (m->dht == NULL)
 		return;
 	vh_dht_get_stats(m->dht, &st);
@@ -65,9 +61,21 @@ dht_snapshot(struct vh_mesh *m)
 	*o++ = st.pending_full;
 	for (unsigned int r = 0; r < VH_DHT_REJ_MAX; r++)
 		*o++ = st.rec_rejected[r];
-	memcpy(o, &st.rec_stored, (size_t)((const uint8_t *)&st.table_size -
-						   (const uint8_t *)&st.rec_stored));
-	o += 15;
+	*o++ = st.rec_stored;
+	*o++ = st.rec_updated;
+	*o++ = st.rec_refreshed;
+	*o++ = st.rec_expired;
+	*o++ = st.lookups_started;
+	*o++ = st.lookups_found;
+	*o++ = st.lookups_not_found;
+	*o++ = st.lookups_refused;
+	*o++ = st.lookups_deadline;
+	*o++ = st.table_inserted;
+	*o++ = st.table_evicted;
+	*o++ = st.table_replaced;
+	*o++ = st.table_kept;
+	*o++ = st.beacons_heard;
+	*o++ = st.published;
 	*o++ = st.table_size;
 	*o = st.records;
 }
