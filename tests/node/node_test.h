@@ -4,8 +4,8 @@
  * clock (vh_node_set_clock), a config from JSON text, a fresh identity, and
  * a fake transport: an ethdev made from two rings the test holds
  * (rte_eth_from_rings), so it reads every frame a node sends and feeds it
- * frames of its own; two such ports on crossed rings are a wire between
- * two nodes of one process.
+ * frames of its own; the test moving frames between two such ports is a
+ * wire between two nodes of one process.
  */
 #ifndef VH_TESTS_NODE_TEST_H
 #define VH_TESTS_NODE_TEST_H
@@ -156,12 +156,22 @@ nt_port_make(struct nt_port *p, struct rte_ring *rx, struct rte_ring *tx)
 	assert_int_equal(rte_eth_dev_get_name_by_port(p->port_id, p->devargs), 0);
 }
 
-/* Two ports on crossed rings: what one sends the other receives. */
-static inline void
-nt_wire(struct nt_port *a, struct nt_port *b)
+/*
+ * What a sent, b receives: the frames move from a's TX ring to b's RX
+ * ring with the receiving port's id (the ring PMD leaves mbuf->port as the
+ * sender set it). @return the frames moved.
+ */
+static inline unsigned int
+nt_wire_move(struct nt_port *a, struct nt_port *b)
 {
-	nt_port_make(a, NULL, NULL);
-	nt_port_make(b, a->tx, a->rx);
+	struct rte_mbuf *m[32];
+	unsigned int k = rte_ring_dequeue_burst(a->tx, (void **)m, RTE_DIM(m), NULL);
+
+	for (unsigned int i = 0; i < k; i++)
+		m[i]->port = b->port_id;
+	if (rte_ring_enqueue_bulk(b->rx, (void **)m, k, NULL) != k)
+		rte_pktmbuf_free_bulk(m, k);
+	return k;
 }
 
 /* Free what is left in a ring (frames nobody read). */
@@ -215,6 +225,107 @@ nt_node_destroy(struct vh_node *n)
 
 	vh_node_destroy(n, &in_use);
 	assert_int_equal(in_use, 0);
+}
+
+/* ---- two nodes on one wire ---- */
+
+/*
+ * Nodes a (10.9.1.1) and b (10.9.1.2) on a wire (nt_wire_move), each with its own
+ * data directory and control socket; extra_a and extra_b are JSON members
+ * added to each config (veil, peers, dht).
+ */
+struct nt_pair {
+	struct nt_port pa, pb;
+	char dir_a[64], dir_b[64];
+	struct vh_config cfg_a, cfg_b;
+	struct vh_identity id_a, id_b;
+	struct vh_node *a, *b;
+};
+
+#define NT_PAIR_CONFIG                                                                    \
+	"{'node':{'name':'%s','data_dir':'%s','control_socket':'%s/ctl.sock'},"          \
+	"'telemetry':{'enabled':false},'mempool':{'mbufs':1023,'cache':32},"             \
+	"'ports':[{'name':'p0','devargs':'%s','ipv4':'10.9.1.%u/24',"                    \
+	"'mac':'02:00:00:00:01:0%u','rx_desc':64,'tx_desc':64}]%s%s}"
+
+static inline void
+nt_pair_config(struct nt_pair *p, const char *extra_a, const char *extra_b)
+{
+	nt_port_make(&p->pa, NULL, NULL);
+	nt_port_make(&p->pb, NULL, NULL);
+	nt_tmpdir(p->dir_a, sizeof(p->dir_a));
+	nt_tmpdir(p->dir_b, sizeof(p->dir_b));
+	nt_config(&p->cfg_a, NT_PAIR_CONFIG, "a", p->dir_a, p->dir_a, p->pa.devargs, 1, 1,
+		extra_a[0] != '\0' ? "," : "", extra_a);
+	nt_config(&p->cfg_b, NT_PAIR_CONFIG, "b", p->dir_b, p->dir_b, p->pb.devargs, 2, 2,
+		extra_b[0] != '\0' ? "," : "", extra_b);
+}
+
+static inline void
+nt_pair_start(struct nt_pair *p, const struct vh_node_service *const *svcs, unsigned int n)
+{
+	p->a = nt_node_start(&p->cfg_a, svcs, n, &p->id_a);
+	p->b = nt_node_start(&p->cfg_b, svcs, n, &p->id_b);
+}
+
+/* Both nodes take what is on the wire until nothing moves (same fake time). */
+static inline void
+nt_pair_settle(struct nt_pair *p)
+{
+	for (int i = 0; i < 64; i++) {
+		unsigned int moved = nt_wire_move(&p->pa, &p->pb) + nt_wire_move(&p->pb, &p->pa);
+
+		if (vh_node_poll(p->a) + vh_node_poll(p->b) + moved == 0 && i > 2)
+			return;
+	}
+}
+
+/* Run both for ms of fake time in 10 ms housekeeping steps; each step calls
+ * step(arg) (may be NULL) after the tick. */
+static inline void
+nt_pair_run(struct nt_pair *p, uint64_t ms, void (*step)(void *), void *arg)
+{
+	for (uint64_t t = 0; t < ms; t += 10) {
+		nt_advance_ms(10);
+		vh_node_tick(p->a);
+		vh_node_tick(p->b);
+		nt_pair_settle(p);
+		if (step != NULL)
+			step(arg);
+	}
+}
+
+/* Both nodes go (whatever is on the wire first: the rings hold either's mbufs). */
+static inline void
+nt_pair_stop_nodes(struct nt_pair *p)
+{
+	struct nt_port *ports[] = {&p->pa, &p->pb};
+
+	for (unsigned int i = 0; i < RTE_DIM(ports); i++) {
+		nt_ring_drain(ports[i]->rx);
+		nt_ring_drain(ports[i]->tx);
+	}
+	nt_node_destroy(p->a);
+	nt_node_destroy(p->b);
+}
+
+/* What the nodes left: rings, identities, data directories. */
+static inline void
+nt_pair_cleanup(struct nt_pair *p)
+{
+	nt_port_free(&p->pa);
+	nt_port_free(&p->pb);
+	vh_identity_wipe(&p->id_a);
+	vh_identity_wipe(&p->id_b);
+	nt_rmdir(p->dir_a);
+	nt_rmdir(p->dir_b);
+}
+
+static inline void
+nt_pair_stop(struct nt_pair *p)
+{
+	nt_pair_stop_nodes(p);
+	nt_pair_cleanup(p);
 }
 
 #endif /* VH_TESTS_NODE_TEST_H */
