@@ -100,7 +100,7 @@ nt_config(struct vh_config *c, const char *fmt, ...)
 		fail_msg("config refused: %s: %s\n%s", err.path, err.message, buf);
 }
 
-/* A temporary directory (data_dir, control socket) under /tmp: static buffer per call site. */
+/* A fresh directory under /tmp for a node's data_dir and control socket. */
 static inline void
 nt_tmpdir(char *out, size_t cap)
 {
