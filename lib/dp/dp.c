@@ -18,9 +18,33 @@
 
 RTE_LOG_REGISTER(vh_dp_logtype, valhalla.dp, INFO);
 
+/* Instances live in this process, one bit each (created on the control lcore only). */
+static uint32_t dp_live;
+
+void
+dp_name(const struct vh_dp *dp, char *buf, size_t cap, const char *base)
+{
+	if (dp->inst == 0)
+		snprintf(buf, cap, "%s", base);
+	else
+		snprintf(buf, cap, "%s.%u", base, dp->inst);
+}
+
+static int
+take_instance(struct vh_dp *dp)
+{
+	for (dp->inst = 0; dp->inst < 32; dp->inst++)
+		if (!(dp_live & (1u << dp->inst))) {
+			dp_live |= 1u << dp->inst;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
 static int
 make_pool(struct vh_dp *dp)
 {
+	char name[RTE_MEMPOOL_NAMESIZE];
 	uint16_t mtu = 0;
 	uint32_t room;
 
@@ -28,7 +52,8 @@ make_pool(struct vh_dp *dp)
 		mtu = RTE_MAX(mtu, dp->conf.ports[i].mtu);
 	room = RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
 		(uint32_t)(mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + 8 + RTE_PKTMBUF_HEADROOM));
-	dp->pool = rte_pktmbuf_pool_create("vh_mbuf", dp->conf.mbufs, dp->conf.mbuf_cache,
+	dp_name(dp, name, sizeof(name), "vh_mbuf");
+	dp->pool = rte_pktmbuf_pool_create(name, dp->conf.mbufs, dp->conf.mbuf_cache,
 		RTE_ALIGN(sizeof(struct vh_dp_meta), RTE_MBUF_PRIV_ALIGN), (uint16_t)room,
 		(int)rte_socket_id());
 	if (dp->pool == NULL) {
@@ -40,11 +65,12 @@ make_pool(struct vh_dp *dp)
 }
 
 static struct rte_ring *
-make_ring(const char *what, unsigned int lcore)
+make_ring(const struct vh_dp *dp, const char *what, unsigned int lcore)
 {
-	char name[RTE_RING_NAMESIZE];
+	char base[RTE_RING_NAMESIZE], name[RTE_RING_NAMESIZE];
 
-	snprintf(name, sizeof(name), "vh_%s_%u", what, lcore);
+	snprintf(base, sizeof(base), "vh_%s_%u", what, lcore);
+	dp_name(dp, name, sizeof(name), base);
 	return rte_ring_create(name, DP_RING_SIZE, (int)rte_lcore_to_socket_id(lcore),
 		RING_F_SP_ENQ | RING_F_SC_DEQ);
 }
@@ -90,8 +116,8 @@ make_lcores(struct vh_dp *dp)
 				lc->lcore_id);
 			return -EINVAL;
 		}
-		lc->punt = make_ring("punt", lc->lcore_id);
-		lc->inject = make_ring("inject", lc->lcore_id);
+		lc->punt = make_ring(dp, "punt", lc->lcore_id);
+		lc->inject = make_ring(dp, "inject", lc->lcore_id);
 		if (lc->punt == NULL || lc->inject == NULL)
 			return -rte_errno;
 		lc->aead = make_aead(dp->conf.aead);
@@ -118,7 +144,9 @@ vh_dp_create(const struct vh_dp_conf *conf)
 		return NULL;
 	}
 	dp->conf = *conf;
-	rc = make_pool(dp);
+	rc = take_instance(dp);
+	if (rc == 0)
+		rc = make_pool(dp);
 	if (rc == 0)
 		rc = make_lcores(dp);
 	if (rc == 0)
@@ -209,6 +237,8 @@ vh_dp_destroy(struct vh_dp *dp, unsigned int *in_use)
 		*in_use = dp->pool != NULL ? rte_mempool_in_use_count(dp->pool) : 0;
 	rte_mempool_free(dp->pool);
 	rte_free(dp->lcores);
+	if (dp->inst < 32)
+		dp_live &= ~(1u << dp->inst);
 	rte_free(dp);
 }
 

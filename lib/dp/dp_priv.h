@@ -98,6 +98,7 @@ struct dp_mix;
 
 struct vh_dp {
 	struct vh_dp_conf conf;
+	unsigned int inst; /* which live data plane of the process (dp_name) */
 	struct rte_mempool *pool;
 	unsigned int n_lcores;
 	struct dp_lcore *lcores; /* n_lcores, cache aligned */
@@ -153,6 +154,12 @@ dp_set_drop(struct rte_mbuf *m, enum vh_drop reason)
 
 int dp_ports_setup(struct vh_dp *dp);
 void dp_ports_close(struct vh_dp *dp);
+/*
+ * A DPDK object name (mempool, ring, graph: process-wide names) of this
+ * data plane: base as it is for the first, base.N for a second one live in
+ * the same process (tests run two nodes in one process).
+ */
+void dp_name(const struct vh_dp *dp, char *buf, size_t cap, const char *base);
 int dp_graphs_create(struct vh_dp *dp);
 void dp_graphs_destroy(struct vh_dp *dp);
 int dp_worker_main(void *arg);

@@ -29,9 +29,10 @@ dp_graphs_create(struct vh_dp *dp)
 			.nb_node_patterns = RTE_DIM(patterns),
 			.node_patterns = patterns,
 		};
-		char name[RTE_GRAPH_NAMESIZE];
+		char base[RTE_GRAPH_NAMESIZE], name[RTE_GRAPH_NAMESIZE];
 
-		snprintf(name, sizeof(name), "vh_graph_%u", lc->lcore_id);
+		snprintf(base, sizeof(base), "vh_graph_%u", lc->lcore_id);
+		dp_name(dp, name, sizeof(name), base);
 		dp_lcore_creating = lc;
 		lc->graph_id = rte_graph_create(name, &prm);
 		dp_lcore_creating = NULL;

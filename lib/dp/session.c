@@ -40,8 +40,9 @@ retired_free(void *p, void *e, unsigned int n)
 int
 dp_sessions_init(struct vh_dp *dp)
 {
+	char name[RTE_RING_NAMESIZE];
 	struct rte_rcu_qsbr_dq_parameters prm = {
-		.name = "vh_sessions",
+		.name = name,
 		.flags = RTE_RCU_QSBR_DQ_MT_UNSAFE, /* only the control lcore frees */
 		.size = 2 * VH_DP_SESSIONS,
 		.esize = sizeof(uintptr_t),
@@ -51,6 +52,7 @@ dp_sessions_init(struct vh_dp *dp)
 	};
 	size_t sz = rte_rcu_qsbr_get_memsize(dp->n_lcores);
 
+	dp_name(dp, name, sizeof(name), "vh_sessions"); /* its ring's name */
 	dp->qs = rte_zmalloc("vh_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	if (dp->qs == NULL || rte_rcu_qsbr_init(dp->qs, dp->n_lcores) != 0)
 		return -ENOMEM;

@@ -82,20 +82,27 @@ rounds(struct vh_node *n)
 			n->svc[i].ops.round(n->svc[i].ctx);
 }
 
+unsigned int
+vh_node_poll(struct vh_node *n)
+{
+	unsigned int work = 0;
+
+	if (vh_dp_is_single(n->dp))
+		work += vh_dp_walk(n->dp);
+	rounds(n);
+	work += punt_poll(n);
+	return work;
+}
+
 int
 vh_node_run(struct vh_node *n)
 {
-	bool single = vh_dp_is_single(n->dp);
 	struct backoff b = {0};
 	uint32_t sleep_us = 0;
 
 	while (!n->stop) {
-		unsigned int work = 0;
+		unsigned int work = vh_node_poll(n);
 
-		if (single)
-			work += vh_dp_walk(n->dp);
-		rounds(n);
-		work += punt_poll(n);
 		rte_timer_manage();
 		work += wait_events(n, &b, sleep_us);
 		sleep_us = backoff_next(n, &b, work);

@@ -22,11 +22,28 @@ RTE_LOG_REGISTER(vh_node_logtype, valhalla.node, INFO);
 
 #define HOUSEKEEPING_HZ 100
 
+/*
+ * The clock every layer reads. Process-wide, not per node: the services
+ * read it through vh_node_now_ms() without a node handle, and nodes in one
+ * process share one time anyway (docs/decisions/0017-fake-clock.md).
+ */
+static uint64_t (*clock_fn)(void *ctx);
+static void *clock_ctx;
+
+void
+vh_node_set_clock(uint64_t (*now_ns)(void *ctx), void *ctx)
+{
+	clock_ctx = ctx;
+	clock_fn = now_ns;
+}
+
 uint64_t
 vh_node_now_ns(void)
 {
 	struct timespec ts;
 
+	if (clock_fn != NULL)
+		return clock_fn(clock_ctx);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
@@ -180,18 +197,23 @@ dp_conf(const struct vh_config *cfg, struct vh_dp_conf *dc)
 	dc->udp_port = cfg->overlay.udp_port;
 }
 
-static void
-housekeeping(struct rte_timer *t, void *arg)
+void
+vh_node_tick(struct vh_node *n)
 {
-	struct vh_node *n = arg;
 	uint64_t now = vh_node_now_ms();
 
-	RTE_SET_USED(t);
 	for (unsigned int i = 0; i < n->n_svc; i++)
 		if (n->svc[i].started && n->svc[i].ops.tick != NULL)
 			n->svc[i].ops.tick(n->svc[i].ctx, now);
 	/* idle-connection timeouts need a poll even when no fd is ready */
 	vh_ctl_poll(n->ctl, now);
+}
+
+static void
+housekeeping(struct rte_timer *t, void *arg)
+{
+	RTE_SET_USED(t);
+	vh_node_tick(arg);
 }
 
 static int

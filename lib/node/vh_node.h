@@ -108,8 +108,29 @@ struct vh_ctl *vh_node_ctl(const struct vh_node *n);
 uint64_t vh_node_uptime_ms(const struct vh_node *n);
 /** @return monotonic milliseconds. */
 uint64_t vh_node_now_ms(void);
-/** @return monotonic nanoseconds. */
+/** @return monotonic nanoseconds (the clock vh_node_set_clock() set, if any). */
 uint64_t vh_node_now_ns(void);
+
+/**
+ * Tests: read time from now_ns(ctx) instead of CLOCK_MONOTONIC, so timers
+ * and expiry are tested without sleeping; NULL restores the real clock.
+ * Process-wide (every node in the process reads it); the loop's own pacing
+ * (housekeeping timer, idle back-off) stays on the TSC.
+ */
+void vh_node_set_clock(uint64_t (*now_ns)(void *ctx), void *ctx);
+
+/**
+ * One round of the loop without waiting: the graph walk (single-lcore
+ * mode), every service's round, punted packets to their handlers.
+ * @return packets received and punted (0: nothing happened).
+ */
+unsigned int vh_node_poll(struct vh_node *n);
+
+/**
+ * One housekeeping pass, as the loop runs it every 10 ms: every started
+ * service's tick at vh_node_now_ms(), then the control socket.
+ */
+void vh_node_tick(struct vh_node *n);
 
 /** @return the state of an initialised service by name, or NULL. */
 void *vh_node_service(const struct vh_node *n, const char *name);
