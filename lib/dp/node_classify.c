@@ -26,12 +26,17 @@ static inline unsigned int
 classify_one(const struct vh_dp *dp, struct rte_mbuf *m)
 {
 	struct vh_dp_meta *meta = vh_dp_meta(m);
-	int idx = dp->port_index[m->port];
+	int idx = m->port < RTE_MAX_ETHPORTS ? dp->port_index[m->port] : -1;
 	int rc;
 
-	meta->port_idx = (uint16_t)idx;
 	meta->opened = 0;
 	meta->hop_expired = 0;
+	if (unlikely(idx < 0)) { /* rx stamps its port: never, but never ports[-1] */
+		meta->port_idx = 0;
+		meta->reason = VH_DROP_ETH_NOT_FOR_US;
+		return CLS_DROP;
+	}
+	meta->port_idx = (uint16_t)idx;
 	if (unlikely(m->nb_segs != 1)) {
 		meta->reason = VH_DROP_ETH_MULTI_SEG;
 		return CLS_DROP;

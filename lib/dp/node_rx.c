@@ -19,8 +19,14 @@ rx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t
 	for (uint16_t i = 0; i < lc->n_rxq && n < node->size; i++) {
 		uint16_t room = RTE_MIN((uint16_t)DP_BURST, (uint16_t)(node->size - n));
 
-		n += rte_eth_rx_burst(lc->rxq[i].port_id, lc->rxq[i].queue,
+		uint16_t k = rte_eth_rx_burst(lc->rxq[i].port_id, lc->rxq[i].queue,
 			(struct rte_mbuf **)&node->objs[n], room);
+
+		/* not every PMD sets it (net_ring leaves the sender's): classify
+		 * and the punt path index our ports by it */
+		for (uint16_t j = n; j < n + k; j++)
+			((struct rte_mbuf *)node->objs[j])->port = lc->rxq[i].port_id;
+		n += k;
 	}
 	lc->work += n;
 	if (n == 0)

@@ -74,7 +74,8 @@ int vh_node_service_add(struct vh_node *n, const struct vh_node_service *svc);
 
 /**
  * Start the data plane, the control socket and every service, then the
- * workers. On failure whatever started is stopped again in reverse order.
+ * workers. On failure the node stays as far as it got: vh_node_destroy()
+ * then stops and frees, in reverse order, every service that was inited.
  * @return 0 or a negative errno.
  */
 int vh_node_start(struct vh_node *n);
