@@ -817,6 +817,8 @@ link_start(struct node *n)
 	n->link->tofu = vh_tofu_open(n->cfg.node.data_dir, 4096, err, sizeof(err));
 	if (n->link->tofu == NULL)
 		NODE_LOG(WARNING, "TOFU pins unavailable (%s): NodeIDs are not pinned", err);
+	else if (vh_tofu_damaged(n->link->tofu) > 0)
+		NODE_LOG(ERR, "%s", vh_tofu_errmsg(n->link->tofu));
 	if (peers_from_config(n) != 0)
 		return -1;
 	NODE_LOG(NOTICE, "Veil link sessions (keys in the data plane): %u configured peer(s)",

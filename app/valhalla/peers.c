@@ -187,6 +187,10 @@ peer_accepts(struct node *n, struct link_peer *lp, const uint8_t *nodeid)
 		log_refused(n, lp, nodeid, pinned, "the TOFU pin");
 		return rc;
 	}
+	if (rc == -EBADMSG) { /* a damaged pin is never a first use again */
+		NODE_LOG(ERR, "peer %s refused: %s", peer_label(lp), vh_tofu_errmsg(n->link->tofu));
+		return rc;
+	}
 	if (rc != 0)
 		NODE_LOG(WARNING, "TOFU store: %s", vh_tofu_errmsg(n->link->tofu));
 	else if (now)
