@@ -82,6 +82,7 @@ struct link {
 	struct vh_tofu *tofu;
 	uint8_t idpl[VH_IDENTITY_PAYLOAD_MAX];
 	size_t idpl_len;
+	uint64_t stamp_ns; /* wall clock of our last initiation, strictly increasing */
 	struct link_peer *peers[LINK_MAX_PEERS];
 	struct link_pending pend[LINK_MAX_PENDING];
 };

@@ -77,6 +77,7 @@
 	X(hs_ratelimited)          \
 	X(hs_sources_evicted)      \
 	X(hs_replayed)             \
+	X(hs_stale_timestamp)      \
 	X(hs_low_order)
 
 struct node_counters {

@@ -17,8 +17,8 @@
 #define DOMAIN "valhalla-lmdb-record"
 
 static int
-tag(const char *db, const void *key, size_t klen, uint8_t version, const uint8_t *data,
-	size_t dlen, uint8_t out[VH_IDENTITY_RECORD_SUM_LEN])
+tag(const char *db, const void *key, size_t klen, uint8_t version, const uint8_t *data, size_t dlen,
+	uint8_t out[VH_IDENTITY_RECORD_SUM_LEN])
 {
 	crypto_generichash_state st;
 	uint8_t n[2] = {(uint8_t)(klen >> 8), (uint8_t)klen};
@@ -63,8 +63,8 @@ vh_identity_record_open(const char *db, const void *key, size_t klen, const uint
 	uint8_t sum[VH_IDENTITY_RECORD_SUM_LEN];
 	size_t n;
 
-	if (db == NULL || (key == NULL && klen > 0) || (val == NULL && vlen > 0) ||
-		data == NULL || dlen == NULL)
+	if (db == NULL || (key == NULL && klen > 0) || (val == NULL && vlen > 0) || data == NULL ||
+		dlen == NULL)
 		return -EINVAL;
 	if (vlen < VH_IDENTITY_RECORD_OVERHEAD)
 		return -EBADMSG;

@@ -11,7 +11,10 @@
  * open and rewritten sealed, so an upgrade keeps every pin. A damaged entry
  * is reported and never trusted (see vh_tofu_damaged()). An old binary
  * refuses the sealed values as malformed instead of misreading them.
-
+ *
+ * A second named database "stamp-v1" holds, per NodeID (32-byte key), the
+ * greatest IK initiation timestamp accepted from it (sealed TAI64N), so a
+ * replayed initiation stays refused across a restart (vh_tofu_stamp()).
  */
 #include <errno.h>
 #include <limits.h>
@@ -29,6 +32,8 @@
 
 #define DB_FILE "tofu.mdb"
 #define DB_NAME "tofu-v1"
+#define STAMP_DB "stamp-v1"
+#define STAMP_SEALED (VH_IDENTITY_TAI64N_LEN + VH_IDENTITY_RECORD_OVERHEAD)
 #define WHAT "TOFU database"
 #define SEALED_LEN (VH_IDENTITY_NODEID_LEN + VH_IDENTITY_RECORD_OVERHEAD)
 /* Per entry: a 255-byte label, the NodeID, node headers, half-full pages
@@ -43,8 +48,10 @@
 struct vh_tofu {
 	MDB_env *env;
 	MDB_dbi dbi;
+	MDB_dbi sdbi; /* STAMP_DB */
 	size_t max_entries;
-	unsigned int damaged; /* entries whose checksum failed, counted at open */
+	unsigned int damaged;        /* entries whose checksum failed, counted at open */
+	unsigned int stamps_damaged; /* stamps whose checksum failed, overwritten */
 	char path[PATH_MAX];
 	char err[320];
 };
@@ -119,8 +126,8 @@ read_entry(const MDB_val *k, const MDB_val *v, uint8_t *nodeid)
 		memcpy(nodeid, v->mv_data, VH_IDENTITY_NODEID_LEN);
 		return 1;
 	}
-	if (vh_identity_record_open(DB_NAME, k->mv_data, k->mv_size, v->mv_data, v->mv_size, &d,
-		    &n) != 0 ||
+	if (vh_identity_record_open(
+		    DB_NAME, k->mv_data, k->mv_size, v->mv_data, v->mv_size, &d, &n) != 0 ||
 		n != VH_IDENTITY_NODEID_LEN)
 		return -EBADMSG;
 	memcpy(nodeid, d, VH_IDENTITY_NODEID_LEN);
@@ -134,8 +141,8 @@ put_sealed(MDB_txn *txn, MDB_dbi dbi, MDB_cursor *cur, const MDB_val *k, const u
 	uint8_t sealed[SEALED_LEN];
 	MDB_val v = {.mv_size = sizeof(sealed), .mv_data = sealed};
 
-	if (vh_identity_record_seal(DB_NAME, k->mv_data, k->mv_size, nodeid,
-		    VH_IDENTITY_NODEID_LEN, sealed, sizeof(sealed)) != SEALED_LEN)
+	if (vh_identity_record_seal(DB_NAME, k->mv_data, k->mv_size, nodeid, VH_IDENTITY_NODEID_LEN,
+		    sealed, sizeof(sealed)) != SEALED_LEN)
 		return EINVAL;
 	return cur != NULL ? mdb_cursor_put(cur, (MDB_val *)(uintptr_t)k, &v, flags)
 			   : mdb_put(txn, dbi, (MDB_val *)(uintptr_t)k, &v, flags);
@@ -172,7 +179,7 @@ open_env(struct vh_tofu *t)
 		return db_fail(t, rc, "mdb_env_create");
 	rc = mdb_env_set_mapsize(t->env, map);
 	if (rc == 0)
-		rc = mdb_env_set_maxdbs(t->env, 1);
+		rc = mdb_env_set_maxdbs(t->env, 2);
 	if (rc == 0)
 		rc = mdb_env_open(t->env, t->path, MDB_NOSUBDIR, 0600);
 	return rc != 0 ? db_fail(t, rc, "open") : 0;
@@ -190,6 +197,11 @@ open_dbi(struct vh_tofu *t)
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return db_fail(t, rc, "open " DB_NAME);
+	}
+	rc = mdb_dbi_open(txn, STAMP_DB, MDB_CREATE, &t->sdbi);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return db_fail(t, rc, "open " STAMP_DB);
 	}
 	rc = mdb_txn_commit(txn);
 	return rc != 0 ? db_fail(t, rc, "commit") : 0;
@@ -667,3 +679,89 @@ vh_tofu_forget_damaged(struct vh_tofu *t)
 	return gone;
 }
 
+/* The stored stamp of nodeid into last: 0, -ENOENT (none, or damaged: skipped). */
+static int
+stamp_get(struct vh_tofu *t, MDB_txn *txn, MDB_val *k, uint8_t *last)
+{
+	const uint8_t *d;
+	MDB_val v;
+	size_t n;
+	int rc = mdb_get(txn, t->sdbi, k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc != 0)
+		return db_fail(t, rc, "get stamp");
+	if (vh_identity_record_open(
+		    STAMP_DB, k->mv_data, k->mv_size, v.mv_data, v.mv_size, &d, &n) != 0 ||
+		n != VH_IDENTITY_TAI64N_LEN) {
+		/* no floor rather than a wrong one; the next accepted stamp replaces it */
+		t->stamps_damaged++;
+		return -ENOENT;
+	}
+	memcpy(last, d, n);
+	return 0;
+}
+
+static int
+stamp_put(struct vh_tofu *t, MDB_txn *txn, MDB_val *k, const uint8_t *ts)
+{
+	uint8_t sealed[STAMP_SEALED];
+	MDB_val v = {.mv_size = sizeof(sealed), .mv_data = sealed};
+	MDB_stat st;
+	int rc = mdb_stat(txn, t->sdbi, &st);
+
+	if (rc != 0)
+		return db_fail(t, rc, "stat stamps");
+	if (st.ms_entries >= t->max_entries && mdb_get(txn, t->sdbi, k, &(MDB_val){0}) != 0)
+		return -ENOSPC;
+	vh_identity_record_seal(STAMP_DB, k->mv_data, k->mv_size, ts, VH_IDENTITY_TAI64N_LEN,
+		sealed, sizeof(sealed));
+	rc = mdb_put(txn, t->sdbi, k, &v, 0);
+	return rc != 0 ? db_fail(t, rc, "put stamp") : 0;
+}
+
+int
+vh_tofu_stamp(struct vh_tofu *t, const uint8_t nodeid[VH_IDENTITY_NODEID_LEN], const uint8_t *ts)
+{
+	uint8_t last[VH_IDENTITY_TAI64N_LEN];
+	MDB_val k = {.mv_size = VH_IDENTITY_NODEID_LEN, .mv_data = (void *)(uintptr_t)nodeid};
+	MDB_txn *txn;
+	int rc;
+
+	if (t == NULL || nodeid == NULL)
+		return -EINVAL;
+	rc = mdb_txn_begin(t->env, NULL, ts != NULL ? 0 : MDB_RDONLY, &txn);
+	if (rc != 0)
+		return db_fail(t, rc, "begin");
+	rc = stamp_get(t, txn, &k, last);
+	/* no stamp from a NodeID that sent one before: replay of an old message */
+	if (rc == 0 && (ts == NULL || memcmp(ts, last, sizeof(last)) <= 0))
+		rc = -ESTALE;
+	else if (rc == -ENOENT || rc == 0)
+		rc = ts != NULL ? stamp_put(t, txn, &k, ts) : 0;
+	if (rc != 0 || ts == NULL) {
+		mdb_txn_abort(txn);
+		return rc == -ENOSPC ? 0 : rc; /* full: accepted, not remembered */
+	}
+	rc = mdb_txn_commit(txn);
+	return rc != 0 ? db_fail(t, rc, "commit stamp") : 0;
+}
+
+unsigned int
+vh_tofu_stamps_damaged(const struct vh_tofu *t)
+{
+	return t->stamps_damaged;
+}
+
+int
+vh_tofu_stamp_payload(struct vh_tofu *t, const uint8_t nodeid[VH_IDENTITY_NODEID_LEN],
+	const uint8_t *pl, size_t plen)
+{
+	struct vh_identity_payload p;
+	int rc = vh_identity_payload_decode(pl, plen, &p);
+
+	if (rc != 0)
+		return rc;
+	return vh_tofu_stamp(t, nodeid, p.has_timestamp ? p.timestamp : NULL);
+}

@@ -74,7 +74,11 @@ enum vh_identity_tlv {
 	VH_IDENTITY_TLV_STATIC_SIG = 2,   /**< 64 bytes: signature over the static key (once) */
 	VH_IDENTITY_TLV_VERSIONS = 3,     /**< 1..16 bytes: versions, strictly increasing (once) */
 	VH_IDENTITY_TLV_PATHADDR = 4,     /**< 1..127 bytes: one PathAddr (0..8 times) */
+	VH_IDENTITY_TLV_TIMESTAMP = 5,    /**< 12 bytes: TAI64N, IK message 1 only (once) */
 };
+
+/** A TAI64N timestamp: seconds + 2^62 (u64 BE), nanoseconds (u32 BE). */
+#define VH_IDENTITY_TAI64N_LEN 12
 
 /** Longest TOFU label (bytes, without NUL). */
 #define VH_TOFU_LABEL_MAX 255
@@ -216,7 +220,27 @@ struct vh_identity_payload {
 	uint8_t versions[VH_IDENTITY_MAX_VERSIONS]; /**< strictly increasing, non-zero */
 	uint8_t n_addrs;                            /**< 0..VH_IDENTITY_MAX_ADDRS */
 	char addrs[VH_IDENTITY_MAX_ADDRS][VH_IDENTITY_ADDR_MAX + 1]; /**< PathAddr strings */
+	bool has_timestamp;                                          /**< timestamp is set */
+	uint8_t timestamp[VH_IDENTITY_TAI64N_LEN];                   /**< sender's clock (TAI64N) */
 };
+
+/**
+ * TAI64N of a wall-clock time (the caller's clock; nodes use
+ * CLOCK_REALTIME). Big-endian, so a later time compares greater with
+ * memcmp(). Leap seconds are not added: only the order matters.
+ */
+void vh_identity_tai64n(uint64_t unix_ns, uint8_t out[VH_IDENTITY_TAI64N_LEN]);
+
+/**
+ * An encoded payload with a timestamp TLV appended (the last type, so the
+ * TLVs stay in type order): what an IK message 1 carries, one per
+ * initiation, so a responder can refuse a replay (docs/handshake-defence.md).
+ *
+ * @param pl  an encoded payload without a timestamp (vh_identity_payload_encode())
+ * @return bytes written (len + 15), -ENOBUFS or -EINVAL
+ */
+int vh_identity_payload_stamp(const uint8_t *pl, size_t len,
+	const uint8_t ts[VH_IDENTITY_TAI64N_LEN], uint8_t *out, size_t cap);
 
 /**
  * Fill a payload for this node: its identity key, the signature over its
@@ -395,6 +419,36 @@ unsigned int vh_tofu_damaged(const struct vh_tofu *t);
  * @return entries deleted, or -EIO
  */
 int vh_tofu_forget_damaged(struct vh_tofu *t);
+
+/**
+ * Replay check of an IK initiation from nodeid (after its identity payload
+ * verified): accept ts only if it is greater than the greatest accepted from
+ * nodeid so far, and remember it (durable at return), so a restart does not
+ * reopen the window. Keyed by NodeID, not by Noise static key: a node's
+ * static key is new at each start, its NodeID is not.
+ *
+ * @param ts the payload's TAI64N, or NULL if it had none (an older binary:
+ *           accepted unless nodeid sent a stamp before)
+ * @return 0 (accept; with max_entries stamps stored, a new NodeID's is
+ *         accepted but not remembered); -ESTALE (not newer: a replay,
+ *         refuse before any further DH); -EINVAL; -EIO (database). A stored
+ *         stamp whose checksum fails is skipped (no floor) and replaced
+ *         (vh_tofu_stamps_damaged()).
+ */
+int vh_tofu_stamp(
+	struct vh_tofu *t, const uint8_t nodeid[VH_IDENTITY_NODEID_LEN], const uint8_t *ts);
+
+/**
+ * vh_tofu_stamp() with the timestamp of an encoded identity payload (the
+ * one of an IK message 1, already verified for nodeid).
+ *
+ * @return as vh_tofu_stamp(), or -EBADMSG if pl does not decode
+ */
+int vh_tofu_stamp_payload(struct vh_tofu *t, const uint8_t nodeid[VH_IDENTITY_NODEID_LEN],
+	const uint8_t *pl, size_t plen);
+
+/** Stored stamps found damaged (and skipped) since open. */
+unsigned int vh_tofu_stamps_damaged(const struct vh_tofu *t);
 
 /** The message of the last failed operation on t ("" if none). */
 const char *vh_tofu_errmsg(const struct vh_tofu *t);

@@ -132,8 +132,8 @@ unseal_import(struct vh_dht *dht, const MDB_val *k, const MDB_val *v, uint64_t n
 
 	if (len >= 4 && memcmp(blob, "VHDT", 4) == 0)
 		return vh_dht_import(dht, blob, len, now);
-	rc = vh_identity_record_open(DB_NAME, k->mv_data, k->mv_size, v->mv_data, v->mv_size,
-		&blob, &len);
+	rc = vh_identity_record_open(
+		DB_NAME, k->mv_data, k->mv_size, v->mv_data, v->mv_size, &blob, &len);
 	if (rc != 0) {
 		*damaged = true;
 		return -EBADMSG;
