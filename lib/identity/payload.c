@@ -96,6 +96,8 @@ check_payload(const struct vh_identity_payload *p)
 			return -EINVAL;
 		total += TLV_HDR + n;
 	}
+	if (p->has_timestamp)
+		total += TLV_HDR + VH_IDENTITY_TAI64N_LEN;
 	return total > VH_IDENTITY_PAYLOAD_MAX ? -EINVAL : (int)total;
 }
 
@@ -114,6 +116,9 @@ vh_identity_payload_encode(const struct vh_identity_payload *p, uint8_t *out, si
 	put_tlv(out, cap, &off, VH_IDENTITY_TLV_VERSIONS, p->versions, p->n_versions);
 	for (unsigned int i = 0; i < p->n_addrs; i++)
 		put_tlv(out, cap, &off, VH_IDENTITY_TLV_PATHADDR, p->addrs[i], strlen(p->addrs[i]));
+	if (p->has_timestamp)
+		put_tlv(out, cap, &off, VH_IDENTITY_TLV_TIMESTAMP, p->timestamp,
+			VH_IDENTITY_TAI64N_LEN);
 	return (int)off;
 }
 
@@ -121,7 +126,9 @@ vh_identity_payload_encode(const struct vh_identity_payload *p, uint8_t *out, si
 #define SEEN_KEY 1u
 #define SEEN_SIG 2u
 #define SEEN_VERSIONS 4u
+#define SEEN_TIMESTAMP 8u
 #define SEEN_ALL (SEEN_KEY | SEEN_SIG | SEEN_VERSIONS)
+#define SEEN_NEEDED(s) ((s)&SEEN_ALL)
 
 static int
 take_tlv(
@@ -152,6 +159,13 @@ take_tlv(
 			return -EBADMSG;
 		memcpy(p->addrs[p->n_addrs++], v, n);
 		return 0;
+	case VH_IDENTITY_TLV_TIMESTAMP:
+		if ((*seen & SEEN_TIMESTAMP) || n != VH_IDENTITY_TAI64N_LEN)
+			return -EBADMSG;
+		memcpy(p->timestamp, v, n);
+		p->has_timestamp = true;
+		*seen |= SEEN_TIMESTAMP;
+		return 0;
 	default:
 		return 0; /* unknown: skipped, for later extensions */
 	}
@@ -177,7 +191,7 @@ decode_tlvs(const uint8_t *buf, size_t len, struct vh_identity_payload *p)
 			return rc;
 		off += TLV_HDR + n;
 	}
-	return seen == SEEN_ALL ? 0 : -EBADMSG;
+	return SEEN_NEEDED(seen) == SEEN_ALL ? 0 : -EBADMSG;
 }
 
 int
@@ -220,4 +234,33 @@ vh_identity_version_select(
 			if (ours[i] != 0 && ours[i] == theirs[j] && ours[i] > best)
 				best = ours[i];
 	return best;
+}
+
+void
+vh_identity_tai64n(uint64_t unix_ns, uint8_t out[VH_IDENTITY_TAI64N_LEN])
+{
+	uint64_t s = (1ull << 62) + unix_ns / 1000000000u;
+	uint32_t ns = (uint32_t)(unix_ns % 1000000000u);
+
+	for (int i = 0; i < 8; i++)
+		out[i] = (uint8_t)(s >> (56 - 8 * i));
+	for (int i = 0; i < 4; i++)
+		out[8 + i] = (uint8_t)(ns >> (24 - 8 * i));
+}
+
+int
+vh_identity_payload_stamp(const uint8_t *pl, size_t len, const uint8_t ts[VH_IDENTITY_TAI64N_LEN],
+	uint8_t *out, size_t cap)
+{
+	size_t off = len;
+
+	if ((pl == NULL && len > 0) || ts == NULL || out == NULL)
+		return -EINVAL;
+	if (len + TLV_HDR + VH_IDENTITY_TAI64N_LEN > VH_IDENTITY_PAYLOAD_MAX ||
+		len + TLV_HDR + VH_IDENTITY_TAI64N_LEN > cap)
+		return -ENOBUFS;
+	if (len > 0)
+		memmove(out, pl, len);
+	put_tlv(out, cap, &off, VH_IDENTITY_TLV_TIMESTAMP, ts, VH_IDENTITY_TAI64N_LEN);
+	return (int)off;
 }

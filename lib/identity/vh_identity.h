@@ -74,7 +74,11 @@ enum vh_identity_tlv {
 	VH_IDENTITY_TLV_STATIC_SIG = 2,   /**< 64 bytes: signature over the static key (once) */
 	VH_IDENTITY_TLV_VERSIONS = 3,     /**< 1..16 bytes: versions, strictly increasing (once) */
 	VH_IDENTITY_TLV_PATHADDR = 4,     /**< 1..127 bytes: one PathAddr (0..8 times) */
+	VH_IDENTITY_TLV_TIMESTAMP = 5,    /**< 12 bytes: TAI64N, IK message 1 only (once) */
 };
+
+/** A TAI64N timestamp: seconds + 2^62 (u64 BE), nanoseconds (u32 BE). */
+#define VH_IDENTITY_TAI64N_LEN 12
 
 /** Longest TOFU label (bytes, without NUL). */
 #define VH_TOFU_LABEL_MAX 255
@@ -216,7 +220,27 @@ struct vh_identity_payload {
 	uint8_t versions[VH_IDENTITY_MAX_VERSIONS]; /**< strictly increasing, non-zero */
 	uint8_t n_addrs;                            /**< 0..VH_IDENTITY_MAX_ADDRS */
 	char addrs[VH_IDENTITY_MAX_ADDRS][VH_IDENTITY_ADDR_MAX + 1]; /**< PathAddr strings */
+	bool has_timestamp;                                          /**< timestamp is set */
+	uint8_t timestamp[VH_IDENTITY_TAI64N_LEN];                   /**< sender's clock (TAI64N) */
 };
+
+/**
+ * TAI64N of a wall-clock time (the caller's clock; nodes use
+ * CLOCK_REALTIME). Big-endian, so a later time compares greater with
+ * memcmp(). Leap seconds are not added: only the order matters.
+ */
+void vh_identity_tai64n(uint64_t unix_ns, uint8_t out[VH_IDENTITY_TAI64N_LEN]);
+
+/**
+ * An encoded payload with a timestamp TLV appended (the last type, so the
+ * TLVs stay in type order): what an IK message 1 carries, one per
+ * initiation, so a responder can refuse a replay (docs/handshake-defence.md).
+ *
+ * @param pl  an encoded payload without a timestamp (vh_identity_payload_encode())
+ * @return bytes written (len + 15), -ENOBUFS or -EINVAL
+ */
+int vh_identity_payload_stamp(const uint8_t *pl, size_t len,
+	const uint8_t ts[VH_IDENTITY_TAI64N_LEN], uint8_t *out, size_t cap);
 
 /**
  * Fill a payload for this node: its identity key, the signature over its
@@ -270,6 +294,39 @@ int vh_identity_version_select(
 	const uint8_t *ours, size_t n_ours, const uint8_t *theirs, size_t n_theirs);
 
 /* ------------------------------------------------------------------------ */
+/* Stored records (record.c)                                                */
+
+/** Version byte of a sealed LMDB value (1 was the unsealed format before). */
+#define VH_IDENTITY_RECORD_VERSION 2
+/** BLAKE2b output kept per value. */
+#define VH_IDENTITY_RECORD_SUM_LEN 16
+/** Bytes a sealed value adds to its data: version + checksum. */
+#define VH_IDENTITY_RECORD_OVERHEAD (1 + VH_IDENTITY_RECORD_SUM_LEN)
+
+/**
+ * Seal data for storage under key in database db: out = version || data ||
+ * BLAKE2b-128(domain, db, key, version, data). data may be out + 1 (sealed
+ * in place). A checksum against accidental damage, not a MAC: whoever can
+ * write the file can also rewrite the sum (decision 0012).
+ *
+ * @return bytes written (dlen + VH_IDENTITY_RECORD_OVERHEAD), -ENOBUFS or
+ *         -EINVAL
+ */
+long vh_identity_record_seal(const char *db, const void *key, size_t klen, const uint8_t *data,
+	size_t dlen, uint8_t *out, size_t cap);
+
+/**
+ * Check a sealed value read back from db under key.
+ *
+ * @param data out: the data inside val (not copied)
+ * @param dlen out: its length
+ * @return 0; -EBADMSG (too short or the sum does not match: damaged),
+ *         -EPROTO (another version byte: not a sealed value), -EINVAL
+ */
+int vh_identity_record_open(const char *db, const void *key, size_t klen, const uint8_t *val,
+	size_t vlen, const uint8_t **data, size_t *dlen);
+
+/* ------------------------------------------------------------------------ */
 /* TOFU pin store (tofu.c)                                                  */
 
 /** A TOFU pin store (LMDB environment); opaque. */
@@ -287,8 +344,9 @@ struct vh_tofu;
  * @param max_entries most labels pinned, 1..VH_TOFU_MAX_ENTRIES; it also
  *                    sizes the LMDB map
  * @return the store, or NULL with errno: EINVAL (arguments), EPERM (file
- *         mode), ELOOP (symlink), EBADMSG (not an LMDB file, corrupt or bad
- *         entries), or a system errno; the message is in err.
+ *         mode), ELOOP (symlink), EBADMSG (not an LMDB file, or corrupt so
+ *         that LMDB cannot walk it; a damaged entry is not an error here but
+ *         counted: vh_tofu_damaged()), or a system errno; the message is in err.
  */
 struct vh_tofu *vh_tofu_open(const char *dir, size_t max_entries, char *err, size_t errlen);
 
@@ -303,8 +361,9 @@ struct vh_tofu *vh_tofu_open(const char *dir, size_t max_entries, char *err, siz
  * @param pinned_now out, may be NULL: true when this call created the pin
  * @return 0 (pinned now, or the pin matches); -EKEYREJECTED (another NodeID
  *         is pinned for label: refuse the peer); -ENOSPC (new label, store
- *         full); -EINVAL (label); -EBADMSG or -EIO (database; see
- *         vh_tofu_errmsg())
+ *         full); -EINVAL (label); -EBADMSG (label's pin is damaged, or
+ *         the label is new while damaged pins remain: refuse the peer);
+ *         -EIO (database; see vh_tofu_errmsg())
  */
 int vh_tofu_check_and_pin(struct vh_tofu *t, const char *label,
 	const uint8_t nodeid[VH_IDENTITY_NODEID_LEN], uint8_t *pinned, bool *pinned_now);
@@ -331,7 +390,8 @@ typedef int (*vh_tofu_list_fn)(
 	void *ctx, const char *label, const uint8_t nodeid[VH_IDENTITY_NODEID_LEN]);
 
 /**
- * Call fn for every pin, in label byte order. fn must not modify the store.
+ * Call fn for every intact pin, in label byte order (damaged ones are
+ * skipped). fn must not modify the store.
  *
  * @return the number of pins visited, or -EBADMSG / -EIO
  */
@@ -343,6 +403,52 @@ int vh_tofu_list(struct vh_tofu *t, vh_tofu_list_fn fn, void *ctx);
  * @return the count, or -EIO
  */
 int vh_tofu_count(struct vh_tofu *t);
+
+/**
+ * Entries whose checksum failed at open (counted, reported in
+ * vh_tofu_errmsg(), never handed out). While any remain, lookups of their
+ * labels and every new pin give -EBADMSG: a damaged pin must not turn into
+ * a silent first use. vh_tofu_forget() of such a label, or
+ * vh_tofu_forget_damaged(), clears them.
+ */
+unsigned int vh_tofu_damaged(const struct vh_tofu *t);
+
+/**
+ * Delete every damaged entry (an operator accepting the loss).
+ *
+ * @return entries deleted, or -EIO
+ */
+int vh_tofu_forget_damaged(struct vh_tofu *t);
+
+/**
+ * Replay check of an IK initiation from nodeid (after its identity payload
+ * verified): accept ts only if it is greater than the greatest accepted from
+ * nodeid so far, and remember it (durable at return), so a restart does not
+ * reopen the window. Keyed by NodeID, not by Noise static key: a node's
+ * static key is new at each start, its NodeID is not.
+ *
+ * @param ts the payload's TAI64N, or NULL if it had none (an older binary:
+ *           accepted unless nodeid sent a stamp before)
+ * @return 0 (accept; with max_entries stamps stored, a new NodeID's is
+ *         accepted but not remembered); -ESTALE (not newer: a replay,
+ *         refuse before any further DH); -EINVAL; -EIO (database). A stored
+ *         stamp whose checksum fails is skipped (no floor) and replaced
+ *         (vh_tofu_stamps_damaged()).
+ */
+int vh_tofu_stamp(
+	struct vh_tofu *t, const uint8_t nodeid[VH_IDENTITY_NODEID_LEN], const uint8_t *ts);
+
+/**
+ * vh_tofu_stamp() with the timestamp of an encoded identity payload (the
+ * one of an IK message 1, already verified for nodeid).
+ *
+ * @return as vh_tofu_stamp(), or -EBADMSG if pl does not decode
+ */
+int vh_tofu_stamp_payload(struct vh_tofu *t, const uint8_t nodeid[VH_IDENTITY_NODEID_LEN],
+	const uint8_t *pl, size_t plen);
+
+/** Stored stamps found damaged (and skipped) since open. */
+unsigned int vh_tofu_stamps_damaged(const struct vh_tofu *t);
 
 /** The message of the last failed operation on t ("" if none). */
 const char *vh_tofu_errmsg(const struct vh_tofu *t);

@@ -2,7 +2,10 @@
 /*
  * The routing table and record cache kept in LMDB, so a restarted node
  * rejoins from what it knew even when its bootstrap nodes are down. The DHT
- * itself only knows byte blobs (dht_blob.c); this file stores one.
+ * itself only knows byte blobs (dht_blob.c); this file stores one, sealed
+ * with a checksum (vh_identity_record_seal()): a damaged value is refused
+ * and reported, never imported. A value that starts with the blob's magic
+ * is the format before checksums: loaded once, and sealed at the next save.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +18,7 @@
 
 #include <lmdb.h>
 
+#include "vh_identity.h"
 #include "vh_ygg.h"
 
 #define DB_FILE "dht.mdb"
@@ -78,15 +82,20 @@ vh_dht_persist_save(const struct vh_dht *dht, const char *dir, char *err, size_t
 	MDB_dbi dbi;
 	MDB_val k = {sizeof(DB_KEY) - 1, (void *)DB_KEY}, v;
 	long len = vh_dht_export(dht, NULL, 0);
+	size_t cap;
 	uint8_t *blob;
 	int rc;
 
 	if (len <= 0)
 		return fail(err, errlen, -EINVAL, "dht store: nothing to export");
-	blob = malloc((size_t)len);
+	cap = (size_t)len + VH_IDENTITY_RECORD_OVERHEAD;
+	blob = malloc(cap);
 	if (blob == NULL)
 		return fail(err, errlen, -ENOMEM, "dht store: out of memory");
-	if (vh_dht_export(dht, blob, (size_t)len) != len) {
+	/* exported at blob + 1 and sealed in place */
+	if (vh_dht_export(dht, blob + 1, (size_t)len) != len ||
+		(len = vh_identity_record_seal(DB_NAME, DB_KEY, sizeof(DB_KEY) - 1, blob + 1,
+			 (size_t)len, blob, cap)) < 0) {
 		free(blob);
 		return fail(err, errlen, -EIO, "dht store: export changed size");
 	}
@@ -113,6 +122,25 @@ vh_dht_persist_save(const struct vh_dht *dht, const char *dir, char *err, size_t
 	return 0;
 }
 
+/* The blob inside a sealed value, or a bare blob of the format before. */
+static int
+unseal_import(struct vh_dht *dht, const MDB_val *k, const MDB_val *v, uint64_t now, bool *damaged)
+{
+	const uint8_t *blob = v->mv_data;
+	size_t len = v->mv_size;
+	int rc;
+
+	if (len >= 4 && memcmp(blob, "VHDT", 4) == 0)
+		return vh_dht_import(dht, blob, len, now);
+	rc = vh_identity_record_open(
+		DB_NAME, k->mv_data, k->mv_size, v->mv_data, v->mv_size, &blob, &len);
+	if (rc != 0) {
+		*damaged = true;
+		return -EBADMSG;
+	}
+	return vh_dht_import(dht, blob, len, now);
+}
+
 int
 vh_dht_persist_load(struct vh_dht *dht, const char *dir, uint64_t now, char *err, size_t errlen)
 {
@@ -120,6 +148,7 @@ vh_dht_persist_load(struct vh_dht *dht, const char *dir, uint64_t now, char *err
 	MDB_txn *txn = NULL;
 	MDB_dbi dbi;
 	MDB_val k = {sizeof(DB_KEY) - 1, (void *)DB_KEY}, v;
+	bool damaged = false;
 	int rc;
 
 	rc = env_open(dir, true, &env, err, errlen);
@@ -143,9 +172,12 @@ vh_dht_persist_load(struct vh_dht *dht, const char *dir, uint64_t now, char *err
 		return fail(err, errlen, mdb_errno(rc), "dht store: load: %s", mdb_strerror(rc));
 	}
 	/* the value is only valid inside the transaction: import before ending it */
-	rc = v.mv_size == 0 ? 0 : vh_dht_import(dht, v.mv_data, v.mv_size, now);
+	rc = v.mv_size == 0 ? 0 : unseal_import(dht, &k, &v, now, &damaged);
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
+	if (damaged)
+		return fail(err, errlen, rc,
+			"dht store: saved state damaged (checksum): ignored, not trusted");
 	if (rc < 0)
 		return fail(err, errlen, rc, "dht store: saved state refused (%s)",
 			rc == -EXDEV ? "it belongs to another NodeID" : "malformed");

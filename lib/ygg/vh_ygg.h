@@ -408,7 +408,8 @@ int vh_dht_import(struct vh_dht *dht, const uint8_t *buf, size_t len, uint64_t n
  * Store the routing table and record cache (vh_dht_export()) in the LMDB
  * file dht.mdb in @p dir (created 0700 if missing; the file is 0600),
  * replacing what was there, in one transaction: a crash leaves the old or
- * the new state, never a mix.
+ * the new state, never a mix. The value is sealed with a checksum
+ * (vh_identity_record_seal()).
  * @param err message buffer (may be NULL)
  * @return 0 or -errno
  */
@@ -416,9 +417,12 @@ int vh_dht_persist_save(const struct vh_dht *dht, const char *dir, char *err, si
 
 /**
  * Load what vh_dht_persist_save() stored, through vh_dht_import() (so
- * contacts and records are checked as on any import).
+ * contacts and records are checked as on any import). A value whose
+ * checksum fails is not imported ("damaged" in err); a bare blob (the format
+ * before checksums) is imported, and the next save seals it.
  * @return entries loaded (0 on a first start with nothing stored), or
- *         -errno: -EXDEV for state of another NodeID, -EBADMSG when malformed
+ *         -errno: -EXDEV for state of another NodeID, -EBADMSG when damaged
+ *         or malformed
  */
 int vh_dht_persist_load(struct vh_dht *dht, const char *dir, uint64_t now, char *err,
 	size_t errlen);

@@ -123,7 +123,7 @@ test_unknown_skipped(void **state)
 	struct fixture *f = *state;
 	uint8_t big[300], out[VH_IDENTITY_PAYLOAD_MAX];
 	struct vh_identity_payload q;
-	const uint8_t types[] = {0, 5, 0x7f, 0x80, 0xff};
+	const uint8_t types[] = {0, 6, 0x7f, 0x80, 0xff}; /* 1..5 are known */
 	const size_t lens[] = {0, 1, 2, 300, 7};
 
 	memset(big, 0x04, sizeof(big)); /* looks like PATHADDR type bytes */
@@ -530,6 +530,40 @@ test_version_select(void **state)
 	assert_int_equal(vh_identity_version_select(a, 0, d, 1), -EPROTONOSUPPORT);
 }
 
+/* The IK timestamp: appended in type order, decoded, at most once, 12 bytes. */
+static void
+test_timestamp(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t ts[12], later[12], out[VH_IDENTITY_PAYLOAD_MAX], two[VH_IDENTITY_PAYLOAD_MAX];
+	struct vh_identity_payload q;
+	int n;
+
+	vh_identity_tai64n(1700000000ull * 1000000000u + 5, ts);
+	assert_memory_equal(ts, "\x40\x00\x00\x00\x65\x53\xf1\x00\x00\x00\x00\x05", 12);
+	vh_identity_tai64n(1700000000ull * 1000000000u + 6, later);
+	assert_true(memcmp(later, ts, 12) > 0);
+	vh_identity_tai64n(1700000001ull * 1000000000u, later);
+	assert_true(memcmp(later, ts, 12) > 0);
+	n = vh_identity_payload_stamp(f->buf, (size_t)f->len, ts, out, sizeof(out));
+	assert_int_equal(n, f->len + 15);
+	assert_int_equal(vh_identity_payload_decode(out, (size_t)n, &q), 0);
+	assert_true(q.has_timestamp);
+	assert_memory_equal(q.timestamp, ts, 12);
+	/* encode of the decoded struct gives the same bytes */
+	assert_int_equal(vh_identity_payload_encode(&q, two, sizeof(two)), n);
+	assert_memory_equal(two, out, (size_t)n);
+	/* twice, or of another length: malformed */
+	assert_int_equal(vh_identity_payload_stamp(out, (size_t)n, ts, two, sizeof(two)), n + 15);
+	assert_int_equal(vh_identity_payload_decode(two, (size_t)n + 15, &q), -EBADMSG);
+	out[n - 13] = 11;
+	assert_int_equal(vh_identity_payload_decode(out, (size_t)n - 1, &q), -EBADMSG);
+	/* without one (an older sender): decodes, has_timestamp false */
+	assert_int_equal(vh_identity_payload_decode(f->buf, (size_t)f->len, &q), 0);
+	assert_false(q.has_timestamp);
+	assert_int_equal(vh_identity_payload_stamp(f->buf, (size_t)f->len, ts, out, 10), -ENOBUFS);
+}
+
 int
 main(void)
 {
@@ -544,6 +578,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_build_checks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
 		cmocka_unit_test(test_version_select),
+		cmocka_unit_test_setup_teardown(test_timestamp, setup, teardown),
 	};
 
 	if (sodium_init() < 0)

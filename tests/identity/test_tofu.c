@@ -4,7 +4,9 @@
  * labels, persistence across close and reopen, the entry bound, file modes,
  * and damaged or foreign database files (garbage, truncated, wrong entries
  * written with raw LMDB, wrong modes, symlinks), which must give an error,
- * never a crash.
+ * never a crash; a bit flipped in one pin's value or label, which must be
+ * reported and refused while the other pins still read; and a store of the
+ * format before checksums, whose pins must all survive.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -383,20 +385,29 @@ static void
 test_bad_entries(void **state)
 {
 	struct ctx *c = *state;
-	uint8_t v33[33] = {0};
+	uint8_t v33[33] = {0}, got[32];
 	char lock[PATH_MAX + 40];
+	struct vh_tofu *t;
 
 	snprintf(lock, sizeof(lock), "%s-lock", c->db);
 	assert_int_equal(mkdir(c->dir, 0700), 0);
-	/* A value that is not a NodeID. */
+	/* A value that is not a NodeID: damaged, reported, never handed out. */
 	raw_put(c->db, "tofu-v1", "alice", 5, v33, 33);
-	open_fails(c, EBADMSG);
-	assert_non_null(strstr(c->err, "entry 0 is malformed"));
+	t = open_ok(c, 100);
+	assert_int_equal(vh_tofu_damaged(t), 1);
+	assert_non_null(strstr(vh_tofu_errmsg(t), "1 damaged pin(s)"));
+	assert_non_null(strstr(vh_tofu_errmsg(t), "'alice'"));
+	assert_int_equal(vh_tofu_lookup(t, "alice", got), -EBADMSG);
+	assert_int_equal(vh_tofu_list(t, NULL, NULL), 0);
+	vh_tofu_close(t);
 	unlink(c->db);
 	unlink(lock);
 	/* A label with a NUL in it. */
 	raw_put(c->db, "tofu-v1", "a\0b", 3, v33, 32);
-	open_fails(c, EBADMSG);
+	t = open_ok(c, 100);
+	assert_int_equal(vh_tofu_damaged(t), 1);
+	assert_non_null(strstr(vh_tofu_errmsg(t), "'a?b'"));
+	vh_tofu_close(t);
 	unlink(c->db);
 	unlink(lock);
 	/* "tofu-v1" is a plain key in the main database, not a database. */
@@ -407,6 +418,170 @@ test_bad_entries(void **state)
 	/* Another program's database beside ours is fine. */
 	raw_put(c->db, "other", "k", 1, "v", 1);
 	vh_tofu_close(open_ok(c, 100));
+}
+
+/*
+ * Flip one bit of every copy of needle (n bytes) in the file, at byte at of
+ * it (old copies may sit in freed pages; the live one is among them).
+ */
+static int
+flip_in_file(const char *path, const void *needle, size_t n, size_t at)
+{
+	int fd = open(path, O_RDWR), flipped = 0;
+	struct stat st;
+	uint8_t *buf;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+	for (uint8_t *p = buf; (p = memmem(p, (size_t)(buf + st.st_size - p), needle, n)) != NULL;
+		p += n) {
+		uint8_t b = p[at] ^ 0x04;
+
+		assert_int_equal(pwrite(fd, &b, 1, p - buf + (off_t)at), 1);
+		flipped++;
+	}
+	close(fd);
+	free(buf);
+	return flipped;
+}
+
+/* Three pins; one of them damaged on disk by the caller between runs. */
+static void
+three_pins(struct ctx *c, uint8_t ids[3][32])
+{
+	static const char *const labels[] = {"alice", "/udp/10.0.0.2:22088", "carol"};
+	struct vh_tofu *t = open_ok(c, 100);
+
+	for (int i = 0; i < 3; i++) {
+		randombytes_buf(ids[i], 32);
+		assert_int_equal(vh_tofu_check_and_pin(t, labels[i], ids[i], NULL, NULL), 0);
+	}
+	vh_tofu_close(t);
+}
+
+/*
+ * A bit flipped inside one stored NodeID: that pin is reported and
+ * refused (not re-pinned on first use), the others still read; no new label
+ * is pinned until the damaged one is forgotten. Before checksums the
+ * flipped NodeID was read back as the pin.
+ */
+static void
+test_flip_value(void **state)
+{
+	struct ctx *c = *state;
+	const char *bob = "/udp/10.0.0.2:22088";
+	uint8_t ids[3][32], got[32];
+	struct vh_tofu *t;
+	bool now = true;
+
+	three_pins(c, ids);
+	assert_true(flip_in_file(c->db, ids[1], 32, 5) >= 1);
+	t = open_ok(c, 100);
+	assert_int_equal(vh_tofu_damaged(t), 1);
+	assert_non_null(strstr(vh_tofu_errmsg(t), bob));
+	assert_int_equal(vh_tofu_lookup(t, bob, got), -EBADMSG);
+	assert_int_equal(vh_tofu_check_and_pin(t, bob, ids[1], NULL, &now), -EBADMSG);
+	assert_false(now);
+	ids[1][5] ^= 0x04; /* what the file now says */
+	assert_int_equal(vh_tofu_check_and_pin(t, bob, ids[1], NULL, NULL), -EBADMSG);
+	assert_non_null(strstr(vh_tofu_errmsg(t), "damaged"));
+	assert_int_equal(vh_tofu_lookup(t, "alice", got), 0);
+	assert_memory_equal(got, ids[0], 32);
+	assert_int_equal(vh_tofu_check_and_pin(t, "carol", ids[2], NULL, NULL), 0);
+	assert_int_equal(vh_tofu_list(t, NULL, NULL), 2);
+	assert_int_equal(vh_tofu_check_and_pin(t, "dave", ids[0], NULL, NULL), -EBADMSG);
+	assert_int_equal(vh_tofu_lookup(t, "dave", got), -ENOENT);
+	vh_tofu_close(t);
+	/* still damaged after a restart: nothing healed it silently */
+	t = open_ok(c, 100);
+	assert_int_equal(vh_tofu_damaged(t), 1);
+	/* the operator forgets it: bob and new labels pin again */
+	assert_int_equal(vh_tofu_forget(t, bob), 0);
+	assert_int_equal(vh_tofu_damaged(t), 0);
+	assert_int_equal(vh_tofu_check_and_pin(t, bob, ids[1], NULL, &now), 0);
+	assert_true(now);
+	assert_int_equal(vh_tofu_check_and_pin(t, "dave", ids[0], NULL, NULL), 0);
+	vh_tofu_close(t);
+	t = open_ok(c, 100);
+	assert_int_equal(vh_tofu_damaged(t), 0);
+	assert_int_equal(vh_tofu_count(t), 4);
+	vh_tofu_close(t);
+}
+
+/*
+ * A bit flipped in a label: the entry no longer matches its checksum. The
+ * label it belonged to is not known, so no label gets a first-use pin until
+ * an operator clears the damage.
+ */
+static void
+test_flip_label(void **state)
+{
+	struct ctx *c = *state;
+	uint8_t ids[3][32], got[32];
+	struct vh_tofu *t;
+
+	three_pins(c, ids);
+	assert_true(flip_in_file(c->db, "carol", 5, 2) >= 1); /* carol -> cavol */
+	t = open_ok(c, 100);
+	assert_int_equal(vh_tofu_damaged(t), 1);
+	assert_non_null(strstr(vh_tofu_errmsg(t), "'cavol'"));
+	assert_int_equal(vh_tofu_lookup(t, "carol", got), -ENOENT);
+	assert_int_equal(vh_tofu_check_and_pin(t, "carol", ids[0], NULL, NULL), -EBADMSG);
+	assert_int_equal(vh_tofu_lookup(t, "alice", got), 0);
+	assert_memory_equal(got, ids[0], 32);
+	assert_int_equal(vh_tofu_forget_damaged(t), 1);
+	assert_int_equal(vh_tofu_damaged(t), 0);
+	assert_int_equal(vh_tofu_count(t), 2);
+	assert_int_equal(vh_tofu_check_and_pin(t, "carol", ids[2], NULL, NULL), 0);
+	vh_tofu_close(t);
+}
+
+/*
+ * A store of the format before checksums (bare 32-byte NodeIDs): every pin
+ * survives the upgrade, and the first open rewrites them sealed.
+ */
+static void
+test_old_format(void **state)
+{
+	struct ctx *c = *state;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {5, "alice"}, v;
+	struct vh_tofu *t;
+	uint8_t got[32];
+
+	assert_int_equal(mkdir(c->dir, 0700), 0);
+	raw_put(c->db, "tofu-v1", "alice", 5, c->x, 32);
+	raw_put(c->db, "tofu-v1", "bob", 3, c->y, 32);
+	t = open_ok(c, 100);
+	assert_int_equal(vh_tofu_damaged(t), 0);
+	assert_int_equal(vh_tofu_lookup(t, "alice", got), 0);
+	assert_memory_equal(got, c->x, 32);
+	assert_int_equal(vh_tofu_check_and_pin(t, "bob", c->x, NULL, NULL), -EKEYREJECTED);
+	assert_int_equal(vh_tofu_check_and_pin(t, "bob", c->y, NULL, NULL), 0);
+	vh_tofu_close(t);
+	/* on disk: version 2, the NodeID, 16 bytes of checksum */
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 4), 0);
+	assert_int_equal(mdb_env_open(env, c->db, MDB_NOSUBDIR | MDB_RDONLY, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "tofu-v1", 0, &dbi), 0);
+	assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+	assert_int_equal(v.mv_size, 1 + 32 + 16);
+	assert_int_equal(((uint8_t *)v.mv_data)[0], VH_IDENTITY_RECORD_VERSION);
+	assert_memory_equal((uint8_t *)v.mv_data + 1, c->x, 32);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	/* sealed now: a flipped bit is caught */
+	assert_true(flip_in_file(c->db, c->x, 32, 0) >= 1);
+	t = open_ok(c, 100);
+	assert_int_equal(vh_tofu_damaged(t), 1);
+	assert_int_equal(vh_tofu_lookup(t, "bob", got), 0);
+	vh_tofu_close(t);
 }
 
 static void
@@ -538,6 +713,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_garbage_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_entries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flip_value, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flip_label, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_old_format, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flipped_bytes, setup, teardown),
 	};
 

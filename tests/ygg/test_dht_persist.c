@@ -3,9 +3,16 @@
  * lib/ygg persistence in LMDB: a node's routing table and record cache
  * survive a restart (save, new instance, load), the files are private, a
  * first start finds nothing, another node's state and a damaged file are
- * refused with an error, never a crash.
+ * refused with an error, never a crash; one bit flipped inside the stored
+ * value is caught by its checksum and nothing of it is loaded; a value of
+ * the format before checksums loads and is sealed at the next save.
  */
 #include <dirent.h>
+#include <fcntl.h>
+
+#include <lmdb.h>
+
+#include "vh_identity.h"
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -159,12 +166,138 @@ test_first_start_and_refusals(void **state)
 	rmdir(base);
 }
 
+/* Flip one bit of every copy of needle in path (freed pages may hold old ones). */
+static int
+flip_in_file(const char *path, const uint8_t *needle, size_t n)
+{
+	int fd = open(path, O_RDWR), flipped = 0;
+	struct stat st;
+	uint8_t *buf;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	buf = malloc((size_t)st.st_size);
+	assert_non_null(buf);
+	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
+	for (uint8_t *p = buf; (p = memmem(p, (size_t)(buf + st.st_size - p), needle, n)) != NULL;
+		p += n) {
+		uint8_t b = p[n / 2] ^ 0x10;
+
+		assert_int_equal(pwrite(fd, &b, 1, p - buf + (off_t)(n / 2)), 1);
+		flipped++;
+	}
+	close(fd);
+	free(buf);
+	return flipped;
+}
+
+/*
+ * One bit of one contact's ID flipped in the file: without the checksum the
+ * import took the wrong ID as a contact; now the whole value is refused and
+ * reported, and nothing of it enters the table.
+ */
+static void
+test_flipped_value(void **state)
+{
+	char base[] = "/tmp/vh-dht-persist-XXXXXX", dir[256], err[256] = "", path[300];
+	uint64_t rng = 9;
+	uint8_t first[32];
+	struct fake f1, f2;
+	struct vh_dht *a;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	snprintf(dir, sizeof(dir), "%s/state", base);
+	snprintf(path, sizeof(path), "%s/dht.mdb", dir);
+	a = make(&f1, 0x55);
+	populate(a);
+	assert_int_equal(vh_dht_persist_save(a, dir, err, sizeof(err)), 0);
+	vh_dht_destroy(a);
+	fill_rand(&rng, first, 32); /* populate()'s first contact */
+	assert_true(flip_in_file(path, first, 32) >= 1);
+	a = make(&f2, 0x55);
+	assert_int_equal(vh_dht_persist_load(a, dir, T0, err, sizeof(err)), -EBADMSG);
+	assert_non_null(strstr(err, "damaged"));
+	assert_int_equal(table_size(a), 0);
+	/* the next save replaces it with a good one */
+	populate(a);
+	assert_int_equal(vh_dht_persist_save(a, dir, err, sizeof(err)), 0);
+	vh_dht_destroy(a);
+	a = make(&f1, 0x55);
+	assert_int_equal(vh_dht_persist_load(a, dir, T0, err, sizeof(err)), 29);
+	vh_dht_destroy(a);
+	rmtree(dir);
+	rmdir(base);
+}
+
+/* The value as raw LMDB holds it: put (v != NULL) or get into out. */
+static size_t
+raw(const char *path, const uint8_t *v, size_t n, uint8_t *out, size_t cap)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {5, "state"}, val = {n, (void *)(uintptr_t)v};
+
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 2), 0);
+	assert_int_equal(mdb_env_open(env, path, MDB_NOSUBDIR, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "dht-v1", MDB_CREATE, &dbi), 0);
+	if (v != NULL)
+		assert_int_equal(mdb_put(txn, dbi, &k, &val, 0), 0);
+	else {
+		assert_int_equal(mdb_get(txn, dbi, &k, &val), 0);
+		assert_true(val.mv_size <= cap);
+		memcpy(out, val.mv_data, val.mv_size);
+	}
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	return val.mv_size;
+}
+
+/* A bare export blob, as the binary before checksums stored it. */
+static void
+test_old_format(void **state)
+{
+	char base[] = "/tmp/vh-dht-persist-XXXXXX", dir[256], err[256] = "", path[300];
+	static uint8_t blob[1 << 20], back[1 << 20];
+	struct fake f1, f2;
+	struct vh_dht *a;
+	long n;
+	size_t m;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	snprintf(dir, sizeof(dir), "%s/state", base);
+	snprintf(path, sizeof(path), "%s/dht.mdb", dir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	a = make(&f1, 0x55);
+	populate(a);
+	n = vh_dht_export(a, blob, sizeof(blob));
+	assert_true(n > 0);
+	vh_dht_destroy(a);
+	raw(path, blob, (size_t)n, NULL, 0);
+	a = make(&f2, 0x55);
+	assert_int_equal(vh_dht_persist_load(a, dir, T0, err, sizeof(err)), 29);
+	assert_int_equal(vh_dht_persist_save(a, dir, err, sizeof(err)), 0);
+	vh_dht_destroy(a);
+	m = raw(path, NULL, 0, back, sizeof(back));
+	assert_int_equal(m, (size_t)n + VH_IDENTITY_RECORD_OVERHEAD);
+	assert_int_equal(back[0], VH_IDENTITY_RECORD_VERSION);
+	assert_memory_equal(back + 1, "VHDT", 4);
+	rmtree(dir);
+	rmdir(base);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_survives_restart),
 		cmocka_unit_test(test_first_start_and_refusals),
+		cmocka_unit_test(test_flipped_value),
+		cmocka_unit_test(test_old_format),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <rte_cycles.h>
 #include <sodium.h>
@@ -179,6 +180,21 @@ seal_send(struct vh_link *lk, struct link_peer *lp, const uint8_t *pt, size_t pl
 	return rc;
 }
 
+/* Our payload stamped with the wall clock (IK replay defence): never repeats. */
+static int
+stamped_payload(struct vh_link *lk, uint8_t *out, size_t cap)
+{
+	uint8_t tai[VH_IDENTITY_TAI64N_LEN];
+	struct timespec ts;
+	uint64_t ns;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	lk->stamp_ns = ns > lk->stamp_ns ? ns : lk->stamp_ns + 1;
+	vh_identity_tai64n(lk->stamp_ns, tai);
+	return vh_identity_payload_stamp(lk->idpl, lk->idpl_len, tai, out, cap);
+}
+
 /*
  * Initiation, written once: vh_veil puts the identity payload only into an
  * IK message 1 (encrypted); an XX message 1 goes without it.
@@ -186,12 +202,13 @@ seal_send(struct vh_link *lk, struct link_peer *lp, const uint8_t *pt, size_t pl
 static void
 send_init(struct vh_link *lk, struct link_peer *lp, uint64_t now)
 {
-	uint8_t buf[LINK_BUF];
+	uint8_t buf[LINK_BUF], pl[VH_IDENTITY_PAYLOAD_MAX];
 	uint8_t *out = buf + VH_BIFROST_HDR_LEN;
 	size_t cap = sizeof(buf) - VH_BIFROST_HDR_LEN, len;
-	int rc;
+	int rc = stamped_payload(lk, pl, sizeof(pl));
 
-	rc = vh_veil_peer_write_init(lp->vp, lk->idpl, lk->idpl_len, now, out, cap, &len);
+	if (rc > 0)
+		rc = vh_veil_peer_write_init(lp->vp, pl, (size_t)rc, now, out, cap, &len);
 	if (rc != 0) {
 		VH_NODE_LOG(WARNING, "handshake to %s not written: %s", lp->address, strerror(-rc));
 		return;
@@ -334,6 +351,11 @@ init_ik(struct vh_link *lk, struct link_pending *pd, const uint8_t *pl, size_t p
 	if (vh_veil_hs_remote_static(&pd->hs, rs) != 0 ||
 		identity_check(lk, pl, plen, rs, nodeid) != 0)
 		return -EKEYREJECTED;
+	/* not newer than the last initiation accepted from it: a replay, no RESP */
+	if (lk->tofu != NULL && vh_tofu_stamp_payload(lk->tofu, nodeid, pl, plen) == -ESTALE) {
+		LINK_DROP(lk, hs_stale_timestamp, VEIL_REPLAY);
+		return -ESTALE;
+	}
 	*lpp = peer_match(lk, nodeid, &pd->src);
 	return *lpp != NULL ? 0 : -EKEYREJECTED;
 }

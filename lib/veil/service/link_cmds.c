@@ -88,14 +88,16 @@ guard_json(struct vh_link *lk, uint64_t now)
 {
 	unsigned int load = vh_dp_punt_load(lk->dp);
 
-	return json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "under_load",
-		hsguard_under_load(lk->guard, load, now), "punt_load", load, "sources",
-		hsguard_sources(lk->guard, now), "cookies_sent", (json_int_t)lk->cnt.hs_cookie_sent,
-		"cookie_budget", (json_int_t)lk->cnt.hs_cookie_budget, "ratelimited",
+	return json_pack("{s:b, s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"under_load", hsguard_under_load(lk->guard, load, now), "punt_load", load,
+		"sources", hsguard_sources(lk->guard, now), "cookies_sent",
+		(json_int_t)lk->cnt.hs_cookie_sent, "cookie_budget",
+		(json_int_t)lk->cnt.hs_cookie_budget, "ratelimited",
 		(json_int_t)lk->cnt.hs_ratelimited, "replayed", (json_int_t)lk->cnt.hs_replayed,
-		"low_order", (json_int_t)lk->cnt.hs_low_order, "dh_budget",
-		(json_int_t)lk->cnt.hs_dh_budget, "mac1_bad", (json_int_t)lk->cnt.link_drop_mac,
-		"evicted", (json_int_t)lk->cnt.hs_sources_evicted);
+		"stale_timestamp", (json_int_t)lk->cnt.hs_stale_timestamp, "low_order",
+		(json_int_t)lk->cnt.hs_low_order, "dh_budget", (json_int_t)lk->cnt.hs_dh_budget,
+		"mac1_bad", (json_int_t)lk->cnt.link_drop_mac, "evicted",
+		(json_int_t)lk->cnt.hs_sources_evicted);
 }
 
 static void

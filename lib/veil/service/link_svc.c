@@ -212,6 +212,8 @@ svc_start(void *ctx)
 	lk->tofu = vh_tofu_open(lk->cfg->node.data_dir, 4096, err, sizeof(err));
 	if (lk->tofu == NULL)
 		VH_NODE_LOG(WARNING, "TOFU pins unavailable (%s): NodeIDs are not pinned", err);
+	else if (vh_tofu_damaged(lk->tofu) > 0)
+		VH_NODE_LOG(ERR, "%s", vh_tofu_errmsg(lk->tofu));
 	if (peers_from_config(lk) != 0)
 		return -EINVAL;
 	VH_NODE_LOG(NOTICE, "Veil link sessions (keys in the data plane): %u configured peer(s)",

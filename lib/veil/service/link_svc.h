@@ -46,6 +46,7 @@
 	X(hs_ratelimited)         \
 	X(hs_sources_evicted)     \
 	X(hs_replayed)            \
+	X(hs_stale_timestamp)     \
 	X(hs_low_order)
 
 struct link_counters {
@@ -133,6 +134,7 @@ struct vh_link {
 	struct vh_tofu *tofu;
 	uint8_t idpl[VH_IDENTITY_PAYLOAD_MAX];
 	size_t idpl_len;
+	uint64_t stamp_ns; /* wall clock of our last initiation, strictly increasing */
 	struct link_peer *peers[LINK_MAX_PEERS];
 	struct link_pending pend[LINK_MAX_PENDING];
 };

@@ -184,6 +184,10 @@ peer_accepts(struct vh_link *lk, struct link_peer *lp, const uint8_t *nodeid)
 		log_refused(lk, lp, nodeid, pinned, "the TOFU pin");
 		return rc;
 	}
+	if (rc == -EBADMSG) { /* a damaged pin is never a first use again */
+		VH_NODE_LOG(ERR, "peer %s refused: %s", peer_label(lp), vh_tofu_errmsg(lk->tofu));
+		return rc;
+	}
 	if (rc != 0)
 		VH_NODE_LOG(WARNING, "TOFU store: %s", vh_tofu_errmsg(lk->tofu));
 	else if (now)
