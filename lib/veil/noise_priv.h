@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vh_veil.h"
+#include "vh_noise.h"
 
 #define NOISE_DHLEN 32
 #define NOISE_BLOCK_MAX 128

@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vh_veil.h"
+#include "vh_noise.h"
 
 #define CHECK(c)                                                                            \
 	do {                                                                                \

@@ -17,7 +17,7 @@
 #include <sodium.h>
 
 #include "noise_priv.h"
-#include "vh_veil.h"
+#include "vh_noise.h"
 
 static void
 unhex(const char *hex, uint8_t *out, size_t len)

@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
-#include "vh_veil.h"
+#include "vh_noise.h"
 
 #define NCOMBO 4
 

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "vh_veil.h"
+#include "vh_noise.h"
 
 #define MAX_FILES 8
 
