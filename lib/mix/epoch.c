@@ -199,8 +199,8 @@ restore(struct vh_mix_keys *k, const struct vh_mix_saved_key *sk)
 }
 
 static int
-restore_all(struct vh_mix_keys *k, uint64_t now, const struct vh_mix_saved_key *saved,
-	unsigned int n)
+restore_all(
+	struct vh_mix_keys *k, uint64_t now, const struct vh_mix_saved_key *saved, unsigned int n)
 {
 	uint64_t lo = vh_mix_epoch_oldest(&k->conf, now);
 	uint64_t hi = vh_mix_epoch_at(now, k->conf.epoch_ms) + 1;

@@ -130,16 +130,18 @@ check_private(struct vh_mix_store *s, const char *path, bool dir)
 	struct stat st;
 
 	if (lstat(path, &st) != 0)
-		return errno == ENOENT && !dir ? 0 : fail(s, -errno, "%s: %s", path, strerror(errno));
+		return errno == ENOENT && !dir ? 0
+					       : fail(s, -errno, "%s: %s", path, strerror(errno));
 	if (S_ISLNK(st.st_mode) || (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)))
 		return fail(s, -EPERM, "%s: not a %s (symlink?)", path,
 			dir ? "directory" : "regular file");
 	if ((st.st_mode & 077) != 0)
-		return fail(s, -EPERM, "%s: mode %03o gives others access to secret keys (chmod %s)",
-			path, (unsigned int)(st.st_mode & 0777), dir ? "700" : "600");
+		return fail(s, -EPERM,
+			"%s: mode %03o gives others access to secret keys (chmod %s)", path,
+			(unsigned int)(st.st_mode & 0777), dir ? "700" : "600");
 	if (st.st_uid != geteuid())
-		return fail(s, -EPERM, "%s: owned by uid %u, not by us", path,
-			(unsigned int)st.st_uid);
+		return fail(
+			s, -EPERM, "%s: owned by uid %u, not by us", path, (unsigned int)st.st_uid);
 	return 0;
 }
 
@@ -273,7 +275,8 @@ prune(struct vh_mix_store *s, MDB_txn *txn, uint64_t oldest, unsigned int *n)
 			k.mv_size = KEY_LEN;
 			k.mv_data = key;
 			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-			if (rc != 0 || k.mv_size != KEY_LEN || ((uint8_t *)k.mv_data)[0] != types[t] ||
+			if (rc != 0 || k.mv_size != KEY_LEN ||
+				((uint8_t *)k.mv_data)[0] != types[t] ||
 				get_be64((uint8_t *)k.mv_data + 1) >= oldest)
 				break;
 			rc = mdb_cursor_del(cur, 0);

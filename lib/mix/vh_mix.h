@@ -334,9 +334,8 @@ uint64_t vh_mix_epoch_oldest(const struct vh_mix_epoch_conf *conf, uint64_t now_
  * restarted node keeps the keys its published descriptors name.
  * @param n saved keys (0 is vh_mix_keys_create())
  */
-struct vh_mix_keys *vh_mix_keys_create_saved(const struct vh_mix_epoch_conf *conf,
-	uint64_t now_ms, vh_sphinx_rng_fn rng, void *rng_ctx, const struct vh_mix_saved_key *saved,
-	unsigned int n);
+struct vh_mix_keys *vh_mix_keys_create_saved(const struct vh_mix_epoch_conf *conf, uint64_t now_ms,
+	vh_sphinx_rng_fn rng, void *rng_ctx, const struct vh_mix_saved_key *saved, unsigned int n);
 
 /*
  * The key store (keystore.c, docs/mix-keys.md "Persistence"): LMDB in a
@@ -360,8 +359,7 @@ struct vh_mix_store_scan {
  * @param image_len vh_mix_replay_image_len() of one filter (sizes the map)
  * @return the store, or NULL with errno and a message in err
  */
-struct vh_mix_store *vh_mix_store_open(const char *dir, size_t image_len, char *err,
-	size_t errlen);
+struct vh_mix_store *vh_mix_store_open(const char *dir, size_t image_len, char *err, size_t errlen);
 
 /** Close the store (NULL is fine). */
 void vh_mix_store_close(struct vh_mix_store *s);

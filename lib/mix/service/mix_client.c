@@ -170,9 +170,8 @@ send_cover(struct vh_mixnode *m, enum vh_mix_event ev)
 }
 
 int
-mix_client_queue(
-	struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len, bool surb,
-	unsigned int flags)
+mix_client_queue(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len,
+	bool surb, unsigned int flags)
 {
 	struct mix_out *o;
 

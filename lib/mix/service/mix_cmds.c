@@ -208,9 +208,10 @@ cmd_send(void *arg, const json_t *args, struct vh_ctl_req *req)
 	else if (rc != 0)
 		vh_ctl_error(req, "mix", "busy", true, "%s", strerror(-rc));
 	else
-		vh_ctl_reply(req, json_pack("{s:b,s:I,s:o}", "sent", m->cfg->mix.lambda_p_milli == 0,
-					  "queued", (json_int_t)m->sendq_n, "kept_entry",
-					  m->kept.have ? id_json(m->kept.entry) : json_null()));
+		vh_ctl_reply(
+			req, json_pack("{s:b,s:I,s:o}", "sent", m->cfg->mix.lambda_p_milli == 0,
+				     "queued", (json_int_t)m->sendq_n, "kept_entry",
+				     m->kept.have ? id_json(m->kept.entry) : json_null()));
 }
 
 /* The packet kept by `mix send --keep`, sent again to its entry (replay tests). */
@@ -229,7 +230,8 @@ cmd_resend(void *arg, const json_t *args, struct vh_ctl_req *req)
 	else if (rc != 0)
 		vh_ctl_error(req, "mix", "failed", true, "%s", strerror(-rc));
 	else
-		vh_ctl_reply(req, json_pack("{s:b,s:o}", "sent", 1, "entry", id_json(m->kept.entry)));
+		vh_ctl_reply(
+			req, json_pack("{s:b,s:o}", "sent", 1, "entry", id_json(m->kept.entry)));
 }
 
 static void

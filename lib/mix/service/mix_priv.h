@@ -137,8 +137,8 @@ struct vh_mixnode {
 	struct vh_dp_mix_key dp_keys[VH_MIX_KEYS_SLOTS];
 	unsigned int n_dp_keys;
 	bool dp_on;
-	struct vh_mix_store *store; /* keys and filters across a restart (mix_store.c) */
-	bool restore_replay;        /* the first key set gets the saved filters */
+	struct vh_mix_store *store;         /* keys and filters across a restart (mix_store.c) */
+	bool restore_replay;                /* the first key set gets the saved filters */
 	uint64_t loaded[VH_MIX_KEYS_SLOTS]; /* epochs of the keys the store gave back */
 	unsigned int n_loaded;
 	uint8_t desc[2][VH_MIX_DESC_MAX];
@@ -196,9 +196,8 @@ int mix_dir_sign(struct vh_mixnode *m, uint64_t epoch);
 int mix_dir_path(struct vh_mixnode *m, struct vh_mix_path_hop *path, size_t cap);
 
 /* mix_client.c: sending, SURBs, cover traffic, the receive queue */
-int mix_client_queue(
-	struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len, bool surb,
-	unsigned int flags);
+int mix_client_queue(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len,
+	bool surb, unsigned int flags);
 /* Send the packet kept by MIX_SEND_KEEP again to its entry: 0, -ENOENT, or the send's error. */
 int mix_client_resend(struct vh_mixnode *m);
 void mix_client_tick(struct vh_mixnode *m, uint64_t now_ms);

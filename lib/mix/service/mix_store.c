@@ -33,21 +33,22 @@ mix_store_open(struct vh_mixnode *m, struct vh_mix_saved_key *saved, unsigned in
 		VH_NODE_LOG(ERR, "mix: data_dir %s: %s", m->cfg->node.data_dir, strerror(errno));
 		return -errno;
 	}
-	m->store = vh_mix_store_open(dir, plan.nr_blocks * (VH_MIX_REPLAY_BLOCK_BITS / 8), err,
-		sizeof(err));
+	m->store = vh_mix_store_open(
+		dir, plan.nr_blocks * (VH_MIX_REPLAY_BLOCK_BITS / 8), err, sizeof(err));
 	if (m->store == NULL) {
 		VH_NODE_LOG(ERR, "mix: key store: %s", err);
 		return -errno;
 	}
-	n = vh_mix_store_load_keys(m->store, vh_mix_epoch_oldest(&m->ec, mix_unix_ms()), saved,
-		max, &sc);
+	n = vh_mix_store_load_keys(
+		m->store, vh_mix_epoch_oldest(&m->ec, mix_unix_ms()), saved, max, &sc);
 	if (n < 0) {
 		VH_NODE_LOG(ERR, "mix: key store: %s", vh_mix_store_error(m->store));
 		return n;
 	}
 	if (sc.corrupt > 0)
-		VH_NODE_LOG(WARNING, "mix: key store: %u record(s) failed their check and were "
-				     "skipped (last: %s)",
+		VH_NODE_LOG(WARNING,
+			"mix: key store: %u record(s) failed their check and were "
+			"skipped (last: %s)",
 			sc.corrupt, vh_mix_store_error(m->store));
 	VH_NODE_LOG(NOTICE, "mix: key store %s: %u key(s) loaded, %u expired record(s) deleted",
 		dir, sc.loaded, sc.expired);
@@ -66,8 +67,9 @@ mix_store_restored(struct vh_mixnode *m)
 	vh_mix_keys_stats_get(m->keys, &st);
 	m->cnt.keys_restored = st.restored;
 	if (st.restored > 0)
-		VH_NODE_LOG(NOTICE, "mix: %" PRIu64 " saved key(s) in use again: their descriptors "
-				    "stay valid",
+		VH_NODE_LOG(NOTICE,
+			"mix: %" PRIu64 " saved key(s) in use again: their descriptors "
+			"stay valid",
 			st.restored);
 }
 
@@ -112,20 +114,22 @@ mix_store_filter(struct vh_mixnode *m, uint64_t epoch)
 	rc = vh_mix_store_get_replay(m->store, epoch, f);
 	if (rc == 0) {
 		m->cnt.replay_restored++;
-		VH_NODE_LOG(NOTICE, "mix: replay filter of epoch %" PRIu64 " restored (%" PRIu64
-				    " tags)",
+		VH_NODE_LOG(NOTICE,
+			"mix: replay filter of epoch %" PRIu64 " restored (%" PRIu64 " tags)",
 			epoch, vh_mix_replay_count(f));
 		return f;
 	}
 	if (rc == -ENOENT) {
-		VH_NODE_LOG(NOTICE, "mix: no replay filter saved for epoch %" PRIu64
-				    " (new key, or no clean stop): it starts empty",
+		VH_NODE_LOG(NOTICE,
+			"mix: no replay filter saved for epoch %" PRIu64
+			" (new key, or no clean stop): it starts empty",
 			epoch);
 	} else {
 		m->cnt.replay_dropped++;
-		VH_NODE_LOG(WARNING, "mix: saved %s: dropped; the key starts with an empty filter, "
-				     "so packets it unwrapped before the restart are not refused "
-				     "as replays",
+		VH_NODE_LOG(WARNING,
+			"mix: saved %s: dropped; the key starts with an empty filter, "
+			"so packets it unwrapped before the restart are not refused "
+			"as replays",
 			vh_mix_store_error(m->store));
 	}
 	vh_mix_replay_free(f);
@@ -139,8 +143,9 @@ save_filter(void *arg, uint64_t epoch, const struct vh_mix_replay *f)
 
 	if (vh_mix_store_put_replay(m->store, epoch, f) == 0) {
 		m->cnt.replay_saved++;
-		VH_NODE_LOG(NOTICE, "mix: replay filter of epoch %" PRIu64 " saved (%" PRIu64 " tags)",
-			epoch, vh_mix_replay_count(f));
+		VH_NODE_LOG(NOTICE,
+			"mix: replay filter of epoch %" PRIu64 " saved (%" PRIu64 " tags)", epoch,
+			vh_mix_replay_count(f));
 		return;
 	}
 	m->cnt.store_failed++;
