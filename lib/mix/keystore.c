@@ -34,8 +34,8 @@
 #define SUM_LEN crypto_generichash_BYTES /* 32 */
 #define KEY_VAL_LEN (1 + VH_SPHINX_KEY_LEN + SUM_LEN)
 #define FLT_HDR_LEN (1 + 8 + 1 + 8)
-#define T_KEY 'k'
-#define T_FILTER 'f'
+#define T_KEY ((uint8_t)'k')
+#define T_FILTER ((uint8_t)'f')
 /* Two filters alive, each rewritten at every stop (copy-on-write: twice),
  * the free pages of the last transaction not yet reusable: six filters. */
 #define MAP_FILTERS 6
@@ -71,7 +71,7 @@ mdb_errno(int rc)
 }
 
 static void
-rec_key(uint8_t key[KEY_LEN], char type, uint64_t epoch)
+rec_key(uint8_t key[KEY_LEN], uint8_t type, uint64_t epoch)
 {
 	key[0] = (uint8_t)type;
 	for (unsigned int i = 0; i < 8; i++)
@@ -260,7 +260,7 @@ vh_mix_store_put_key(struct vh_mix_store *s, uint64_t epoch, const uint8_t priv[
 static int
 prune(struct vh_mix_store *s, MDB_txn *txn, uint64_t oldest, unsigned int *n)
 {
-	static const char types[] = {T_FILTER, T_KEY};
+	static const uint8_t types[] = {T_FILTER, T_KEY};
 	uint8_t key[KEY_LEN];
 	MDB_cursor *cur;
 	MDB_val k, v;
