@@ -48,7 +48,7 @@ learn_privs(struct vh_mixnode *m)
 {
 	struct vh_mix_key_info ki[VH_MIX_KEYS_SLOTS];
 	unsigned int n = vh_mix_keys_info(m->keys, ki, RTE_DIM(ki));
-	struct vh_dp_mix_key keep[VH_MIX_KEYS_SLOTS];
+	struct vh_dp_mix_key keep[VH_MIX_KEYS_SLOTS] = {0}; /* .replay stays NULL */
 	unsigned int k = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
