@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * vhctl mix <status|send|recv|reply|nodes|delays>: the node's "mix"
+ * vhctl mix <status|send|resend|recv|reply|nodes|delays>: the node's "mix"
  * command with the subcommand in args.sub (docs/vhctl.md). Message bodies
  * travel as hex; send and reply read a file or standard input ("-").
  */
@@ -22,8 +22,9 @@ static int
 bad(const char *what)
 {
 	fprintf(stderr,
-		"vhctl: %s\nusage: vhctl mix status | send <NodeID> <file|-> [--surb] [--twice] |\n"
-		"           recv | reply <id> <file|-> | nodes [add <NodeID>...] | delays\n",
+		"vhctl: %s\nusage: vhctl mix status | send <NodeID> <file|-> [--surb] [--twice] "
+		"[--keep] | resend | recv | reply <id> <file|-> | nodes [add <NodeID>...] | "
+		"delays\n",
 		what);
 	return EXIT_USAGE;
 }
@@ -59,7 +60,7 @@ static int
 parse_send(int argc, char **argv, json_t **args)
 {
 	const char *pos[2] = {NULL, NULL};
-	bool surb = false, twice = false;
+	bool surb = false, twice = false, keep = false;
 	unsigned int k = 0;
 	json_t *data;
 
@@ -68,6 +69,8 @@ parse_send(int argc, char **argv, json_t **args)
 			surb = true;
 		else if (strcmp(argv[i], "--twice") == 0)
 			twice = true;
+		else if (strcmp(argv[i], "--keep") == 0)
+			keep = true;
 		else if (k < 2)
 			pos[k++] = argv[i];
 		else
@@ -78,8 +81,8 @@ parse_send(int argc, char **argv, json_t **args)
 	data = read_hex(pos[1]);
 	if (data == NULL)
 		return bad("send: cannot read the message");
-	*args = json_pack("{s:s,s:s,s:o,s:b,s:b}", "sub", "send", "node_id", pos[0], "data", data,
-		"surb", surb, "twice", twice);
+	*args = json_pack("{s:s,s:s,s:o,s:b,s:b,s:b}", "sub", "send", "node_id", pos[0], "data",
+		data, "surb", surb, "twice", twice, "keep", keep);
 	return 0;
 }
 
@@ -126,7 +129,7 @@ parse_mix(int argc, char **argv, struct opts *o, json_t **args, long *extra_ms)
 		return 0;
 	}
 	if (argc != 1 || (strcmp(argv[0], "status") != 0 && strcmp(argv[0], "recv") != 0 &&
-				 strcmp(argv[0], "delays") != 0))
+				 strcmp(argv[0], "delays") != 0 && strcmp(argv[0], "resend") != 0))
 		return bad("unknown mix command");
 	*args = json_pack("{s:s}", "sub", argv[0]);
 	return 0;

@@ -300,12 +300,13 @@ static const struct cmd cmds[] = {
 	{"dht", "vhctl dht", "DHT counters (table size, records, lookups) and mesh counters.",
 		parse_none, render_raw},
 	{"mix",
-		"vhctl mix status | send <NodeID> <file|-> [--surb] [--twice] | recv |\n"
-		"           reply <id> <file|-> | nodes [add <NodeID>...] | delays",
+		"vhctl mix status | send <NodeID> <file|-> [--surb] [--twice] [--keep] |\n"
+		"           resend | recv | reply <id> <file|-> | nodes [add <NodeID>...] | delays",
 		"The Sphinx mixnet (docs/mix-node.md): status (epoch, keys, counters, delay\n"
 		"wheel), send a message (with a SURB for a reply; --twice sends the packet\n"
-		"twice, for replay tests), recv messages and replies, reply through a received\n"
-		"SURB, the mixnodes asked for descriptors, per-hop delays held here.",
+		"twice and --keep keeps it for resend, which sends it again: replay tests),\n"
+		"recv messages and replies, reply through a received SURB, the mixnodes asked\n"
+		"for descriptors, per-hop delays held here.",
 		parse_mix, render_mix},
 };
 

@@ -50,6 +50,14 @@ set_free(struct dp_mix_keyset *s)
 	rte_free(s);
 }
 
+/* Wait until every graph lcore passed a quiescent state. */
+static void
+sync_readers(struct dp_mix *m)
+{
+	/* in single-lcore mode this thread is reader 0 itself */
+	rte_rcu_qsbr_synchronize(m->dp->qs, vh_dp_is_single(m->dp) ? 0 : RTE_QSBR_THRID_INVALID);
+}
+
 /* Free the retired sets nobody can see any more; wait when asked to. */
 static void
 reclaim(struct dp_mix *m, bool wait)
@@ -57,8 +65,7 @@ reclaim(struct dp_mix *m, bool wait)
 	struct rte_rcu_qsbr *qs = m->dp->qs;
 
 	if (wait)
-		/* in single-lcore mode this thread is reader 0 itself */
-		rte_rcu_qsbr_synchronize(qs, vh_dp_is_single(m->dp) ? 0 : RTE_QSBR_THRID_INVALID);
+		sync_readers(m);
 	for (unsigned int i = 0; i < DP_MIX_RETIRED; i++) {
 		struct dp_mix_retired *r = &m->retired[i];
 
@@ -153,6 +160,11 @@ vh_dp_mix_keys_set(struct vh_dp *dp, const struct vh_dp_mix_key *keys, unsigned 
 			set_free(s);
 			return -ENOMEM;
 		}
+		/* a saved filter goes in before any lcore can see the key */
+		if (keys[i].replay != NULL && vh_mix_replay_copy(k->replay, keys[i].replay) != 0) {
+			set_free(s);
+			return -EINVAL;
+		}
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct dp_mix_key *k = &s->k[i], *o = old_key(old, k->epoch);
@@ -172,11 +184,23 @@ vh_dp_mix_keys_set(struct vh_dp *dp, const struct vh_dp_mix_key *keys, unsigned 
 void
 vh_dp_mix_disable(struct vh_dp *dp)
 {
+	vh_dp_mix_disable_export(dp, NULL, NULL);
+}
+
+void
+vh_dp_mix_disable_export(struct vh_dp *dp, vh_dp_mix_replay_fn fn, void *arg)
+{
 	struct dp_mix *m = dp_mix_get(dp);
 
 	if (m == NULL)
 		return;
 	__atomic_store_n(&dp->mix, NULL, __ATOMIC_RELEASE);
+	if (fn != NULL && m->keys != NULL) {
+		/* after this no lcore holds m: the filters take no more tags */
+		sync_readers(m);
+		for (unsigned int i = 0; i < m->keys->n; i++)
+			fn(arg, m->keys->k[i].epoch, m->keys->k[i].replay);
+	}
 	retire(m, m->keys);
 	m->keys = NULL;
 	reclaim(m, true);

@@ -399,10 +399,18 @@ struct vh_dp_mix_conf {
 	uint8_t hop_limit; /**< of the packets a mixnode forwards */
 };
 
+struct vh_mix_replay;
+
 /** A mix private key handed to the workers (copied; wipe yours). */
 struct vh_dp_mix_key {
 	uint64_t epoch;
 	uint8_t priv[32];
+	/**
+	 * Initial contents of the key's replay filter (copied, same sizing as
+	 * the mixnode's), for a key new to the set: a filter saved before a
+	 * restart. NULL: empty. Ignored for a key the set in force has.
+	 */
+	const struct vh_mix_replay *replay;
 };
 
 /** Most keys the workers try: the current one, then the previous one. */
@@ -448,6 +456,17 @@ int vh_dp_mix_keys_set(struct vh_dp *dp, const struct vh_dp_mix_key *keys, unsig
  * graphs.
  */
 void vh_dp_mix_disable(struct vh_dp *dp);
+
+/** Called with each key's replay filter by vh_dp_mix_disable_export(). */
+typedef void (*vh_dp_mix_replay_fn)(void *arg, uint64_t epoch, const struct vh_mix_replay *f);
+
+/**
+ * vh_dp_mix_disable(), handing fn the replay filter of each key in force
+ * once no lcore can add a tag to it any more (the mixnode is off and every
+ * graph lcore passed a quiescent state) and before it is freed: the filter
+ * is final, to be saved for a restart. Control lcore only.
+ */
+void vh_dp_mix_disable_export(struct vh_dp *dp, vh_dp_mix_replay_fn fn, void *arg);
 
 struct vh_sphinx_unwrap_result;
 

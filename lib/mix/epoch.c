@@ -160,14 +160,77 @@ vh_mix_keys_tick(struct vh_mix_keys *k, uint64_t now)
 	return mask;
 }
 
+uint64_t
+vh_mix_epoch_oldest(const struct vh_mix_epoch_conf *conf, uint64_t now_ms)
+{
+	uint64_t e = vh_mix_epoch_at(now_ms, conf->epoch_ms);
+
+	/* the previous key lives until start(e) + grace_ms */
+	if (e > 0 && now_ms < sat_add(vh_mix_epoch_start(e, conf->epoch_ms), conf->grace_ms))
+		return e - 1;
+	return e;
+}
+
+/* Put a saved key in a free slot; the first tick names its state. */
+static int
+restore(struct vh_mix_keys *k, const struct vh_mix_saved_key *sk)
+{
+	struct mix_key *s = NULL;
+
+	for (unsigned int i = 0; i < VH_MIX_KEYS_SLOTS && s == NULL; i++)
+		if (k->slot[i].state == VH_MIX_KEY_EMPTY)
+			s = &k->slot[i];
+	if (s == NULL)
+		return -ENOSPC;
+	memcpy(s->priv, sk->priv, sizeof(s->priv));
+	if (crypto_scalarmult_base(s->pub, s->priv) != 0) {
+		sodium_memzero(s, sizeof(*s));
+		return -EINVAL;
+	}
+	s->replay = vh_mix_replay_create(k->conf.replay_capacity, k->conf.replay_fp_rate);
+	if (s->replay == NULL) {
+		sodium_memzero(s, sizeof(*s));
+		return -ENOMEM;
+	}
+	s->epoch = sk->epoch;
+	s->state = VH_MIX_KEY_NEXT;
+	k->st.restored++;
+	return 0;
+}
+
+static int
+restore_all(
+	struct vh_mix_keys *k, uint64_t now, const struct vh_mix_saved_key *saved, unsigned int n)
+{
+	uint64_t lo = vh_mix_epoch_oldest(&k->conf, now);
+	uint64_t hi = vh_mix_epoch_at(now, k->conf.epoch_ms) + 1;
+	int rc;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (saved[i].epoch < lo || saved[i].epoch > hi || find(k, saved[i].epoch) != NULL)
+			continue;
+		rc = restore(k, &saved[i]);
+		if (rc == -ENOMEM)
+			return rc;
+	}
+	return 0;
+}
+
 struct vh_mix_keys *
 vh_mix_keys_create(
 	const struct vh_mix_epoch_conf *conf, uint64_t now_ms, vh_sphinx_rng_fn rng, void *rng_ctx)
 {
+	return vh_mix_keys_create_saved(conf, now_ms, rng, rng_ctx, NULL, 0);
+}
+
+struct vh_mix_keys *
+vh_mix_keys_create_saved(const struct vh_mix_epoch_conf *conf, uint64_t now_ms,
+	vh_sphinx_rng_fn rng, void *rng_ctx, const struct vh_mix_saved_key *saved, unsigned int n)
+{
 	struct vh_mix_keys *k;
 	int rc = vh_mix_epoch_conf_check(conf);
 
-	if (rc == 0 && rng == NULL)
+	if (rc == 0 && (rng == NULL || (n > 0 && saved == NULL)))
 		rc = -EINVAL;
 	if (rc < 0) {
 		errno = -rc;
@@ -179,7 +242,9 @@ vh_mix_keys_create(
 	k->conf = *conf;
 	k->rng = rng;
 	k->rng_ctx = rng_ctx;
-	rc = vh_mix_keys_tick(k, now_ms);
+	rc = restore_all(k, now_ms, saved, n);
+	if (rc == 0)
+		rc = vh_mix_keys_tick(k, now_ms);
 	if (rc < 0) {
 		vh_mix_keys_free(k);
 		errno = -rc;

@@ -301,3 +301,58 @@ vh_mix_replay_reset(struct vh_mix_replay *f)
 	memset(f->bits, 0, f->nr_blocks * BLOCK_BYTES);
 	f->count = 0;
 }
+
+size_t
+vh_mix_replay_image_len(const struct vh_mix_replay *f)
+{
+	return f == NULL ? 0 : (size_t)f->nr_blocks * BLOCK_BYTES;
+}
+
+/* Words are stored little-endian, so an image reads the same on any host. */
+static inline uint64_t
+to_le(uint64_t w)
+{
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return __builtin_bswap64(w);
+#else
+	return w;
+#endif
+}
+
+int
+vh_mix_replay_save(const struct vh_mix_replay *f, uint8_t *out, size_t len)
+{
+	if (f == NULL || out == NULL || len != vh_mix_replay_image_len(f))
+		return -EINVAL;
+	for (uint64_t i = 0; i < f->nr_blocks * BLOCK_WORDS; i++) {
+		uint64_t w = to_le(__atomic_load_n(&f->bits[i], __ATOMIC_RELAXED));
+
+		memcpy(out + i * 8, &w, 8);
+	}
+	return 0;
+}
+
+int
+vh_mix_replay_load(struct vh_mix_replay *f, const uint8_t *in, size_t len, uint64_t count)
+{
+	if (f == NULL || in == NULL || len != vh_mix_replay_image_len(f))
+		return -EINVAL;
+	for (uint64_t i = 0; i < f->nr_blocks * BLOCK_WORDS; i++) {
+		uint64_t w;
+
+		memcpy(&w, in + i * 8, 8);
+		f->bits[i] = to_le(w);
+	}
+	f->count = count;
+	return 0;
+}
+
+int
+vh_mix_replay_copy(struct vh_mix_replay *dst, const struct vh_mix_replay *src)
+{
+	if (dst == NULL || src == NULL || dst->nr_blocks != src->nr_blocks || dst->k != src->k)
+		return -EINVAL;
+	memcpy(dst->bits, src->bits, (size_t)src->nr_blocks * BLOCK_BYTES);
+	dst->count = vh_mix_replay_count(src);
+	return 0;
+}

@@ -205,6 +205,28 @@ void vh_mix_replay_plan_get(const struct vh_mix_replay *f, struct vh_mix_replay_
 void vh_mix_replay_reset(struct vh_mix_replay *f);
 
 /*
+ * Filter images, to keep a filter across a restart (keystore.c): the bit
+ * array as little-endian 64-bit words, nr_blocks * 64 bytes. Save reads
+ * with relaxed loads, but a copy is only complete once nobody adds tags.
+ */
+
+/** Bytes of the filter's image (0 for NULL). */
+size_t vh_mix_replay_image_len(const struct vh_mix_replay *f);
+
+/** Write the image into out. @return 0, -EINVAL (len is not the image length) */
+int vh_mix_replay_save(const struct vh_mix_replay *f, uint8_t *out, size_t len);
+
+/**
+ * Replace the bits with an image of a filter of the same sizing and set the
+ * tag count. Not thread safe: load a filter nobody uses yet.
+ * @return 0, -EINVAL (len is not this filter's image length)
+ */
+int vh_mix_replay_load(struct vh_mix_replay *f, const uint8_t *in, size_t len, uint64_t count);
+
+/** Copy src's bits and count into dst (same sizing, dst not in use). @return 0, -EINVAL */
+int vh_mix_replay_copy(struct vh_mix_replay *dst, const struct vh_mix_replay *src);
+
+/*
  * Key epochs (epoch.c, docs/mix-keys.md). Time is Unix time in
  * milliseconds, passed in; randomness comes from a vh_sphinx_rng_fn.
  *
@@ -258,6 +280,7 @@ struct vh_mix_key_info {
 /** Key set counters (cumulative). */
 struct vh_mix_keys_stats {
 	uint64_t generated;
+	uint64_t restored; /**< taken from saved keys at creation (a restart) */
 	uint64_t wiped;
 	uint64_t unwrapped_current;
 	uint64_t unwrapped_previous;
@@ -288,6 +311,90 @@ int vh_mix_epoch_conf_check(const struct vh_mix_epoch_conf *conf);
  */
 struct vh_mix_keys *vh_mix_keys_create(
 	const struct vh_mix_epoch_conf *conf, uint64_t now_ms, vh_sphinx_rng_fn rng, void *rng_ctx);
+
+/** A key kept across a restart (keystore.c): its epoch and private key. */
+struct vh_mix_saved_key {
+	uint64_t epoch;
+	uint8_t priv[VH_SPHINX_KEY_LEN];
+};
+
+/**
+ * The oldest epoch whose key is still alive at now_ms (the previous one
+ * while in its grace period, else the current one): saved keys of older
+ * epochs are expired and must be deleted.
+ */
+uint64_t vh_mix_epoch_oldest(const struct vh_mix_epoch_conf *conf, uint64_t now_ms);
+
+/**
+ * vh_mix_keys_create(), starting from saved keys: a saved key whose epoch is
+ * alive at now_ms (from vh_mix_epoch_oldest() to the next epoch) takes its
+ * slot with its state, its public key recomputed and an empty replay
+ * filter; the others (expired, too far ahead, a duplicate epoch) are
+ * ignored. The first tick then generates only what is still missing, so a
+ * restarted node keeps the keys its published descriptors name.
+ * @param n saved keys (0 is vh_mix_keys_create())
+ */
+struct vh_mix_keys *vh_mix_keys_create_saved(const struct vh_mix_epoch_conf *conf, uint64_t now_ms,
+	vh_sphinx_rng_fn rng, void *rng_ctx, const struct vh_mix_saved_key *saved, unsigned int n);
+
+/*
+ * The key store (keystore.c, docs/mix-keys.md "Persistence"): LMDB in a
+ * directory of its own (0700, files 0600). Every record carries a version
+ * byte and a BLAKE2b-256 checksum over its key and value, checked on read:
+ * a record failing it is reported (vh_mix_store_error) and skipped.
+ */
+struct vh_mix_store;
+
+/** What vh_mix_store_load_keys() found. */
+struct vh_mix_store_scan {
+	unsigned int loaded;  /**< keys returned */
+	unsigned int expired; /**< records of epochs before oldest, deleted */
+	unsigned int corrupt; /**< key records failing their check, skipped */
+	unsigned int skipped; /**< good keys beyond max (clock went back?) */
+};
+
+/**
+ * Open (create) the store in dir. The directory is made 0700 and refused
+ * (-EPERM) when it or its files are symlinks, not ours or open to others.
+ * @param image_len vh_mix_replay_image_len() of one filter (sizes the map)
+ * @return the store, or NULL with errno and a message in err
+ */
+struct vh_mix_store *vh_mix_store_open(const char *dir, size_t image_len, char *err, size_t errlen);
+
+/** Close the store (NULL is fine). */
+void vh_mix_store_close(struct vh_mix_store *s);
+
+/** The last problem the store met, as text. */
+const char *vh_mix_store_error(const struct vh_mix_store *s);
+
+/** Save the private key of epoch (overwrites). @return 0 or a negative errno */
+int vh_mix_store_put_key(
+	struct vh_mix_store *s, uint64_t epoch, const uint8_t priv[VH_SPHINX_KEY_LEN]);
+
+/**
+ * Delete the records (keys and filters) of every epoch before oldest, then
+ * read the keys of the others in epoch order (at most max).
+ * @return keys loaded, or a negative errno (nothing loaded)
+ */
+int vh_mix_store_load_keys(struct vh_mix_store *s, uint64_t oldest, struct vh_mix_saved_key *out,
+	unsigned int max, struct vh_mix_store_scan *sc);
+
+/** Delete the records of every epoch before oldest. @return records deleted or -errno */
+int vh_mix_store_prune(struct vh_mix_store *s, uint64_t oldest);
+
+/**
+ * Save a key's replay filter (overwrites). Copy a filter nobody adds tags
+ * to any more, or the image misses what came during the copy.
+ * @return 0 or a negative errno
+ */
+int vh_mix_store_put_replay(struct vh_mix_store *s, uint64_t epoch, const struct vh_mix_replay *f);
+
+/**
+ * Load the saved filter of epoch into f (a filter not in use yet).
+ * @return 0; -ENOENT (none saved); -EBADMSG (failed its check: f untouched);
+ * -EINVAL (saved with another sizing: f untouched)
+ */
+int vh_mix_store_get_replay(struct vh_mix_store *s, uint64_t epoch, struct vh_mix_replay *f);
 
 /** Wipe every private key, free the filters and the set (NULL is fine). */
 void vh_mix_keys_free(struct vh_mix_keys *k);

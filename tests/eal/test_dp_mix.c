@@ -200,6 +200,14 @@ open_forwarded(struct rte_mbuf *m, struct vh_overlay_hdr *h)
 	assert_int_equal(inner[VH_BIFROST_HDR_LEN + VH_OVERLAY_HDR_LEN], VH_DP_MIX_SPHINX);
 }
 
+static const struct vh_dp_mix_conf mix_conf = {.hops = 2,
+	.payload_len = 64,
+	.wheel_entries = WHEEL,
+	.max_delay_ms = 5000,
+	.replay_capacity = 1000,
+	.replay_fp_rate = 1e-9,
+	.hop_limit = HOP_LIMIT};
+
 static void
 set_keys(const uint8_t *a, uint64_t ea, const uint8_t *b, uint64_t eb)
 {
@@ -412,6 +420,84 @@ test_key_rotation(void **state)
 	rte_pktmbuf_free(m);
 }
 
+struct saved_filter {
+	struct vh_mix_replay *f;
+	uint64_t epoch;
+	unsigned int calls;
+};
+
+static void
+save_cb(void *arg, uint64_t epoch, const struct vh_mix_replay *f)
+{
+	struct saved_filter *sv = arg;
+
+	sv->calls++;
+	sv->epoch = epoch;
+	assert_int_equal(vh_mix_replay_copy(sv->f, f), 0);
+}
+
+/* Re-enable the mixnode with key 2 and, optionally, a saved filter for it. */
+static void
+restart_with(const struct vh_mix_replay *f)
+{
+	struct vh_dp_mix_key k = {.epoch = 2, .replay = f};
+
+	assert_int_equal(vh_dp_mix_enable(dp, &mix_conf), 0);
+	memcpy(k.priv, priv2, 32);
+	assert_int_equal(vh_dp_mix_keys_set(dp, &k, 1), 0);
+}
+
+/*
+ * A key's filter handed out at disable (vh_dp_mix_disable_export) and given
+ * back with the key (vh_dp_mix_key.replay): the packet seen before is still
+ * a replay; without it the same packet unwraps again.
+ */
+static void
+test_filter_export_import(void **state)
+{
+	struct saved_filter sv = {
+		.f = vh_mix_replay_create(mix_conf.replay_capacity, mix_conf.replay_fp_rate)};
+	struct vh_mix_replay *wrong = vh_mix_replay_create(10 * mix_conf.replay_capacity, 1e-9);
+	struct vh_dp_mix_key k = {.epoch = 2, .replay = wrong};
+	uint8_t pkt[2048], next[32];
+	uint64_t before;
+	struct rte_mbuf *m;
+
+	(void)state;
+	memset(next, 0xc6, 32);
+	set_keys(priv2, 2, NULL, 0);
+	make_packet(pub2, next, 0, pkt);
+	assert_int_equal(vh_dp_inject(dp, mix_frame(pkt)), 0);
+	m = next_punt(2000);
+	assert_non_null(m);
+	rte_pktmbuf_free(m);
+	vh_dp_mix_disable_export(dp, save_cb, &sv);
+	assert_int_equal(sv.calls, 1);
+	assert_int_equal(sv.epoch, 2);
+	assert_true(vh_mix_replay_count(sv.f) >= 1); /* and test_key_rotation's */
+
+	/* given back: the packet is a replay */
+	restart_with(sv.f);
+	before = drops(VH_DROP_MIX_REPLAY);
+	assert_int_equal(vh_dp_inject(dp, mix_frame(pkt)), 0);
+	assert_true(wait_drop(VH_DROP_MIX_REPLAY, before + 1));
+	assert_null(next_punt(100));
+	/* a filter of another sizing is refused, the set in force kept */
+	k.epoch = 3;
+	memcpy(k.priv, priv1, 32);
+	assert_int_equal(vh_dp_mix_keys_set(dp, &k, 1), -EINVAL);
+
+	/* not given back: the same packet unwraps again (what a restart did before) */
+	vh_dp_mix_disable(dp);
+	restart_with(NULL);
+	assert_int_equal(vh_dp_inject(dp, mix_frame(pkt)), 0);
+	m = next_punt(2000);
+	assert_non_null(m);
+	rte_pktmbuf_free(m);
+	vh_mix_replay_free(sv.f);
+	vh_mix_replay_free(wrong);
+}
+
 static void
 setup_routes(void)
 {
@@ -423,13 +509,6 @@ setup_routes(void)
 		.ip_ver = 4,
 		.dst_port = VH_DEFAULT_UDP_PORT};
 	uint32_t ip = rte_cpu_to_be_32(NODE_IP), nh = LB;
-	struct vh_dp_mix_conf mc = {.hops = 2,
-		.payload_len = 64,
-		.wheel_entries = WHEEL,
-		.max_delay_ms = 5000,
-		.replay_capacity = 1000,
-		.replay_fp_rate = 1e-9,
-		.hop_limit = HOP_LIMIT};
 	uint8_t x[32];
 
 	memcpy(a.recv_key, ka, 32);
@@ -445,8 +524,8 @@ setup_routes(void)
 	memset(self_id, 0x44, 32);
 	vh_dp_set_node_id(dp, self_id);
 	assert_int_equal(vh_sphinx_geometry_init(&geo, 2, 64, true), 0);
-	assert_int_equal(vh_dp_mix_enable(dp, &mc), 0);
-	assert_int_equal(vh_dp_mix_enable(dp, &mc), -EEXIST);
+	assert_int_equal(vh_dp_mix_enable(dp, &mix_conf), 0);
+	assert_int_equal(vh_dp_mix_enable(dp, &mix_conf), -EEXIST);
 	randombytes_buf(priv1, 32);
 	randombytes_buf(priv2, 32);
 	crypto_scalarmult_base(pub1, priv1);
@@ -473,6 +552,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_wheel_full),
 		cmocka_unit_test(test_last_hop_delivered),
 		cmocka_unit_test(test_key_rotation),
+		cmocka_unit_test(test_filter_export_import),
 	};
 	char prefix[64];
 	char *eal[] = {argv[0], "--no-huge", "-m", "128", "--no-pci", "--file-prefix", prefix, "-l",

@@ -31,15 +31,12 @@ layer x1 x2, exit z1 z2 and clients c1 c2 (docs/mix-node.md).
 """
 import math
 import os
-import tempfile
 import time
 
 import netns_common as nc
+from mix_common import CLIENTS, MIXNODES, NAMES, msg_file, send, wait_recv
 from vhbed import mesh
 
-MIXNODES = ['e1', 'e2', 'x1', 'x2', 'z1', 'z2']
-CLIENTS = ['c1', 'c2']
-NAMES = CLIENTS + MIXNODES
 MEAN_MS = 40.0
 TICK_MS = 1.0           # delay wheel tick (lib/dp/node_mix.c)
 SESSION_WAIT_S = 30
@@ -62,41 +59,6 @@ def ks_exp(xs, mean):
         f = 1.0 - math.exp(-max(x, 0.0) / mean)
         d = max(d, f - i / n, (i + 1) / n - f)
     return d
-
-
-def msg_file(data):
-    f = tempfile.NamedTemporaryFile(delete=False, prefix='mixmsg')
-    f.write(data)
-    f.close()
-    return f.name
-
-
-def send(b, src, dst_id, data, *flags):
-    """mix send, retried while no path exists yet; the result or None."""
-    path = msg_file(data)
-    try:
-        for _ in range(20):
-            rc, res, err = b.vhctl_rc(src, 'mix', 'send', dst_id, path, *flags)
-            if rc == 0:
-                return res
-            time.sleep(0.5)
-        print('mix send %s: rc %s %s' % (src, rc, err))
-        return None
-    finally:
-        os.unlink(path)
-
-
-def wait_recv(b, name, want, timeout):
-    """Poll mix recv until a message whose data is `want` (bytes) arrives."""
-    t0 = time.monotonic()
-    got = []
-    while time.monotonic() - t0 < timeout:
-        for m in b.vhctl(name, 'mix', 'recv')['messages']:
-            got.append(m)
-            if bytes.fromhex(m['data']) == want:
-                return m, got
-        time.sleep(0.2)
-    return None, got
 
 
 def replays(b, names):

@@ -47,7 +47,7 @@ learn_privs(struct vh_mixnode *m)
 {
 	struct vh_mix_key_info ki[VH_MIX_KEYS_SLOTS];
 	unsigned int n = vh_mix_keys_info(m->keys, ki, RTE_DIM(ki));
-	struct vh_dp_mix_key keep[VH_MIX_KEYS_SLOTS] = {0}; /* cppcheck: the copy reads only k */
+	struct vh_dp_mix_key keep[VH_MIX_KEYS_SLOTS] = {0}; /* .replay stays NULL */
 	unsigned int k = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -62,8 +62,11 @@ learn_privs(struct vh_mixnode *m)
 		if (have)
 			continue;
 		keep[k].epoch = ki[i].epoch;
-		if (vh_mix_keys_private(m->keys, ki[i].epoch, keep[k].priv) == 0)
-			k++;
+		if (vh_mix_keys_private(m->keys, ki[i].epoch, keep[k].priv) != 0)
+			continue;
+		/* on disk before its descriptor is signed and published */
+		mix_store_key(m, keep[k].epoch, keep[k].priv);
+		k++;
 	}
 	sodium_memzero(m->dp_keys, sizeof(m->dp_keys));
 	memcpy(m->dp_keys, keep, k * sizeof(keep[0]));
@@ -87,11 +90,16 @@ publish_dp(struct vh_mixnode *m)
 		if (ki[i].state != VH_MIX_KEY_CURRENT && ki[i].state != VH_MIX_KEY_PREVIOUS)
 			continue;
 		for (unsigned int j = 0; j < m->n_dp_keys; j++)
-			if (m->dp_keys[j].epoch == ki[i].epoch)
-				set[k++] = m->dp_keys[j];
+			if (m->dp_keys[j].epoch == ki[i].epoch) {
+				set[k] = m->dp_keys[j];
+				set[k++].replay = mix_store_filter(m, ki[i].epoch);
+			}
 	}
+	m->restore_replay = false;
 	if (vh_dp_mix_keys_set(m->dp, set, k) == 0)
 		m->cnt.dp_key_sets++;
+	for (unsigned int i = 0; i < k; i++)
+		vh_mix_replay_free((struct vh_mix_replay *)(uintptr_t)set[i].replay);
 	sodium_memzero(set, sizeof(set));
 }
 
@@ -124,6 +132,8 @@ keys_tick(struct vh_mixnode *m)
 		publish_dp(m);
 	if (rc & VH_MIX_KEYS_WIPED) {
 		struct vh_mix_key_info ki[VH_MIX_KEYS_SLOTS];
+
+		mix_store_prune(m); /* the disk copy goes with the key */
 		unsigned int n = vh_mix_keys_info(m->keys, ki, RTE_DIM(ki));
 
 		/* forget the private copies of wiped keys too */
@@ -177,6 +187,8 @@ static int
 keys_start(struct vh_mixnode *m)
 {
 	const struct vh_config *c = m->cfg;
+	struct vh_mix_saved_key saved[VH_MIX_KEYS_SLOTS];
+	int n;
 
 	m->ec.epoch_ms = (uint64_t)c->mix.epoch_s * 1000;
 	m->ec.grace_ms = (uint64_t)c->mix.grace_s * 1000;
@@ -186,9 +198,15 @@ keys_start(struct vh_mixnode *m)
 	m->ec.replay_mt = false; /* only the control lcore unwraps with this set */
 	if (!m->mixnode)
 		return 0;
-	m->keys = vh_mix_keys_create(&m->ec, mix_unix_ms(), mix_rng, NULL);
+	n = mix_store_open(m, saved, RTE_DIM(saved));
+	if (n < 0)
+		return n;
+	m->keys = vh_mix_keys_create_saved(
+		&m->ec, mix_unix_ms(), mix_rng, NULL, saved, (unsigned int)n);
+	sodium_memzero(saved, sizeof(saved));
 	if (m->keys == NULL)
 		return -errno;
+	mix_store_restored(m);
 	learn_privs(m);
 	sign_all(m);
 	return dp_start(m);
@@ -227,7 +245,8 @@ free_all(void *ctx)
 	if (m->timer_on)
 		rte_timer_stop_sync(&m->timer);
 	if (m->dp_on)
-		vh_dp_mix_disable(m->dp);
+		mix_store_stop(m);
+	mix_store_close(m);
 	mix_path_free(m);
 	mix_client_free(m);
 	vh_mix_wheel_free(m->wheel);
@@ -340,7 +359,7 @@ svc_stop(void *ctx)
 		rte_timer_stop_sync(&m->timer);
 	m->timer_on = false;
 	if (m->dp_on)
-		vh_dp_mix_disable(m->dp);
+		mix_store_stop(m); /* off, and the filters saved for a restart */
 	m->dp_on = false;
 }
 

@@ -17,7 +17,7 @@
 #include "mix_priv.h"
 
 static void
-sphinx_send(struct vh_mixnode *m, const uint8_t *first, const uint8_t *pkt, bool twice)
+sphinx_send(struct vh_mixnode *m, const uint8_t *first, const uint8_t *pkt, unsigned int flags)
 {
 	uint8_t buf[1 + 1500];
 	int rc;
@@ -34,9 +34,27 @@ sphinx_send(struct vh_mixnode *m, const uint8_t *first, const uint8_t *pkt, bool
 	}
 	if (rc != 0)
 		m->cnt.send_failed++;
-	/* a test knob: the very same packet again, which the entry must refuse */
-	if (twice && rc == 0 && !mix_is_self(m, first))
+	/* test knobs: the very same packet again, which the entry must refuse */
+	if ((flags & MIX_SEND_TWICE) && rc == 0 && !mix_is_self(m, first))
 		vh_node_overlay_send(m->node, first, VH_OVERLAY_T_MIX, buf, 1 + m->geo.packet_len);
+	if ((flags & MIX_SEND_KEEP) && rc == 0 && !mix_is_self(m, first)) {
+		memcpy(m->kept.entry, first, MIX_ID_LEN);
+		memcpy(m->kept.pkt, pkt, m->geo.packet_len);
+		m->kept.have = true;
+	}
+}
+
+int
+mix_client_resend(struct vh_mixnode *m)
+{
+	uint8_t buf[1 + sizeof(m->kept.pkt)];
+
+	if (!m->kept.have)
+		return -ENOENT;
+	buf[0] = VH_DP_MIX_SPHINX;
+	memcpy(buf + 1, m->kept.pkt, m->geo.packet_len);
+	return vh_node_overlay_send(
+		m->node, m->kept.entry, VH_OVERLAY_T_MIX, buf, 1 + m->geo.packet_len);
 }
 
 static struct mix_surb *
@@ -59,7 +77,7 @@ surb_slot(struct vh_mixnode *m)
 /* Build and send one packet to dst (a message, or cover with len 0). */
 static int
 send_one(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len, bool surb,
-	bool twice)
+	unsigned int flags)
 {
 	struct vh_mix_path_hop path[VH_SPHINX_MAX_HOPS], rpath[VH_SPHINX_MAX_HOPS];
 	const struct vh_config *c = m->cfg;
@@ -98,7 +116,7 @@ send_one(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t le
 		slot->used = true;
 		slot->expires_ms = vh_node_now_ms() + m->ec.epoch_ms + m->ec.grace_ms;
 	}
-	sphinx_send(m, first, pkt, twice);
+	sphinx_send(m, first, pkt, flags);
 	return 0;
 }
 
@@ -124,7 +142,7 @@ send_real(struct vh_mixnode *m)
 	m->sendq[m->sendq_head] = NULL;
 	m->sendq_head = (m->sendq_head + 1) % MIX_SENDQ_MAX;
 	m->sendq_n--;
-	if (send_one(m, o->dst, o->data, o->len, o->surb, o->twice) == 0)
+	if (send_one(m, o->dst, o->data, o->len, o->surb, o->flags) == 0)
 		m->cnt.sent_real++;
 	sodium_memzero(o->data, o->len);
 	free(o);
@@ -141,7 +159,7 @@ send_cover(struct vh_mixnode *m, enum vh_mix_event ev)
 			return;
 		dst = exit_id;
 	}
-	if (send_one(m, dst, NULL, 0, false, false) != 0)
+	if (send_one(m, dst, NULL, 0, false, 0) != 0)
 		return;
 	if (ev == VH_MIX_EV_LOOP)
 		m->cnt.sent_loop++;
@@ -153,14 +171,14 @@ send_cover(struct vh_mixnode *m, enum vh_mix_event ev)
 
 int
 mix_client_queue(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len,
-	bool surb, bool twice)
+	bool surb, unsigned int flags)
 {
 	struct mix_out *o;
 
 	if (len == 0 || len > vh_mix_msg_max(&m->geo))
 		return -EMSGSIZE;
 	if (m->cfg->mix.lambda_p_milli == 0)
-		return send_one(m, dst, msg, len, surb, twice) == 0 ? (int)(m->cnt.sent_real++, 0)
+		return send_one(m, dst, msg, len, surb, flags) == 0 ? (int)(m->cnt.sent_real++, 0)
 								    : -ENOENT;
 	if (m->sendq_n == MIX_SENDQ_MAX)
 		return -ENOBUFS;
@@ -169,7 +187,7 @@ mix_client_queue(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, s
 		return -ENOMEM;
 	memcpy(o->dst, dst, MIX_ID_LEN);
 	o->surb = surb;
-	o->twice = twice;
+	o->flags = flags;
 	o->len = len;
 	memcpy(o->data, msg, len);
 	m->sendq[(m->sendq_head + m->sendq_n) % MIX_SENDQ_MAX] = o;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Control commands of the mix (docs/vhctl.md, `vhctl mix ...`):
- * mix.status, mix.send, mix.recv, mix.reply, mix.nodes, mix.delays.
+ * mix.status, mix.send, mix.resend, mix.recv, mix.reply, mix.nodes, mix.delays.
  * Message bodies travel as hex strings.
  */
 #include <stdlib.h>
@@ -173,6 +173,7 @@ cmd_send(void *arg, const json_t *args, struct vh_ctl_req *req)
 	const char *t = json_string_value(json_object_get(args, "node_id"));
 	uint8_t id[MIX_ID_LEN], *msg;
 	struct vh_mixnode *m;
+	unsigned int flags;
 	size_t len;
 	int rc;
 
@@ -192,8 +193,11 @@ cmd_send(void *arg, const json_t *args, struct vh_ctl_req *req)
 		vh_ctl_error(req, "ctl", "bad-request", false, "data: hex bytes expected");
 		return;
 	}
-	rc = mix_client_queue(m, id, msg, len, json_is_true(json_object_get(args, "surb")),
-		json_is_true(json_object_get(args, "twice")));
+	flags = (json_is_true(json_object_get(args, "twice")) ? MIX_SEND_TWICE : 0) |
+		(json_is_true(json_object_get(args, "keep")) ? MIX_SEND_KEEP : 0);
+	if (flags & MIX_SEND_KEEP)
+		m->kept.have = false;
+	rc = mix_client_queue(m, id, msg, len, json_is_true(json_object_get(args, "surb")), flags);
 	free(msg);
 	if (rc == -EMSGSIZE)
 		vh_ctl_error(
@@ -204,8 +208,30 @@ cmd_send(void *arg, const json_t *args, struct vh_ctl_req *req)
 	else if (rc != 0)
 		vh_ctl_error(req, "mix", "busy", true, "%s", strerror(-rc));
 	else
-		vh_ctl_reply(req, json_pack("{s:b,s:I}", "sent", m->cfg->mix.lambda_p_milli == 0,
-					  "queued", (json_int_t)m->sendq_n));
+		vh_ctl_reply(
+			req, json_pack("{s:b,s:I,s:o}", "sent", m->cfg->mix.lambda_p_milli == 0,
+				     "queued", (json_int_t)m->sendq_n, "kept_entry",
+				     m->kept.have ? id_json(m->kept.entry) : json_null()));
+}
+
+/* The packet kept by `mix send --keep`, sent again to its entry (replay tests). */
+static void
+cmd_resend(void *arg, const json_t *args, struct vh_ctl_req *req)
+{
+	struct vh_mixnode *m;
+	int rc;
+
+	RTE_SET_USED(args);
+	if (!ready(arg, req, &m))
+		return;
+	rc = mix_client_resend(m);
+	if (rc == -ENOENT)
+		vh_ctl_error(req, "mix", "nothing-kept", false, "no packet sent with --keep");
+	else if (rc != 0)
+		vh_ctl_error(req, "mix", "failed", true, "%s", strerror(-rc));
+	else
+		vh_ctl_reply(
+			req, json_pack("{s:b,s:o}", "sent", 1, "entry", id_json(m->kept.entry)));
 }
 
 static void
@@ -331,6 +357,7 @@ static const struct {
 } subs[] = {
 	{"status", cmd_status},
 	{"send", cmd_send},
+	{"resend", cmd_resend},
 	{"recv", cmd_recv},
 	{"reply", cmd_reply},
 	{"nodes", cmd_nodes},
@@ -349,12 +376,12 @@ cmd_mix(void *arg, const json_t *args, struct vh_ctl_req *req)
 			return;
 		}
 	vh_ctl_error(req, "ctl", "bad-request", false,
-		"mix: sub is one of status, send, recv, reply, nodes, delays");
+		"mix: sub is one of status, send, resend, recv, reply, nodes, delays");
 }
 
 int
 mix_cmds_register(struct vh_mixnode *m)
 {
 	return vh_node_command_add(m->node, "mix",
-		"mix: status, send, recv, reply, nodes, delays (args.sub)", cmd_mix, m);
+		"mix: status, send, resend, recv, reply, nodes, delays (args.sub)", cmd_mix, m);
 }

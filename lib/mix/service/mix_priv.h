@@ -58,7 +58,13 @@
 	X(dht_lookups)       \
 	X(dht_misses)        \
 	X(dir_discovered)    \
-	X(dp_key_sets)
+	X(dp_key_sets)       \
+	X(keys_restored)     \
+	X(keys_saved)        \
+	X(store_failed)      \
+	X(replay_restored)   \
+	X(replay_saved)      \
+	X(replay_dropped)
 
 struct mix_counters {
 #define X(c) uint64_t c;
@@ -99,11 +105,15 @@ struct mix_msg {
 	uint64_t at_ms;
 };
 
+/* Test knobs of mix send (replay tests): the same packet twice; keep a copy for resend. */
+#define MIX_SEND_TWICE 0x1
+#define MIX_SEND_KEEP 0x2
+
 /* A message waiting for the real-message stream. */
 struct mix_out {
 	uint8_t dst[MIX_ID_LEN];
 	bool surb;
-	bool twice;
+	unsigned int flags; /* MIX_SEND_* */
 	size_t len;
 	uint8_t data[];
 };
@@ -127,6 +137,10 @@ struct vh_mixnode {
 	struct vh_dp_mix_key dp_keys[VH_MIX_KEYS_SLOTS];
 	unsigned int n_dp_keys;
 	bool dp_on;
+	struct vh_mix_store *store;         /* keys and filters across a restart (mix_store.c) */
+	bool restore_replay;                /* the first key set gets the saved filters */
+	uint64_t loaded[VH_MIX_KEYS_SLOTS]; /* epochs of the keys the store gave back */
+	unsigned int n_loaded;
 	uint8_t desc[2][VH_MIX_DESC_MAX];
 	size_t desc_len[2];
 	uint64_t desc_epoch[2];
@@ -143,6 +157,11 @@ struct vh_mixnode {
 	struct mix_out *sendq[MIX_SENDQ_MAX];
 	unsigned int sendq_head, sendq_n;
 	struct mix_surb surbs[MIX_SURBS_MAX];
+	struct { /* the last packet sent with MIX_SEND_KEEP */
+		bool have;
+		uint8_t entry[MIX_ID_LEN];
+		uint8_t pkt[1500];
+	} kept;
 	struct vh_mix_sched sched;
 	bool sched_on;
 	uint64_t last_dir_ms;
@@ -178,13 +197,29 @@ int mix_dir_path(struct vh_mixnode *m, struct vh_mix_path_hop *path, size_t cap)
 
 /* mix_client.c: sending, SURBs, cover traffic, the receive queue */
 int mix_client_queue(struct vh_mixnode *m, const uint8_t *dst, const uint8_t *msg, size_t len,
-	bool surb, bool twice);
+	bool surb, unsigned int flags);
+/* Send the packet kept by MIX_SEND_KEEP again to its entry: 0, -ENOENT, or the send's error. */
+int mix_client_resend(struct vh_mixnode *m);
 void mix_client_tick(struct vh_mixnode *m, uint64_t now_ms);
 void mix_client_deliver(
 	struct vh_mixnode *m, const uint8_t *msg, size_t len, const uint8_t *surb, size_t surb_len);
 void mix_client_reply_in(struct vh_mixnode *m, const uint8_t *surb_id, uint8_t *body, size_t len);
 int mix_client_answer(struct vh_mixnode *m, uint64_t msg_id, const uint8_t *msg, size_t len);
 void mix_client_free(struct vh_mixnode *m);
+
+/* mix_store.c: keys and replay filters kept across a restart */
+/* Open the store and load the live keys into saved: how many, or -errno. */
+int mix_store_open(struct vh_mixnode *m, struct vh_mix_saved_key *saved, unsigned int max);
+/* Say which saved keys the key set took (after vh_mix_keys_create_saved). */
+void mix_store_restored(struct vh_mixnode *m);
+/* Save a key the set made (the ones it got from the store are there already). */
+void mix_store_key(struct vh_mixnode *m, uint64_t epoch, const uint8_t *priv);
+void mix_store_prune(struct vh_mixnode *m);
+/* The saved filter of epoch in a new filter (free it), once, at start; or NULL. */
+struct vh_mix_replay *mix_store_filter(struct vh_mixnode *m, uint64_t epoch);
+/* Turn the workers' mixnode off, saving the filters of its keys. */
+void mix_store_stop(struct vh_mixnode *m);
+void mix_store_close(struct vh_mixnode *m);
 
 /* mix_cmds.c */
 int mix_cmds_register(struct vh_mixnode *m);
