@@ -45,6 +45,12 @@ struct conn {
 	uint32_t events;
 	char *in;
 	size_t in_len, in_cap;
+	/*
+	 * in[0..in_scan) holds no newline: a line trickled in small reads is
+	 * searched once, not once per read (that was quadratic in its length).
+	 */
+	size_t in_scan;
+	uint64_t scanned; /* bytes searched for a newline, for the linear-time test */
 	char *out;
 	size_t out_len, out_off, out_cap;
 	struct vh_ctl_req *head, *tail;
@@ -73,7 +79,7 @@ struct vh_ctl {
 /* request.c */
 /* Dispatch complete lines until @p max_lines are done or @p max_out bytes were answered. */
 void ctl_dispatch_lines(struct conn *c, unsigned int max_lines, size_t max_out);
-bool ctl_has_line(const struct conn *c);
+bool ctl_has_line(struct conn *c);
 void ctl_conn_detach_reqs(struct conn *c);
 int ctl_register_help(struct vh_ctl *ctl);
 void ctl_cmds_free(struct vh_ctl *ctl);

@@ -297,6 +297,7 @@ overlong(struct conn *c)
 	c->ctl->st.requests++;
 	c->ctl->st.dropped++;
 	c->in_len = 0;
+	c->in_scan = 0;
 	c->close_after = true;
 	if (req == NULL) {
 		c->dead = true;
@@ -317,13 +318,27 @@ paused(const struct conn *c)
 	       c->out_len - c->out_off >= c->ctl->conf.max_output_bytes / 2;
 }
 
+/* The first newline at or after @p from in the input, or NULL; counts the bytes searched. */
+static const char *
+find_nl(struct conn *c, size_t from)
+{
+	const char *nl = memchr(c->in + from, '\n', c->in_len - from);
+
+	c->scanned += (nl != NULL ? (size_t)(nl - c->in) + 1 : c->in_len) - from;
+	return nl;
+}
+
 bool
-ctl_has_line(const struct conn *c)
+ctl_has_line(struct conn *c)
 {
 	if (c->dead || c->close_after || c->in_len == 0 || paused(c))
 		return false;
-	return c->eof || c->in_len > c->ctl->conf.max_request_bytes ||
-	       memchr(c->in, '\n', c->in_len) != NULL;
+	if (c->eof || c->in_len > c->ctl->conf.max_request_bytes)
+		return true;
+	if (c->in_scan < c->in_len && find_nl(c, c->in_scan) != NULL)
+		return true;
+	c->in_scan = c->in_len;
+	return false;
 }
 
 void
@@ -331,28 +346,35 @@ ctl_dispatch_lines(struct conn *c, unsigned int max_lines, size_t max_out)
 {
 	size_t max = c->ctl->conf.max_request_bytes, pos = 0;
 	size_t out0 = c->out_len - c->out_off;
+	bool partial = false; /* stopped at a line without its newline yet */
 
 	while (max_lines-- > 0 && !c->dead && !c->close_after && !paused(c) && pos < c->in_len &&
 		c->out_len - c->out_off - out0 < max_out) {
 		const char *line = c->in + pos;
-		const char *nl = memchr(line, '\n', c->in_len - pos);
+		/* the first line's bytes before in_scan were searched by an earlier call */
+		const char *nl = find_nl(c, pos == 0 ? c->in_scan : pos);
 		size_t len = nl != NULL ? (size_t)(nl - line) : c->in_len - pos;
 
 		if (len > max) {
 			overlong(c);
 			return;
 		}
-		if (nl == NULL && !c->eof)
+		if (nl == NULL && !c->eof) {
+			partial = true;
 			break;
+		}
 		pos += len + (nl != NULL);
+		c->in_scan = 0;
 		handle_line(c, line, len);
 	}
-	if (c->close_after || c->dead)
+	if (c->close_after || c->dead) {
 		c->in_len = 0;
-	else if (pos > 0) {
+		c->in_scan = 0;
+	} else if (pos > 0) {
 		memmove(c->in, c->in + pos, c->in_len - pos);
 		c->in_len -= pos;
 	}
+	c->in_scan = partial ? c->in_len : c->in_scan;
 }
 
 static bool

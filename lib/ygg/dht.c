@@ -195,6 +195,27 @@ vh_dht_destroy(struct vh_dht *d)
 	free(d);
 }
 
+void
+vh_dht_reset(struct vh_dht *d, uint64_t now)
+{
+	if (d == NULL)
+		return;
+	table_clear(&d->t);
+	d->s.n = 0;
+	d->nrpc = 0;
+	for (uint32_t i = 0; i < d->cfg.max_lookups; i++) {
+		free(d->lk[i]);
+		d->lk[i] = NULL;
+	}
+	d->next_lookup_id = 0;
+	d->started = d->booting = d->joined = false;
+	d->published = false;
+	memset(&d->own, 0, sizeof(d->own));
+	d->own_len = 0;
+	memset(&d->st, 0, sizeof(d->st));
+	init_timers(d, now);
+}
+
 const uint8_t *
 vh_dht_node_id(const struct vh_dht *d)
 {

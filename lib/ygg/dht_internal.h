@@ -62,6 +62,8 @@ struct bucket {
 struct table {
 	uint8_t self[VH_DHT_ID_LEN];
 	struct bucket b[VH_DHT_BUCKETS];
+	/* bit i set when b[i] holds a contact: a small network fills a few of the 256 */
+	uint64_t used[VH_DHT_BUCKETS / 64];
 	unsigned size;
 };
 
@@ -75,6 +77,8 @@ enum seen_result {
 
 void table_init(struct table *t, const uint8_t *self);
 void table_free(struct table *t);
+/* Forget every contact; the buckets keep their memory. */
+void table_clear(struct table *t);
 enum seen_result table_seen(
 	struct table *t, const struct vh_dht_contact *c, uint64_t now, int *bucket);
 struct entry *table_find(struct table *t, const uint8_t *id);

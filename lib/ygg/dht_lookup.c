@@ -43,17 +43,18 @@ lookup_alloc(struct vh_dht *d)
 	return NULL;
 }
 
+/* Give l's slot up; l itself stays valid until freed. */
 static void
-lookup_free(struct vh_dht *d, struct lookup *l)
+lookup_detach(struct vh_dht *d, struct lookup *l)
 {
 	for (uint32_t i = 0; i < d->cfg.max_lookups; i++) {
 		if (d->lk[i] == l) {
 			d->lk[i] = NULL;
-			free(l);
 			return;
 		}
 	}
 }
+
 
 static struct cand *
 find_cand(struct lookup *l, const uint8_t *id)
@@ -135,39 +136,37 @@ finish(struct vh_dht *d, struct lookup *l)
 {
 	struct vh_dht_contact closest[VH_DHT_K];
 	struct vh_dht_lookup_result res = {.target = l->target};
-	struct lookup copy;
 
 	if (!l->found && d->now >= l->deadline)
 		d->st.lookups_deadline++;
 	if ((l->kind == LK_PUBLISH || l->kind == LK_PUT) && !l->storing && start_storing(d, l))
 		return;
-	copy = *l;
-	lookup_free(d, l); /* before the callback, which may start a lookup */
-	res.target = copy.target;
-	res.nclosest = closest_done(&copy, closest);
+	lookup_detach(d, l); /* before the callback, which may start a lookup */
+	res.nclosest = closest_done(l, closest);
 	res.closest = closest;
-	if (copy.kind != LK_VALUE && (copy.flags & VH_DHT_LOOKUP_STOP_AT_TARGET) == 0)
-		copy.found = res.nclosest > 0 && id_eq(closest[0].id, copy.target);
-	res.found = copy.found;
-	res.hops = copy.hops < 0 ? 0 : (unsigned)copy.hops;
-	res.requests = copy.requests;
-	res.responses = copy.responses;
-	res.timeouts = copy.timeouts;
-	res.retries = copy.retries;
-	res.elapsed_ms = d->now - copy.started;
-	res.record = copy.kind == LK_VALUE && copy.found && copy.item_len == 0 ? &copy.rec : NULL;
-	res.item = copy.kind == LK_VALUE && copy.found && copy.item_len > 0 ? copy.item : NULL;
-	res.item_len = res.item != NULL ? copy.item_len : 0;
-	if (copy.found)
+	if (l->kind != LK_VALUE && (l->flags & VH_DHT_LOOKUP_STOP_AT_TARGET) == 0)
+		l->found = res.nclosest > 0 && id_eq(closest[0].id, l->target);
+	res.found = l->found;
+	res.hops = l->hops < 0 ? 0 : (unsigned)l->hops;
+	res.requests = l->requests;
+	res.responses = l->responses;
+	res.timeouts = l->timeouts;
+	res.retries = l->retries;
+	res.elapsed_ms = d->now - l->started;
+	res.record = l->kind == LK_VALUE && l->found && l->item_len == 0 ? &l->rec : NULL;
+	res.item = l->kind == LK_VALUE && l->found && l->item_len > 0 ? l->item : NULL;
+	res.item_len = res.item != NULL ? l->item_len : 0;
+	if (l->found)
 		d->st.lookups_found++;
 	else
 		d->st.lookups_not_found++;
-	if (copy.kind == LK_NODE && id_eq(copy.target, d->self)) {
+	if (l->kind == LK_NODE && id_eq(l->target, d->self)) {
 		d->booting = false;
-		d->joined |= copy.responses > 0;
+		d->joined |= l->responses > 0;
 	}
-	if (copy.cb != NULL)
-		copy.cb(copy.arg, &res);
+	if (l->cb != NULL)
+		l->cb(l->arg, &res);
+	free(l);
 }
 
 /* No answer from c, or no way to send to it: ask again later or give up. */

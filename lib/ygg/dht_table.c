@@ -26,6 +26,48 @@ table_free(struct table *t)
 		free(t->b[i].repl);
 	}
 	memset(t->b, 0, sizeof(t->b));
+	memset(t->used, 0, sizeof(t->used));
+	t->size = 0;
+}
+
+/* Keep the bit of bucket i in t->used in step with its count. */
+static void
+mark(struct table *t, int i)
+{
+	uint64_t bit = 1ULL << (i % 64);
+
+	if (t->b[i].n > 0)
+		t->used[i / 64] |= bit;
+	else
+		t->used[i / 64] &= ~bit;
+}
+
+/* The first bucket in [from, end) that holds a contact, or end. */
+static int
+next_used(const struct table *t, int from, int end)
+{
+	while (from < end) {
+		uint64_t w = t->used[from / 64] >> (from % 64);
+
+		if (w != 0)
+			return from + __builtin_ctzll(w) < end ? from + __builtin_ctzll(w) : end;
+		from = (from / 64 + 1) * 64;
+	}
+	return end;
+}
+
+void
+table_clear(struct table *t)
+{
+	for (int i = next_used(t, 0, VH_DHT_BUCKETS); i < VH_DHT_BUCKETS;
+		i = next_used(t, i + 1, VH_DHT_BUCKETS))
+		t->b[i].n = 0;
+	for (int i = 0; i < VH_DHT_BUCKETS; i++) {
+		t->b[i].nrepl = 0;
+		t->b[i].evict_txid = 0;
+		t->b[i].last_lookup = 0;
+	}
+	memset(t->used, 0, sizeof(t->used));
 	t->size = 0;
 }
 
@@ -135,6 +177,7 @@ table_seen(struct table *t, const struct vh_dht_contact *c, uint64_t now, int *b
 	bk->e[bk->n].last_seen = now;
 	bk->e[bk->n].fails = 0;
 	bk->n++;
+	mark(t, b);
 	t->size++;
 	return SEEN_INSERTED;
 }
@@ -163,6 +206,7 @@ table_evict(struct table *t, const uint8_t *id)
 		bk->e[bk->n++] = bk->repl[--bk->nrepl];
 		t->size++;
 	}
+	mark(t, b);
 	return true;
 }
 
@@ -201,7 +245,8 @@ collect(const struct bucket *bk, struct vh_dht_contact *out, size_t *n, size_t m
  * With b the bucket of the target, bucket b holds the closest contacts, all
  * buckets below b the next ones (their distance to the target has top bit
  * b), then buckets b+1, b+2, ... in order. So the far buckets are visited
- * only until max contacts are in hand.
+ * only until max contacts are in hand, and empty ones not at all: every
+ * lookup starts here, and a small network fills a few of the 256 buckets.
  */
 size_t
 table_closest(const struct table *t, const uint8_t *target, struct vh_dht_contact *out, size_t max,
@@ -214,9 +259,10 @@ table_closest(const struct table *t, const uint8_t *target, struct vh_dht_contac
 		return 0;
 	if (b >= 0)
 		collect(&t->b[b], out, &n, max, target, exclude);
-	for (int j = 0; j < b; j++)
+	for (int j = next_used(t, 0, b); j < b; j = next_used(t, j + 1, b))
 		collect(&t->b[j], out, &n, max, target, exclude);
-	for (int j = b + 1; j < VH_DHT_BUCKETS && n < max; j++)
+	for (int j = next_used(t, b + 1, VH_DHT_BUCKETS); j < VH_DHT_BUCKETS && n < max;
+		j = next_used(t, j + 1, VH_DHT_BUCKETS))
 		collect(&t->b[j], out, &n, max, target, exclude);
 	return n;
 }
@@ -229,7 +275,8 @@ table_random(const struct table *t, uint32_t r)
 	if (t->size == 0)
 		return NULL;
 	k = r % t->size;
-	for (int i = 0; i < VH_DHT_BUCKETS; i++) {
+	for (int i = next_used(t, 0, VH_DHT_BUCKETS); i < VH_DHT_BUCKETS;
+		i = next_used(t, i + 1, VH_DHT_BUCKETS)) {
 		if (k < t->b[i].n)
 			return &t->b[i].e[k];
 		k -= t->b[i].n;

@@ -301,6 +301,17 @@ struct vh_dht *vh_dht_create(const struct vh_dht_config *cfg, uint64_t now);
 /** Free a DHT, wipe its key; pending lookups are dropped without callback. */
 void vh_dht_destroy(struct vh_dht *dht);
 
+/**
+ * Start again from nothing, as vh_dht_destroy() and vh_dht_create() with
+ * the same configuration would, but keep the memory: contacts, records
+ * (the own record too), requests in flight and statistics are forgotten,
+ * lookups in flight dropped without callback, and the timers restart at
+ * @p now (the next vh_dht_tick() pings the bootstrap list). For a node
+ * whose whole view is stale, and for a fuzz harness, where creating an
+ * instance per input costs more than the input.
+ */
+void vh_dht_reset(struct vh_dht *dht, uint64_t now);
+
 /** Own NodeID (VH_DHT_ID_LEN bytes). */
 const uint8_t *vh_dht_node_id(const struct vh_dht *dht);
 

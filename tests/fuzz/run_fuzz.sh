@@ -1,6 +1,9 @@
 #!/bin/sh
 # run_fuzz.sh HARNESS SEED_DIR SECONDS [FLOOR]: a short libFuzzer run. New inputs
 # go to a scratch directory so the seed corpus in the tree is never written to.
+# An input that crashes (or leaks, or times out) is kept in crashes/ next to
+# the harness, and its path printed, so the failure can be reproduced with
+# "HARNESS FILE" and the input added to the seed corpus once fixed.
 #
 # Then it prints the harness's rate, "fuzz-rate NAME: N inputs/s (floor F)",
 # and fails if a run of 10 s or more made fewer than FLOOR inputs/s: a
@@ -12,14 +15,22 @@ name=$(basename "$exe")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
+crashes=$(cd "$(dirname "$exe")" && pwd)/crashes
+mkdir -p "$crashes"
+: >"$work/start"
 # libFuzzer's own error exit code is 77, which meson reads as "skipped":
 # a crash must fail the test.
 rc=0
 "$exe" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 \
 	-error_exitcode=1 -timeout_exitcode=1 \
-	-artifact_prefix="$work/" "$work/corpus" "$seeds" 2>"$work/log" || rc=$?
+	-artifact_prefix="$crashes/$name-" "$work/corpus" "$seeds" 2>"$work/log" || rc=$?
 cat "$work/log" >&2
-[ $rc -eq 0 ] || exit $rc
+if [ $rc -ne 0 ]; then
+	for f in $(find "$crashes" -name "$name-*" -newer "$work/start"); do
+		echo "fuzz-crash $name: input kept in $f (reproduce: $exe $f)"
+	done
+	exit $rc
+fi
 rate=$(sed -n 's/^stat::average_exec_per_sec: *\([0-9]*\).*/\1/p' "$work/log")
 if [ -z "$rate" ]; then
 	echo "fuzz-rate $name: no rate in libFuzzer's output" >&2

@@ -330,6 +330,36 @@ test_closest_order(void **state)
 	}
 }
 
+/*
+ * Contacts in buckets far apart (each word of the used-bucket bitmap) are
+ * all found; vh_dht_reset() forgets them and the table fills again.
+ */
+static void
+test_sparse_and_reset(void **state)
+{
+	struct ctx *c = *state;
+	static const int buckets[] = {3, 64, 130, 255};
+	struct vh_dht_contact got[VH_DHT_K];
+	uint8_t ids[4][32], target[32];
+
+	for (unsigned i = 0; i < 4; i++) {
+		id_in_bucket(c->self, buckets[i], &c->rng, ids[i]);
+		from_peer(c, ids[i], i, VH_DHT_PING, 1, T0 + i);
+	}
+	fill_rand(&c->rng, target, 32);
+	assert_int_equal(vh_dht_closest(c->d, target, got, VH_DHT_K), 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_true(in_table(c, ids[i]));
+	vh_dht_reset(c->d, T0 + 10);
+	assert_int_equal(stats(c).table_size, 0);
+	assert_int_equal(stats(c).rx[VH_DHT_PING], 0);
+	assert_int_equal(vh_dht_closest(c->d, target, got, VH_DHT_K), 0);
+	from_peer(c, ids[2], 2, VH_DHT_PING, 1, T0 + 20);
+	assert_int_equal(vh_dht_closest(c->d, target, got, VH_DHT_K), 1);
+	assert_memory_equal(got[0].id, ids[2], 32);
+	assert_false(in_table(c, ids[3]));
+}
+
 int
 main(void)
 {
@@ -343,6 +373,7 @@ main(void)
 			test_full_bucket_keeps_answering_oldest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replacement_cache_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closest_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sparse_and_reset, setup, teardown),
 	};
 
 	if (sodium_init() < 0)
