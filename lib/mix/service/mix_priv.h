@@ -129,18 +129,12 @@ struct vh_mixnode {
 	const struct vh_config *cfg;
 	const struct vh_identity *id;
 	struct vh_dp *dp;
-	bool on; /* mix.enabled, and not stopped */
-	bool mixnode, client;
 	struct vh_sphinx_geometry geo;
 	struct vh_mix_epoch_conf ec;
 	struct vh_mix_keys *keys;
 	struct vh_dp_mix_key dp_keys[VH_MIX_KEYS_SLOTS];
-	unsigned int n_dp_keys;
-	bool dp_on;
 	struct vh_mix_store *store;         /* keys and filters across a restart (mix_store.c) */
-	bool restore_replay;                /* the first key set gets the saved filters */
 	uint64_t loaded[VH_MIX_KEYS_SLOTS]; /* epochs of the keys the store gave back */
-	unsigned int n_loaded;
 	uint8_t desc[2][VH_MIX_DESC_MAX];
 	size_t desc_len[2];
 	uint64_t desc_epoch[2];
@@ -148,14 +142,11 @@ struct vh_mixnode {
 	struct mix_dir dir[MIX_DIR_MAX];
 	struct vh_mix_wheel *wheel;
 	struct rte_timer timer;
-	bool timer_on;
 	float delay_req[MIX_DELAYS_MAX], delay_held[MIX_DELAYS_MAX];
 	uint64_t n_delays;
 	struct mix_msg recv[MIX_RECV_MAX];
-	unsigned int recv_head, recv_n;
 	uint64_t next_msg_id;
 	struct mix_out *sendq[MIX_SENDQ_MAX];
-	unsigned int sendq_head, sendq_n;
 	struct mix_surb surbs[MIX_SURBS_MAX];
 	struct { /* the last packet sent with MIX_SEND_KEEP */
 		bool have;
@@ -163,10 +154,20 @@ struct vh_mixnode {
 		uint8_t pkt[1500];
 	} kept;
 	struct vh_mix_sched sched;
-	bool sched_on;
 	uint64_t last_dir_ms;
 	uint64_t last_discover_ms;
 	struct mix_counters cnt;
+	/* the small fields together (no padding between big ones) */
+	unsigned int n_dp_keys;
+	unsigned int n_loaded; /* entries of loaded[] */
+	unsigned int recv_head, recv_n;
+	unsigned int sendq_head, sendq_n;
+	bool on; /* mix.enabled, and not stopped */
+	bool mixnode, client;
+	bool dp_on;
+	bool restore_replay; /* the first key set gets the saved filters */
+	bool timer_on;
+	bool sched_on;
 };
 
 /* Is id this node's NodeID? */

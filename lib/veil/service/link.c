@@ -204,11 +204,13 @@ send_init(struct vh_link *lk, struct link_peer *lp, uint64_t now)
 {
 	uint8_t buf[LINK_BUF], pl[VH_IDENTITY_PAYLOAD_MAX];
 	uint8_t *out = buf + VH_BIFROST_HDR_LEN;
-	size_t cap = sizeof(buf) - VH_BIFROST_HDR_LEN, len;
+	size_t cap = sizeof(buf) - VH_BIFROST_HDR_LEN, len = 0;
 	int rc = stamped_payload(lk, pl, sizeof(pl));
 
 	if (rc > 0)
 		rc = vh_veil_peer_write_init(lp->vp, pl, (size_t)rc, now, out, cap, &len);
+	else if (rc == 0)
+		rc = -EINVAL; /* a stamped payload is never empty */
 	if (rc != 0) {
 		VH_NODE_LOG(WARNING, "handshake to %s not written: %s", lp->address, strerror(-rc));
 		return;
