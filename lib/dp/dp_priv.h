@@ -47,6 +47,7 @@
 struct dp_rxq {
 	uint16_t port_id;
 	uint16_t queue;
+	bool stamp; /* the PMD leaves mbuf->port as it was (net_ring): set it */
 };
 
 /* A transmit queue; lock is set only when lcores have to share the queue. */
@@ -87,6 +88,7 @@ struct dp_port {
 	uint16_t port_id;
 	uint16_t n_rxq;
 	uint16_t n_txq;
+	bool stamp_port; /* the PMD does not set mbuf->port (net_ring) */
 	bool probed;
 	bool started;
 	rte_spinlock_t tx_lock[VH_DP_MAX_WORKERS];

@@ -22,9 +22,9 @@ rx_process(struct rte_graph *graph, struct rte_node *node, void **objs, uint16_t
 		uint16_t k = rte_eth_rx_burst(lc->rxq[i].port_id, lc->rxq[i].queue,
 			(struct rte_mbuf **)&node->objs[n], room);
 
-		/* not every PMD sets it (net_ring leaves the sender's): classify
-		 * and the punt path index our ports by it */
-		for (uint16_t j = n; j < n + k; j++)
+		/* net_ring leaves the sender's port id: classify and the punt
+		 * path index our ports by it (other PMDs set it themselves) */
+		for (uint16_t j = n; unlikely(lc->rxq[i].stamp) && j < n + k; j++)
 			((struct rte_mbuf *)node->objs[j])->port = lc->rxq[i].port_id;
 		n += k;
 	}

@@ -140,6 +140,8 @@ port_setup(struct vh_dp *dp, struct dp_port *p)
 	if (rc != 0)
 		return rc;
 	port_queue_plan(dp, p, &info, &ec);
+	/* a ring hands over the sender's mbufs untouched, port id included */
+	p->stamp_port = info.driver_name != NULL && strcmp(info.driver_name, "net_ring") == 0;
 	rc = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &ec);
 	if (rc != 0) {
 		DP_LOG(ERR, "port %s: configure failed: %s", p->conf.name, rte_strerror(-rc));
@@ -194,6 +196,7 @@ assign_queues(struct vh_dp *dp, unsigned int pi)
 		}
 		lc->rxq[lc->n_rxq].port_id = p->port_id;
 		lc->rxq[lc->n_rxq].queue = q;
+		lc->rxq[lc->n_rxq].stamp = p->stamp_port;
 		lc->n_rxq++;
 		if (q == 0)
 			dp->inject_lcore[pi] = (uint16_t)li;
