@@ -22,6 +22,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../vh_test_flip.h"
 #include <lmdb.h>
 #include <sodium.h>
 
@@ -420,34 +422,6 @@ test_bad_entries(void **state)
 	vh_tofu_close(open_ok(c, 100));
 }
 
-/*
- * Flip one bit of every copy of needle (n bytes) in the file, at byte at of
- * it (old copies may sit in freed pages; the live one is among them).
- */
-static int
-flip_in_file(const char *path, const void *needle, size_t n, size_t at)
-{
-	int fd = open(path, O_RDWR), flipped = 0;
-	struct stat st;
-	uint8_t *buf;
-
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size);
-	assert_non_null(buf);
-	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
-	for (uint8_t *p = buf; (p = memmem(p, (size_t)(buf + st.st_size - p), needle, n)) != NULL;
-		p += n) {
-		uint8_t b = p[at] ^ 0x04;
-
-		assert_int_equal(pwrite(fd, &b, 1, p - buf + (off_t)at), 1);
-		flipped++;
-	}
-	close(fd);
-	free(buf);
-	return flipped;
-}
-
 /* Three pins; one of them damaged on disk by the caller between runs. */
 static void
 three_pins(struct ctx *c, uint8_t ids[3][32])
@@ -478,7 +452,7 @@ test_flip_value(void **state)
 	bool now = true;
 
 	three_pins(c, ids);
-	assert_true(flip_in_file(c->db, ids[1], 32, 5) >= 1);
+	assert_true(vh_test_flip_in_file(c->db, ids[1], 32, 5, 0x04) >= 1);
 	t = open_ok(c, 100);
 	assert_int_equal(vh_tofu_damaged(t), 1);
 	assert_non_null(strstr(vh_tofu_errmsg(t), bob));
@@ -524,7 +498,7 @@ test_flip_label(void **state)
 	struct vh_tofu *t;
 
 	three_pins(c, ids);
-	assert_true(flip_in_file(c->db, "carol", 5, 2) >= 1); /* carol -> cavol */
+	assert_true(vh_test_flip_in_file(c->db, "carol", 5, 2, 0x04) >= 1); /* carol -> cavol */
 	t = open_ok(c, 100);
 	assert_int_equal(vh_tofu_damaged(t), 1);
 	assert_non_null(strstr(vh_tofu_errmsg(t), "'cavol'"));
@@ -577,7 +551,7 @@ test_old_format(void **state)
 	mdb_txn_abort(txn);
 	mdb_env_close(env);
 	/* sealed now: a flipped bit is caught */
-	assert_true(flip_in_file(c->db, c->x, 32, 0) >= 1);
+	assert_true(vh_test_flip_in_file(c->db, c->x, 32, 0, 0x04) >= 1);
 	t = open_ok(c, 100);
 	assert_int_equal(vh_tofu_damaged(t), 1);
 	assert_int_equal(vh_tofu_lookup(t, "bob", got), 0);

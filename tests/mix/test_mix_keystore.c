@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "../vh_test_flip.h"
 #include <sodium.h>
 
 #include "mix_rng.h"
@@ -80,37 +82,14 @@ priv_of(uint64_t epoch, uint8_t priv[32])
 		priv[i] = (uint8_t)(0xa0 + i + 7 * epoch);
 }
 
-/*
- * Flip one byte of the file wherever `pat` occurs, at offset off from it:
- * copy-on-write leaves older copies of a page in the file, and the one in
- * use is among them.
- */
+/* Damage the store's file name wherever pat occurs, off bytes on from it. */
 static void
 flip_in_file(const char *name, const uint8_t *pat, size_t patlen, size_t off)
 {
 	char path[400];
-	struct stat st;
-	unsigned int n = 0;
-	uint8_t *b;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(stat(path, &st), 0);
-	b = malloc((size_t)st.st_size);
-	f = fopen(path, "r+b");
-	assert_non_null(f);
-	assert_int_equal(fread(b, 1, (size_t)st.st_size, f), (size_t)st.st_size);
-	for (size_t i = 0; i + patlen <= (size_t)st.st_size && i + off < (size_t)st.st_size; i++) {
-		if (memcmp(b + i, pat, patlen) != 0)
-			continue;
-		b[i + off] ^= 0x20;
-		assert_int_equal(fseek(f, (long)(i + off), SEEK_SET), 0);
-		assert_int_equal(fwrite(b + i + off, 1, 1, f), 1);
-		n++;
-	}
-	fclose(f);
-	free(b);
-	if (n == 0)
+	if (vh_test_flip_in_file(path, pat, patlen, off, 0x20) == 0)
 		fail_msg("pattern not found in %s", path);
 }
 

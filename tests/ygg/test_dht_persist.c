@@ -18,6 +18,8 @@
 
 #include "dht_test.h"
 
+#include "../vh_test_flip.h"
+
 static const uint8_t src[32] = {0xa};
 
 static struct vh_dht *
@@ -166,31 +168,6 @@ test_first_start_and_refusals(void **state)
 	rmdir(base);
 }
 
-/* Flip one bit of every copy of needle in path (freed pages may hold old ones). */
-static int
-flip_in_file(const char *path, const uint8_t *needle, size_t n)
-{
-	int fd = open(path, O_RDWR), flipped = 0;
-	struct stat st;
-	uint8_t *buf;
-
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	buf = malloc((size_t)st.st_size);
-	assert_non_null(buf);
-	assert_int_equal(pread(fd, buf, (size_t)st.st_size, 0), st.st_size);
-	for (uint8_t *p = buf; (p = memmem(p, (size_t)(buf + st.st_size - p), needle, n)) != NULL;
-		p += n) {
-		uint8_t b = p[n / 2] ^ 0x10;
-
-		assert_int_equal(pwrite(fd, &b, 1, p - buf + (off_t)(n / 2)), 1);
-		flipped++;
-	}
-	close(fd);
-	free(buf);
-	return flipped;
-}
-
 /*
  * One bit of one contact's ID flipped in the file: without the checksum the
  * import took the wrong ID as a contact; now the whole value is refused and
@@ -214,7 +191,7 @@ test_flipped_value(void **state)
 	assert_int_equal(vh_dht_persist_save(a, dir, err, sizeof(err)), 0);
 	vh_dht_destroy(a);
 	fill_rand(&rng, first, 32); /* populate()'s first contact */
-	assert_true(flip_in_file(path, first, 32) >= 1);
+	assert_true(vh_test_flip_in_file(path, first, 32, 16, 0x10) >= 1);
 	a = make(&f2, 0x55);
 	assert_int_equal(vh_dht_persist_load(a, dir, T0, err, sizeof(err)), -EBADMSG);
 	assert_non_null(strstr(err, "damaged"));
